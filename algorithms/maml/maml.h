@@ -1,0 +1,44 @@
+// Model-Agnostic Meta-Learning (Finn, Abbeel and Levine, ICML 2017).
+//
+// The meta-parameters theta are adapted to each task by K steps of SGD on the
+// support loss, theta'_k = theta'_{k-1} - alpha * grad L_support(theta'_{k-1});
+// the meta-objective is the query loss at theta'_K, averaged over the
+// meta-batch and minimised with Adam.  Second-order by default: the
+// meta-gradient differentiates through the inner updates (Hessian-vector
+// products).  With algo.first_order the inner gradients are treated as
+// constants (FOMAML), so the meta-gradient is the query-loss gradient at the
+// adapted parameters.  Batch norm uses batch statistics at test time as in the
+// paper's reference code (transductive).
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <vector>
+
+#include "datasets/episode.h"
+#include "harness/model/backbone.h"
+
+namespace metabench {
+
+// The network MAML adapts: a backbone followed by a linear head.
+class MamlNetwork {
+ public:
+  MamlNetwork(const Backbone& backbone, int64_t outputs);
+  std::vector<ParamSpec> param_specs() const;
+  at::Tensor forward(const at::Tensor& x, at::TensorList params) const;
+
+ private:
+  const Backbone& backbone_;
+  int64_t outputs_;
+  size_t backbone_params_;
+};
+
+// Runs `steps` inner SGD steps from `params` on the episode's support set.
+// With create_graph the result stays differentiable with respect to `params`
+// through the gradients (second order); without it, the inner gradients are
+// constants (first order).
+std::vector<at::Tensor> maml_adapt(const MamlNetwork& net, const std::vector<at::Tensor>& params,
+                                   const Episode& episode, TaskKind kind, int64_t steps,
+                                   double inner_lr, bool create_graph);
+
+}  // namespace metabench

@@ -1,0 +1,70 @@
+// The dataset interface and its registry.
+//
+// A Dataset produces episodes from one of three disjoint splits.  Every
+// random choice comes from the Rng the caller passes, so the caller decides
+// which episodes are reproducible: the harness draws validation and test
+// episodes from a dedicated evaluation seed (see episode_sampler.h), never
+// from the run's seed.  Implementations are registered by stable name with
+// METABENCH_REGISTER_DATASET; their options live under `data.` in configs.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "datasets/episode.h"
+#include "harness/config/schema.h"
+#include "harness/core/registry.h"
+#include "harness/core/rng.h"
+#include "harness/core/sha256.h"
+
+namespace metabench {
+
+struct ExperimentConfig;
+
+class Dataset {
+ public:
+  virtual ~Dataset() = default;
+
+  virtual TaskKind kind() const = 0;
+  // Shape of one input example, e.g. {1, 28, 28} or {1}.
+  virtual std::vector<int64_t> input_shape() const = 0;
+  // SHA-256 identifying the data content (and split), recorded with each run.
+  virtual std::string checksum() const = 0;
+  // One-line description of the splits, e.g. "train 200 / val 50 / test 100 classes".
+  virtual std::string describe() const = 0;
+
+  // Throws DatasetError when `split` cannot supply episodes of `shape`
+  // (too few classes or examples), naming the dataset and the numbers.
+  virtual void check_shape(Split split, const EpisodeShape& shape) const = 0;
+
+  // Draws one episode.  When `fingerprint` is given, the identity of every
+  // drawn item (class ids and example indices, or task parameters) is fed to
+  // it, so a set of episodes can be checksummed.
+  virtual Episode sample(Split split, const EpisodeShape& shape, Rng& rng,
+                         Sha256* fingerprint) const = 0;
+};
+
+struct DatasetInfo {
+  std::string name;
+  std::string description;
+  TaskKind kind = TaskKind::kClassification;
+  Schema options;  // keys under `data.`
+  std::function<std::unique_ptr<Dataset>(const ExperimentConfig&)> create;
+};
+
+using DatasetRegistry = Registry<DatasetInfo>;
+
+struct DatasetRegistration {
+  explicit DatasetRegistration(DatasetInfo info) {
+    DatasetRegistry::instance().add(std::move(info));
+  }
+};
+
+// Usage: METABENCH_REGISTER_DATASET(DatasetInfo{...});
+#define METABENCH_REGISTER_DATASET(...)                                        \
+  static ::metabench::DatasetRegistration METABENCH_CONCAT(dataset_registration_, \
+                                                           __LINE__)(__VA_ARGS__)
+
+}  // namespace metabench

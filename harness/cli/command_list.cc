@@ -1,0 +1,61 @@
+#include <cstdio>
+
+#include "datasets/dataset.h"
+#include "harness/algorithm/algorithm.h"
+#include "harness/cli/commands.h"
+#include "harness/config/experiment_config.h"
+#include "harness/core/errors.h"
+#include "harness/core/strings.h"
+#include "harness/model/backbone.h"
+
+namespace po = boost::program_options;
+
+namespace metabench {
+namespace {
+
+template <typename Entry>
+void print_entries(const Registry<Entry>& registry) {
+  for (const Entry* e : registry.entries()) {
+    std::printf("%-20s %s\n", e->name.c_str(), e->description.c_str());
+  }
+}
+
+}  // namespace
+
+int command_list(const Args& args) {
+  std::string what, algorithm, dataset;
+  po::options_description options("options");
+  options.add_options()
+      ("what", po::value(&what)->required(), "algorithms, datasets, backbones or options")
+      ("algorithm", po::value(&algorithm)->default_value("protonet"),
+       "with `options`: include this algorithm's algo.* keys")
+      ("dataset", po::value(&dataset)->default_value("synthetic-glyphs"),
+       "with `options`: include this dataset's data.* keys");
+  po::positional_options_description positional;
+  positional.add("what", 1);
+  po::variables_map values;
+  if (!parse_command_line("list", "algorithms|datasets|backbones|options", options, positional,
+                          args, values)) {
+    return 0;
+  }
+  if (what == "algorithms") {
+    print_entries(AlgorithmRegistry::instance());
+  } else if (what == "datasets") {
+    print_entries(DatasetRegistry::instance());
+  } else if (what == "backbones") {
+    print_entries(BackboneRegistry::instance());
+  } else if (what == "options") {
+    const Schema schema = experiment_schema(algorithm, dataset);
+    for (const auto& f : schema.fields()) {
+      std::printf("%-26s %-8s %-14s %s\n", f.path.c_str(), field_type_name(f.type),
+                  value_to_string(f.default_value).c_str(), f.doc.c_str());
+    }
+  } else {
+    const std::vector<std::string> kinds = {"algorithms", "datasets", "backbones", "options"};
+    throw ConfigError("metabench list: unknown list '" + what + "'" + did_you_mean(what, kinds) +
+                      "; expected one of " + join(kinds, ", "));
+  }
+  return 0;
+}
+
+}  // namespace metabench

@@ -1,0 +1,52 @@
+#include <cmath>
+#include <cstdio>
+
+#include "harness/cli/commands.h"
+#include "harness/config/experiment_config.h"
+#include "harness/core/interrupt.h"
+#include "harness/core/strings.h"
+#include "harness/run/experiment_runner.h"
+#include "results/store.h"
+
+namespace po = boost::program_options;
+
+namespace metabench {
+
+int command_run(const Args& args) {
+  std::string config_path, db_path, sweep;
+  std::vector<std::string> overrides;
+  po::options_description options("options");
+  options.add_options()
+      ("config", po::value(&config_path)->required(), "experiment config (YAML)")
+      ("set", po::value(&overrides)->composing(), "override a config key: --set KEY=VALUE")
+      ("db", po::value(&db_path)->default_value(kDefaultDatabase), "results database (SQLite)")
+      ("sweep", po::value(&sweep), "sweep name to record with the run (set by `metabench sweep`)");
+  po::positional_options_description positional;
+  positional.add("config", 1);
+  po::variables_map values;
+  if (!parse_command_line("run", "CONFIG.yaml [--set KEY=VALUE]... [--db PATH]", options,
+                          positional, args, values)) {
+    return 0;
+  }
+  // The config is fully validated before the database is opened.
+  RawConfig raw = RawConfig::from_file(config_path);
+  for (const auto& o : overrides) raw.apply_set(o);
+  const ExperimentConfig cfg = resolve_experiment(raw);
+  install_interrupt_handlers();
+  ResultsStore store(db_path, ResultsStore::Access::kReadWrite);
+  const RunOutcome outcome = run_experiment(cfg, store, RunOptions{sweep});
+  const RunSummary& s = outcome.summary;
+  const std::string score =
+      std::isnan(s.test_accuracy)
+          ? format("test MSE %.3f ± %.3f", s.test_loss, s.test_loss_ci95)
+          : format("%.2f%% ± %.2f", 100 * s.test_accuracy, 100 * s.test_accuracy_ci95);
+  std::printf("run %lld completed: %s: %s (%lld test episodes), train %s, %.4f s/iteration, "
+              "peak RSS %.0f MB\n",
+              static_cast<long long>(outcome.run_id), describe_experiment(cfg).c_str(),
+              score.c_str(), static_cast<long long>(s.test_episodes),
+              human_duration(s.train_seconds).c_str(), s.seconds_per_iteration, s.peak_rss_mb);
+  std::fflush(stdout);
+  return 0;
+}
+
+}  // namespace metabench

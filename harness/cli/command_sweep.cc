@@ -1,0 +1,56 @@
+#include <unistd.h>
+
+#include <climits>
+#include <cstdio>
+
+#include "harness/cli/commands.h"
+#include "harness/core/errors.h"
+#include "harness/core/interrupt.h"
+#include "harness/run/sweep_runner.h"
+
+namespace po = boost::program_options;
+
+namespace metabench {
+namespace {
+
+std::string self_executable() {
+  char buffer[PATH_MAX];
+  const ssize_t n = readlink("/proc/self/exe", buffer, sizeof(buffer) - 1);
+  if (n <= 0) throw InternalError("cannot locate the metabench executable (/proc/self/exe)");
+  return std::string(buffer, static_cast<size_t>(n));
+}
+
+}  // namespace
+
+int command_sweep(const Args& args) {
+  SweepOptions sweep;
+  po::options_description options("options");
+  options.add_options()
+      ("sweep", po::value(&sweep.sweep_path)->required(), "sweep file (YAML)")
+      ("set", po::value(&sweep.overrides)->composing(),
+       "override a config key in every cell: --set KEY=VALUE")
+      ("db", po::value(&sweep.db_path)->default_value(kDefaultDatabase), "results database (SQLite)")
+      ("jobs,j", po::value(&sweep.jobs)->default_value(1),
+       "runs at once; threads are shared out unless runtime.threads is set");
+  po::positional_options_description positional;
+  positional.add("sweep", 1);
+  po::variables_map values;
+  if (!parse_command_line("sweep", "SWEEP.yaml [--set KEY=VALUE]... [--db PATH] [--jobs N]",
+                          options, positional, args, values)) {
+    return 0;
+  }
+  if (sweep.jobs < 1) throw ConfigError("--jobs must be at least 1, got " + std::to_string(sweep.jobs));
+  sweep.executable = self_executable();
+  install_interrupt_handlers();
+  const SweepResult result = run_sweep(sweep);
+  if (result.failed > 0) {
+    std::fprintf(stderr,
+                 "metabench: %d run(s) failed; see SELECT run_id, error FROM runs WHERE "
+                 "status = 'failed' in %s\n",
+                 result.failed, sweep.db_path.c_str());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace metabench

@@ -1,0 +1,298 @@
+#include "harness/config/experiment_config.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <thread>
+
+#include "datasets/dataset.h"
+#include "harness/algorithm/algorithm.h"
+#include "harness/core/errors.h"
+#include "harness/core/sha256.h"
+#include "harness/core/strings.h"
+#include "harness/model/backbone.h"
+
+namespace metabench {
+
+Schema core_schema() {
+  Schema s;
+  s.add_string("name", "", "free-text label for the run").not_hashed();
+  s.add_string("algorithm", "protonet", "registered algorithm name (metabench list algorithms)");
+  s.add_string("dataset", "synthetic-glyphs", "registered dataset name (metabench list datasets)");
+  s.add_string("backbone", "conv4", "registered backbone name (metabench list backbones)");
+  s.add_int("seed", 1, "run seed: weight initialisation and training episodes").min(0);
+  s.add_int("episode.ways", 5, "classes per validation/test episode").min(1).max(1000);
+  s.add_int("episode.shots", 1, "support examples per class (regression: support points)")
+      .min(1).max(10000);
+  s.add_int("episode.queries", 15, "query examples per class (regression: query points)")
+      .min(1).max(10000);
+  s.add_int("episode.train_ways", 0, "classes per training episode; 0 = episode.ways")
+      .min(0).max(1000);
+  s.add_int("episode.train_shots", 0, "support examples per class in training; 0 = episode.shots")
+      .min(0).max(10000);
+  s.add_int("episode.train_queries", 0, "queries per class in training; 0 = episode.queries")
+      .min(0).max(10000);
+  s.add_int("model.width", 64, "conv4: channels per block").min(1).max(4096);
+  s.add_int_list("model.hidden", {40, 40}, "mlp: hidden layer sizes").min(1).max(1 << 20);
+  s.add_float("optim.meta_lr", 1e-3, "outer-loop (meta) learning rate, Adam").min(0, true).max(10);
+  s.add_float("optim.inner_lr", 0.4, "inner-loop SGD step size (gradient-based methods)")
+      .min(0).max(100);
+  s.add_int("optim.inner_steps", 1, "inner-loop steps during meta-training").min(0).max(1000);
+  s.add_int("optim.inner_steps_test", 3, "inner-loop steps at validation and test").min(0).max(1000);
+  s.add_int("optim.meta_batch", 4, "tasks (episodes) per meta-iteration").min(1).max(100000);
+  s.add_int("optim.iterations", 1000, "meta-iterations").min(1).max(1e9);
+  s.add_int("eval.test_episodes", 600, "fixed test episodes for the final evaluation")
+      .min(1).max(1e7);
+  s.add_int("eval.val_episodes", 100, "fixed validation episodes for model selection")
+      .min(1).max(1e7);
+  s.add_int("eval.val_interval", 100, "meta-iterations between validations; 0 = only at the end")
+      .min(0);
+  s.add_int("eval.log_interval", 10, "meta-iterations between training-curve points").min(1);
+  s.add_int("eval.seed", 20170306, "seed of the validation/test episodes, shared by all runs")
+      .min(0);
+  s.add_int("runtime.threads", 0, "intra-op CPU threads; 0 = all hardware threads")
+      .min(0).max(4096).not_hashed();
+  s.add_string("runtime.device", "cpu", "device to train on").choices({"cpu", "cuda"}).not_hashed();
+  s.add_bool("runtime.progress", true, "progress bar on stderr when it is a terminal").not_hashed();
+  s.add_string("runtime.checkpoint_dir", "",
+                "where best-on-validation checkpoints go; empty = beside the database")
+      .not_hashed();
+  s.add_string("data.root", "", "dataset root; empty = $METABENCH_DATA, else ./data").not_hashed();
+  return s;
+}
+
+Schema experiment_schema(const std::string& algorithm, const std::string& dataset) {
+  Schema schema = core_schema();
+  schema.merge(AlgorithmRegistry::instance().get(algorithm, "algorithm").options, "algo");
+  schema.merge(DatasetRegistry::instance().get(dataset, "dataset").options, "data");
+  return schema;
+}
+
+namespace {
+
+std::string describe_node(const YAML::Node& node) {
+  if (node.IsScalar()) return "'" + node.Scalar() + "'";
+  if (node.IsSequence()) return "a list";
+  if (node.IsMap()) return "a map";
+  return "nothing";
+}
+
+[[noreturn]] void fail(const RawEntry& entry, const FieldSpec& spec) {
+  throw ConfigError(entry.origin + ": key '" + spec.path + "': expected " + spec.expectation() +
+                    ", got " + describe_node(entry.node));
+}
+
+bool in_range(double v, const FieldSpec& spec) {
+  if (spec.min_exclusive ? !(v > spec.min) : !(v >= spec.min)) return false;
+  return v <= spec.max;
+}
+
+int64_t parse_int(const YAML::Node& node, bool* ok) {
+  int64_t v = 0;
+  *ok = node.IsScalar() && YAML::convert<int64_t>::decode(node, v);
+  return v;
+}
+
+ConfigValue convert(const RawEntry& entry, const FieldSpec& spec) {
+  const YAML::Node& node = entry.node;
+  bool ok = false;
+  switch (spec.type) {
+    case FieldType::kInt: {
+      const int64_t v = parse_int(node, &ok);
+      if (!ok || !in_range(static_cast<double>(v), spec)) fail(entry, spec);
+      return v;
+    }
+    case FieldType::kFloat: {
+      double v = 0;
+      ok = node.IsScalar() && YAML::convert<double>::decode(node, v) && std::isfinite(v);
+      if (!ok || !in_range(v, spec)) fail(entry, spec);
+      return v;
+    }
+    case FieldType::kBool: {
+      bool v = false;
+      if (!node.IsScalar() || !YAML::convert<bool>::decode(node, v)) fail(entry, spec);
+      return v;
+    }
+    case FieldType::kString: {
+      if (!node.IsScalar()) fail(entry, spec);
+      const std::string v = node.Scalar();
+      if (!spec.choices.empty()) {
+        bool known = false;
+        for (const auto& c : spec.choices) known = known || c == v;
+        if (!known) {
+          throw ConfigError(entry.origin + ": key '" + spec.path + "': expected " +
+                            spec.expectation() + ", got '" + v + "'" +
+                            did_you_mean(v, spec.choices));
+        }
+      }
+      return v;
+    }
+    case FieldType::kIntList: {
+      if (!node.IsSequence()) fail(entry, spec);
+      std::vector<int64_t> v;
+      for (const auto& item : node) {
+        const int64_t x = parse_int(item, &ok);
+        if (!ok || !in_range(static_cast<double>(x), spec)) fail(entry, spec);
+        v.push_back(x);
+      }
+      return v;
+    }
+  }
+  throw InternalError("unhandled field type");
+}
+
+std::string raw_string(const RawConfig& raw, const std::string& key, const std::string& fallback) {
+  const RawEntry* entry = raw.find(key);
+  if (!entry) return fallback;
+  if (!entry->node.IsScalar()) {
+    throw ConfigError(entry->origin + ": key '" + key + "': expected a name, got " +
+                      describe_node(entry->node));
+  }
+  return entry->node.Scalar();
+}
+
+// Reports an unknown key with the most helpful message we can give.
+[[noreturn]] void unknown_key(const std::string& path, const RawEntry& entry,
+                              const Schema& schema, const std::string& algorithm,
+                              const std::string& dataset) {
+  std::vector<std::string> children;
+  for (const auto& p : schema.paths()) {
+    if (starts_with(p, path + ".")) children.push_back(p);
+  }
+  if (!children.empty()) {
+    throw ConfigError(entry.origin + ": '" + path + "' is a section; expected a map with keys " +
+                      join(children, ", "));
+  }
+  std::string scope;
+  if (starts_with(path, "algo.")) scope = " for algorithm '" + algorithm + "'";
+  if (starts_with(path, "data.")) scope = " for dataset '" + dataset + "'";
+  throw ConfigError(entry.origin + ": unknown key '" + path + "'" + scope +
+                    did_you_mean(path, schema.paths()) +
+                    "; see configs/README.md or `metabench list options`");
+}
+
+void insert_yaml(YAML::Node& root, const std::string& path, const ConfigValue& value) {
+  const std::vector<std::string> parts = split(path, '.');
+  std::vector<YAML::Node> chain{root};
+  for (size_t i = 0; i + 1 < parts.size(); ++i) chain.push_back(chain.back()[parts[i]]);
+  YAML::Node leaf = chain.back()[parts.back()];
+  if (const auto* list = std::get_if<std::vector<int64_t>>(&value)) {
+    leaf.SetStyle(YAML::EmitterStyle::Flow);
+    for (int64_t x : *list) leaf.push_back(x);
+  } else if (const auto* text = std::get_if<std::string>(&value)) {
+    leaf = *text;
+  } else {
+    leaf = YAML::Load(value_to_string(value));
+  }
+}
+
+EpisodeShape shape_or(int64_t ways, int64_t shots, int64_t queries, const EpisodeShape& base) {
+  return EpisodeShape{ways ? ways : base.ways, shots ? shots : base.shots,
+                      queries ? queries : base.queries};
+}
+
+}  // namespace
+
+ExperimentConfig resolve_experiment(const RawConfig& raw) {
+  const Schema core = core_schema();
+  const std::string algorithm = raw_string(raw, "algorithm", "protonet");
+  const std::string dataset = raw_string(raw, "dataset", "synthetic-glyphs");
+  const std::string backbone = raw_string(raw, "backbone", "conv4");
+  auto origin_of = [&](const std::string& key) {
+    const RawEntry* e = raw.find(key);
+    return e ? e->origin + ": " : std::string();
+  };
+  const AlgorithmInfo* algo = AlgorithmRegistry::instance().find(algorithm);
+  if (!algo) {
+    throw ConfigError(origin_of("algorithm") + "unknown algorithm '" + algorithm + "'" +
+                      did_you_mean(algorithm, AlgorithmRegistry::instance().names()) +
+                      "; registered: " + join(AlgorithmRegistry::instance().names(), ", "));
+  }
+  const DatasetInfo* data = DatasetRegistry::instance().find(dataset);
+  if (!data) {
+    throw ConfigError(origin_of("dataset") + "unknown dataset '" + dataset + "'" +
+                      did_you_mean(dataset, DatasetRegistry::instance().names()) +
+                      "; registered: " + join(DatasetRegistry::instance().names(), ", "));
+  }
+  const BackboneInfo* net = BackboneRegistry::instance().find(backbone);
+  if (!net) {
+    throw ConfigError(origin_of("backbone") + "unknown backbone '" + backbone + "'" +
+                      did_you_mean(backbone, BackboneRegistry::instance().names()) +
+                      "; registered: " + join(BackboneRegistry::instance().names(), ", "));
+  }
+  const Schema schema = experiment_schema(algorithm, dataset);
+
+  ExperimentConfig cfg;
+  for (const auto& [path, entry] : raw.entries()) {
+    const FieldSpec* spec = schema.find(path);
+    if (!spec) unknown_key(path, entry, schema, algorithm, dataset);
+    cfg.values.set(path, convert(entry, *spec));
+  }
+  for (const auto& spec : schema.fields()) {
+    if (!cfg.values.has(spec.path)) cfg.values.set(spec.path, spec.default_value);
+  }
+
+  const ConfigValues& v = cfg.values;
+  cfg.name = v.get_string("name");
+  cfg.algorithm = algorithm;
+  cfg.dataset = dataset;
+  cfg.backbone = backbone;
+  cfg.seed = v.get_int("seed");
+  cfg.test_shape = {v.get_int("episode.ways"), v.get_int("episode.shots"),
+                    v.get_int("episode.queries")};
+  cfg.train_shape = shape_or(v.get_int("episode.train_ways"), v.get_int("episode.train_shots"),
+                             v.get_int("episode.train_queries"), cfg.test_shape);
+  cfg.meta_lr = v.get_float("optim.meta_lr");
+  cfg.inner_lr = v.get_float("optim.inner_lr");
+  cfg.inner_steps = v.get_int("optim.inner_steps");
+  cfg.inner_steps_test = v.get_int("optim.inner_steps_test");
+  cfg.meta_batch = v.get_int("optim.meta_batch");
+  cfg.iterations = v.get_int("optim.iterations");
+  cfg.test_episodes = v.get_int("eval.test_episodes");
+  cfg.val_episodes = v.get_int("eval.val_episodes");
+  cfg.val_interval = v.get_int("eval.val_interval");
+  cfg.log_interval = v.get_int("eval.log_interval");
+  cfg.eval_seed = static_cast<uint64_t>(v.get_int("eval.seed"));
+  const int64_t threads = v.get_int("runtime.threads");
+  cfg.threads = threads > 0 ? static_cast<int>(threads)
+                            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  cfg.device = v.get_string("runtime.device");
+  cfg.progress = v.get_bool("runtime.progress");
+  cfg.checkpoint_dir = v.get_string("runtime.checkpoint_dir");
+  cfg.data_root = v.get_string("data.root");
+  if (cfg.data_root.empty()) {
+    const char* env = std::getenv("METABENCH_DATA");
+    cfg.data_root = env && *env ? env : "data";
+  }
+
+  // Cross-key checks.
+  if (data->kind == TaskKind::kRegression && !algo->supports_regression) {
+    throw ConfigError(origin_of("algorithm") + "algorithm '" + algorithm +
+                      "' does not support regression, but dataset '" + dataset +
+                      "' is a regression dataset; choose a gradient-based algorithm such as maml");
+  }
+  if (data->kind == TaskKind::kClassification && !algo->supports_classification) {
+    throw ConfigError(origin_of("algorithm") + "algorithm '" + algorithm +
+                      "' does not support classification dataset '" + dataset + "'");
+  }
+  const bool images = data->kind == TaskKind::kClassification;
+  if ((images && !net->accepts_images) || (!images && !net->accepts_vectors)) {
+    throw ConfigError(origin_of("backbone") + "backbone '" + backbone + "' does not accept " +
+                      (images ? "image" : "vector") + " inputs of dataset '" + dataset + "'");
+  }
+  if (algo->validate) algo->validate(cfg);
+
+  YAML::Node root(YAML::NodeType::Map);
+  std::string canonical;
+  for (const auto& spec : schema.fields()) {
+    const ConfigValue& value = cfg.values.all().at(spec.path);
+    insert_yaml(root, spec.path, value);
+    if (spec.affects_results) canonical += spec.path + "=" + value_to_string(value) + "\n";
+  }
+  YAML::Emitter out;
+  out << root;
+  cfg.yaml = std::string(out.c_str()) + "\n";
+  cfg.hash = sha256_hex(canonical);
+  return cfg;
+}
+
+}  // namespace metabench

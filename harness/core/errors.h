@@ -1,0 +1,68 @@
+// Exception hierarchy of metabench.
+//
+// UserError and its subclasses report a problem with what the user gave us
+// (a config file, a command-line flag, a dataset on disk, a database path):
+// `main` prints the message on one line and exits with status 2.  Anything
+// else (InternalError, or a std::exception from a library) is a bug or an
+// environment failure and exits with status 1.  Interrupted is thrown when
+// the user asks a run to stop (SIGINT/SIGTERM); the run is recorded as
+// interrupted, not failed.
+//
+// Messages must say what was expected and what was found, and name the file,
+// key or path involved.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace metabench {
+
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The user's input is wrong; fixing the input fixes the problem.
+class UserError : public Error {
+ public:
+  using Error::Error;
+};
+
+// A configuration file, a --set override or a command-line argument is invalid.
+class ConfigError : public UserError {
+ public:
+  using UserError::UserError;
+};
+
+// A dataset is missing, malformed, or too small for the requested episodes.
+class DatasetError : public UserError {
+ public:
+  using UserError::UserError;
+};
+
+// The results database cannot be opened or is not one this version can use.
+class StoreError : public UserError {
+ public:
+  using UserError::UserError;
+};
+
+// A query (a report, a filter) matched nothing; not an error in the input as
+// such, so `main` gives it its own exit status (3).
+class NoResults : public UserError {
+ public:
+  using UserError::UserError;
+};
+
+// A broken invariant inside metabench: a bug, never the user's fault.
+class InternalError : public Error {
+ public:
+  using Error::Error;
+};
+
+// The user asked the current run to stop.
+class Interrupted : public Error {
+ public:
+  Interrupted() : Error("interrupted by signal") {}
+};
+
+}  // namespace metabench

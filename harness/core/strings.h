@@ -1,0 +1,29 @@
+// Small string helpers shared by the config validator, the CLI and reports.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace metabench {
+
+std::vector<std::string> split(std::string_view text, char sep);
+std::string join(const std::vector<std::string>& parts, std::string_view sep);
+bool starts_with(std::string_view text, std::string_view prefix);
+
+// Edit distance, for "did you mean" suggestions.
+size_t levenshtein(std::string_view a, std::string_view b);
+
+// The candidate closest to `word`, or "" when none is plausibly a typo of it.
+std::string nearest(std::string_view word, const std::vector<std::string>& candidates);
+
+// " (did you mean 'x'?)" or "" when there is no close candidate.
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates);
+
+// printf-style formatting into a std::string.
+std::string format(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+
+// "1h02m", "3m05s", "12.3s".
+std::string human_duration(double seconds);
+
+}  // namespace metabench

@@ -1,0 +1,24 @@
+// Checkpoint files: a run's meta-learned state (named float tensors) plus the
+// hash of the config that produced it.  The format is metabench's own and
+// simple (magic, version, then name/shape/data records) so that reading one
+// needs no LibTorch serialisation headers; files are written atomically.
+#pragma once
+
+#include <string>
+
+#include "harness/algorithm/algorithm.h"
+
+namespace metabench {
+
+struct Checkpoint {
+  std::string config_hash;
+  int64_t iteration = 0;
+  NamedTensors tensors;  // CPU, float32
+};
+
+void save_checkpoint(const std::string& path, const Checkpoint& checkpoint);
+
+// Throws UserError naming the path for a missing, truncated or foreign file.
+Checkpoint load_checkpoint(const std::string& path);
+
+}  // namespace metabench

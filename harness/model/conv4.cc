@@ -1,0 +1,76 @@
+// Conv4 (Vinyals et al. 2016; used by MAML, ProtoNets and most few-shot
+// papers): four blocks of [3x3 conv (padding 1), batch norm, ReLU, 2x2 max
+// pool], `model.width` channels each.  Output: the flattened feature map,
+// width * (H/16) * (W/16) features (64 for 28x28 inputs at width 64).
+#include <ATen/ATen.h>
+
+#include "harness/config/experiment_config.h"
+#include "harness/core/errors.h"
+#include "harness/model/backbone.h"
+
+namespace metabench {
+namespace {
+
+constexpr int kBlocks = 4;
+
+class Conv4 : public Backbone {
+ public:
+  Conv4(int64_t channels, int64_t height, int64_t width_px, int64_t width)
+      : channels_(channels), width_(width) {
+    int64_t h = height, w = width_px;
+    for (int i = 0; i < kBlocks; ++i) {
+      h /= 2;
+      w /= 2;
+    }
+    if (h < 1 || w < 1) {
+      throw ConfigError("backbone 'conv4' needs images of at least 16x16 pixels, got " +
+                        std::to_string(height) + "x" + std::to_string(width_px));
+    }
+    output_dim_ = width * h * w;
+  }
+
+  std::vector<ParamSpec> param_specs() const override {
+    std::vector<ParamSpec> specs;
+    int64_t in = channels_;
+    for (int i = 0; i < kBlocks; ++i) {
+      const std::string b = "block" + std::to_string(i);
+      const int64_t fan_in = in * 9;
+      specs.push_back({b + ".conv.weight", {width_, in, 3, 3}, ParamSpec::Init::kUniformFanIn,
+                       fan_in});
+      specs.push_back({b + ".conv.bias", {width_}, ParamSpec::Init::kUniformFanIn, fan_in});
+      specs.push_back({b + ".bn.weight", {width_}, ParamSpec::Init::kOnes, 1});
+      specs.push_back({b + ".bn.bias", {width_}, ParamSpec::Init::kZeros, 1});
+      in = width_;
+    }
+    return specs;
+  }
+
+  at::Tensor forward(const at::Tensor& x, at::TensorList p) const override {
+    at::Tensor h = x;
+    for (int i = 0; i < kBlocks; ++i) {
+      h = at::conv2d(h, p[4 * i], p[4 * i + 1], /*stride=*/1, /*padding=*/1);
+      // Batch statistics always (training=true), no running statistics.
+      h = at::batch_norm(h, p[4 * i + 2], p[4 * i + 3], /*running_mean=*/{}, /*running_var=*/{},
+                         /*training=*/true, /*momentum=*/0.0, /*eps=*/1e-5,
+                         /*cudnn_enabled=*/true);
+      h = at::relu(h);
+      h = at::max_pool2d(h, {2, 2});
+    }
+    return h.flatten(1);
+  }
+
+  int64_t output_dim() const override { return output_dim_; }
+
+ private:
+  int64_t channels_, width_, output_dim_ = 0;
+};
+
+METABENCH_REGISTER_BACKBONE(BackboneInfo{
+    "conv4", "4 x [3x3 conv, batch norm, ReLU, 2x2 max-pool], model.width channels", true,
+    false, [](const ExperimentConfig& cfg, const std::vector<int64_t>& shape) {
+      return std::make_unique<Conv4>(shape.at(0), shape.at(1), shape.at(2),
+                                     cfg.values.get_int("model.width"));
+    }});
+
+}  // namespace
+}  // namespace metabench

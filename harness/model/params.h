@@ -1,0 +1,32 @@
+// Helpers for explicit parameter lists: initialisation from the portable Rng
+// (so weights do not depend on LibTorch's generator), functional linear
+// layers, and the linear-head specs that classifiers append to a backbone.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <string>
+#include <vector>
+
+#include "harness/core/rng.h"
+#include "harness/model/backbone.h"
+
+namespace metabench {
+
+// Creates float32 tensors for `specs` on `device` (requires_grad not set).
+std::vector<at::Tensor> init_params(const std::vector<ParamSpec>& specs, Rng& rng,
+                                    const at::Device& device);
+
+// init_params() from Rng(seed), each returned as a leaf that requires grad.
+std::vector<at::Tensor> trainable_params(const std::vector<ParamSpec>& specs, uint64_t seed,
+                                         const at::Device& device);
+
+// Specs of a linear layer named `prefix`.weight [out, in] and `prefix`.bias [out].
+std::vector<ParamSpec> linear_specs(const std::string& prefix, int64_t in, int64_t out);
+
+std::vector<std::string> param_names(const std::vector<ParamSpec>& specs);
+
+// Clones `params` as new leaves that require grad (detached from any graph).
+std::vector<at::Tensor> fresh_leaves(const std::vector<at::Tensor>& params);
+
+}  // namespace metabench

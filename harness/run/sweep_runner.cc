@@ -1,0 +1,138 @@
+#include "harness/run/sweep_runner.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <thread>
+
+#include "harness/config/sweep_config.h"
+#include "harness/core/errors.h"
+#include "harness/core/files.h"
+#include "harness/core/interrupt.h"
+#include "harness/core/strings.h"
+#include "harness/core/system_info.h"
+#include "harness/run/experiment_runner.h"
+#include "results/store.h"
+
+namespace metabench {
+namespace {
+
+constexpr int kExitInterrupted = 130;
+
+struct Child {
+  std::string label;
+  std::string config_file;
+};
+
+pid_t spawn(const std::vector<std::string>& argv) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid < 0) throw InternalError(std::string("fork failed: ") + std::strerror(errno));
+  if (pid == 0) {
+    execv(args[0], args.data());
+    std::fprintf(stderr, "metabench: cannot execute '%s': %s\n", args[0], std::strerror(errno));
+    _exit(127);
+  }
+  return pid;
+}
+
+std::string exit_description(int status) {
+  if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
+  return "exited with status " + std::to_string(WEXITSTATUS(status));
+}
+
+}  // namespace
+
+SweepResult run_sweep(const SweepOptions& options) {
+  // Validate every cell before touching the database.
+  const Sweep sweep = load_sweep(options.sweep_path, options.overrides);
+  ResultsStore store(options.db_path, ResultsStore::Access::kReadWrite);
+  const SystemInfo system = collect_system_info();
+  const int64_t orphans = store.close_orphaned_runs(system.host, 0, "");
+  if (orphans > 0) {
+    std::printf("marked %lld run(s) left 'running' by a killed process as interrupted\n",
+                static_cast<long long>(orphans));
+  }
+  for (const auto& s : sweep.skipped) std::printf("not applicable: %s\n", s.c_str());
+
+  const int jobs = std::max(1, options.jobs);
+  bool threads_given = false;
+  for (const auto& o : options.overrides) threads_given |= starts_with(o, "runtime.threads=");
+  const int threads_per_job = std::max(1, system.hardware_threads / jobs);
+
+  SweepResult result;
+  result.cells = static_cast<int>(sweep.cells.size());
+  const double start = now_seconds();
+  std::map<pid_t, Child> running;
+  const std::string temp_dir = std::filesystem::temp_directory_path().string();
+
+  auto reap = [&](bool block) {
+    int status = 0;
+    const pid_t pid = waitpid(-1, &status, block ? 0 : WNOHANG);
+    if (pid <= 0) return;  // EINTR (a signal) or nothing finished yet
+    const Child child = running.at(pid);
+    running.erase(pid);
+    std::remove(child.config_file.c_str());
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+      ++result.completed;
+    } else if (WIFEXITED(status) && WEXITSTATUS(status) == kExitInterrupted) {
+      // The child recorded its own interruption.
+    } else {
+      ++result.failed;
+      // A child that crashed could not record its end; do it for it.
+      store.close_orphaned_runs(system.host, pid, "worker " + exit_description(status));
+      std::printf("run failed: %s (%s)\n", child.label.c_str(), exit_description(status).c_str());
+    }
+    std::fflush(stdout);
+  };
+
+  int index = 0;
+  for (const ExperimentConfig& cell : sweep.cells) {
+    ++index;
+    const std::string label = describe_experiment(cell);
+    if (const auto done = store.completed_run(cell.hash)) {
+      ++result.skipped;
+      std::printf("[%d/%d] skip %s: completed as run %lld\n", index, result.cells, label.c_str(),
+                  static_cast<long long>(*done));
+      continue;
+    }
+    while (static_cast<int>(running.size()) >= jobs && !interrupt_requested()) reap(true);
+    if (interrupt_requested()) break;
+    const std::string config_file =
+        temp_dir + "/metabench-cell-" + std::to_string(getpid()) + "-" + std::to_string(index) +
+        ".yaml";
+    write_file_atomically(config_file, cell.yaml);
+    std::vector<std::string> argv = {options.executable, "run", config_file, "--db",
+                                     options.db_path, "--sweep", sweep.name};
+    if (!threads_given && jobs > 1) {
+      argv.push_back("--set");
+      argv.push_back("runtime.threads=" + std::to_string(threads_per_job));
+    }
+    std::printf("[%d/%d] %s\n", index, result.cells, label.c_str());
+    std::fflush(stdout);
+    running[spawn(argv)] = Child{label, config_file};
+  }
+  while (!running.empty()) {
+    if (interrupt_requested()) {
+      for (const auto& item : running) kill(item.first, SIGINT);
+    }
+    reap(true);
+  }
+  std::printf("sweep %s: %d cells, %d run, %d skipped (already completed), %d failed, in %s\n",
+              sweep.name.c_str(), result.cells, result.completed, result.skipped, result.failed,
+              human_duration(now_seconds() - start).c_str());
+  std::fflush(stdout);
+  throw_if_interrupted();
+  return result;
+}
+
+}  // namespace metabench

@@ -1,0 +1,120 @@
+#include "results/report.h"
+
+#include <cmath>
+#include <map>
+#include <set>
+#include <tuple>
+#include <vector>
+
+#include "harness/core/errors.h"
+#include "harness/core/stats.h"
+#include "harness/core/strings.h"
+#include "results/store.h"
+
+namespace metabench {
+namespace {
+
+struct Row {
+  std::string algorithm, dataset, backbone, checksum;
+  int64_t ways, shots, seed, episodes;
+  double accuracy, ci95, loss, loss_ci95, train_seconds, seconds_per_iteration, adapt_ms, rss;
+};
+
+std::string fixed(double v, int digits) {
+  return std::isnan(v) ? "n/a" : format("%.*f", digits, v);
+}
+
+double mean_of(const std::vector<Row>& rows, double Row::*field) {
+  double sum = 0;
+  for (const auto& r : rows) sum += r.*field;
+  return rows.empty() ? std::nan("") : sum / rows.size();
+}
+
+}  // namespace
+
+std::string markdown_report(ResultsStore& store, const ReportOptions& options) {
+  // The latest completed run of each config.
+  Statement query = store.database().prepare(
+      "SELECT algorithm, dataset, backbone, ways, shots, seed, test_accuracy, test_ci95, "
+      "test_episodes, test_loss, test_loss_ci95, train_seconds, seconds_per_iteration, "
+      "adapt_ms, peak_rss_mb, test_episodes_checksum FROM run_summary "
+      "WHERE run_id IN (SELECT max(run_id) FROM run_summary WHERE status = 'completed' "
+      "AND (?1 = '' OR sweep = ?1) GROUP BY config_hash) "
+      "ORDER BY dataset, ways, shots, algorithm, backbone, seed");
+  query.bind(1, options.sweep);
+  std::map<std::tuple<std::string, int64_t, int64_t>, std::map<std::string, std::vector<Row>>>
+      groups;
+  while (query.step()) {
+    Row r{query.column_text(0), query.column_text(1), query.column_text(2),
+          query.column_text(15), query.column_int(3), query.column_int(4),
+          query.column_int(5), query.column_int(8), query.column_double(6),
+          query.column_double(7), query.column_double(9), query.column_double(10),
+          query.column_double(11), query.column_double(12), query.column_double(13),
+          query.column_double(14)};
+    const std::string label = r.backbone == "conv4" || r.backbone == "mlp"
+                                  ? r.algorithm
+                                  : r.algorithm + " (" + r.backbone + ")";
+    groups[{r.dataset, r.ways, r.shots}][label].push_back(r);
+  }
+  Statement other = store.database().prepare(
+      "SELECT status, count(*) FROM run_summary WHERE status != 'completed' "
+      "AND (?1 = '' OR sweep = ?1) GROUP BY status ORDER BY status");
+  other.bind(1, options.sweep);
+  std::vector<std::string> unfinished;
+  while (other.step()) {
+    unfinished.push_back(std::to_string(other.column_int(1)) + " " + other.column_text(0));
+  }
+  if (groups.empty()) {
+    throw NoResults("no completed runs in '" + store.path() + "'" +
+                    (options.sweep.empty() ? "" : " for sweep '" + options.sweep + "'") +
+                    (unfinished.empty() ? "" : " (" + join(unfinished, ", ") + ")"));
+  }
+
+  std::string out = "# metabench report\n\nDatabase: `" + store.path() + "`" +
+                    (options.sweep.empty() ? "" : ", sweep `" + options.sweep + "`") + "\n";
+  for (const auto& [key, algorithms] : groups) {
+    const auto& [dataset, ways, shots] = key;
+    const bool regression = std::isnan(algorithms.begin()->second.front().accuracy);
+    out += "\n## " + dataset + ", " +
+           (regression ? std::to_string(shots) + "-shot regression"
+                       : std::to_string(ways) + "-way " + std::to_string(shots) + "-shot") +
+           "\n\n";
+    const std::string metric = regression ? "Test MSE" : "Test accuracy (%)";
+    out += "| Algorithm | " + metric +
+           " | 95% CI over seeds | Mean 95% CI over episodes | Seeds | Episodes per run | "
+           "Train time (s) | s/iteration | Adapt (ms/task) | Peak RSS (MB) |\n";
+    out += "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+    std::set<std::string> checksums;
+    for (const auto& [label, rows] : algorithms) {
+      std::vector<double> per_seed;
+      for (const auto& r : rows) {
+        per_seed.push_back(regression ? r.loss : r.accuracy);
+        checksums.insert(r.checksum);
+      }
+      const MeanCi over_seeds = mean_ci95(per_seed);
+      const double episode_ci = mean_of(rows, regression ? &Row::loss_ci95 : &Row::ci95);
+      const int digits = regression ? 3 : 2;
+      out += "| " + label + " | " + fixed(over_seeds.mean, digits) + " | " +
+             (rows.size() > 1 ? "± " + fixed(over_seeds.ci95, digits) : "n/a (1 seed)") +
+             " | ± " + fixed(episode_ci, digits) + " | " + std::to_string(rows.size()) + " | " +
+             std::to_string(rows.front().episodes) + " | " +
+             fixed(mean_of(rows, &Row::train_seconds), 1) + " | " +
+             fixed(mean_of(rows, &Row::seconds_per_iteration), 4) + " | " +
+             fixed(mean_of(rows, &Row::adapt_ms), 2) + " | " +
+             fixed(mean_of(rows, &Row::rss), 0) + " |\n";
+    }
+    if (checksums.size() == 1) {
+      out += "\nEvery run above was tested on the same fixed episodes (checksum `" +
+             checksums.begin()->substr(0, 16) + "`).\n";
+    } else {
+      out += "\nWarning: these runs were tested on " + std::to_string(checksums.size()) +
+             " different episode sets (different eval seeds or episode counts); compare with care.\n";
+    }
+  }
+  if (!unfinished.empty()) {
+    out += "\nNot included: " + join(unfinished, ", ") + " run(s); query `run_summary` for details.\n";
+  }
+  return out;
+}
+
+}  // namespace metabench

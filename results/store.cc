@@ -1,0 +1,194 @@
+#include "results/store.h"
+
+#include <signal.h>
+
+#include <cerrno>
+#include <filesystem>
+
+#include "harness/core/errors.h"
+#include "harness/core/files.h"
+#include "results/schema.h"
+
+namespace metabench {
+namespace {
+
+std::string prepare_path(const std::string& path, ResultsStore::Access access) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (access == ResultsStore::Access::kReadOnly) {
+    if (!fs::exists(path, ec)) {
+      throw StoreError("no results database at '" + path +
+                       "' (expected a file written by `metabench run` or `metabench sweep`)");
+    }
+    return path;
+  }
+  if (fs::is_directory(path, ec)) {
+    throw StoreError("results database path '" + path + "' is a directory, expected a file");
+  }
+  const fs::path parent = fs::path(path).parent_path();
+  if (!parent.empty() && !fs::exists(parent, ec)) {
+    try {
+      make_directories(parent.string());
+    } catch (const UserError& e) {
+      throw StoreError(std::string("cannot create the results database: ") + e.what());
+    }
+  }
+  return path;
+}
+
+bool process_alive(int64_t pid) {
+  if (pid <= 0) return false;
+  return kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+}
+
+}  // namespace
+
+ResultsStore::ResultsStore(const std::string& path, Access access)
+    : db_(prepare_path(path, access),
+          access == Access::kReadOnly ? Database::Mode::kReadOnly : Database::Mode::kReadWrite) {
+  const int version = check_schema(db_);
+  if (access == Access::kReadOnly) {
+    if (version == 0) {
+      throw StoreError("'" + path + "' is an empty database, not metabench results");
+    }
+    if (version < kSchemaVersion) {
+      throw StoreError("results database '" + path + "' has schema version " +
+                       std::to_string(version) + "; open it once with `metabench sweep` or " +
+                       "`metabench run` to upgrade it to version " +
+                       std::to_string(kSchemaVersion));
+    }
+    return;
+  }
+  try {
+    db_.exec("PRAGMA journal_mode = WAL");
+  } catch (const StoreError& e) {
+    throw StoreError("cannot write results database '" + path + "': " + e.what());
+  }
+  db_.exec("PRAGMA foreign_keys = ON");
+  migrate(db_);
+}
+
+int ResultsStore::schema_version() {
+  Statement s = db_.prepare("PRAGMA user_version");
+  return s.step() ? static_cast<int>(s.column_int(0)) : 0;
+}
+
+int64_t ResultsStore::begin_run(const RunRecord& r, const std::string& started_at) {
+  Transaction tx(db_);
+  Statement s = db_.prepare(
+      "INSERT INTO runs (sweep, name, config_hash, config_yaml, algorithm, dataset, backbone, "
+      "ways, shots, queries, train_ways, train_shots, seed, eval_seed, status, git_commit, "
+      "metabench_version, torch_version, threads, device, host, cpu_model, pid, "
+      "dataset_checksum, test_episodes_checksum, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
+      "?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  int i = 1;
+  if (r.sweep.empty()) {
+    s.bind_null(i++);
+  } else {
+    s.bind(i++, r.sweep);
+  }
+  s.bind(i++, r.name).bind(i++, r.config_hash).bind(i++, r.config_yaml);
+  s.bind(i++, r.algorithm).bind(i++, r.dataset).bind(i++, r.backbone);
+  s.bind(i++, r.ways).bind(i++, r.shots).bind(i++, r.queries);
+  s.bind(i++, r.train_ways).bind(i++, r.train_shots).bind(i++, r.seed).bind(i++, r.eval_seed);
+  s.bind(i++, r.git_commit).bind(i++, r.metabench_version).bind(i++, r.torch_version);
+  s.bind(i++, r.threads).bind(i++, r.device).bind(i++, r.host).bind(i++, r.cpu_model);
+  s.bind(i++, r.pid).bind(i++, r.dataset_checksum).bind(i++, r.test_episodes_checksum);
+  s.bind(i++, started_at);
+  s.run();
+  const int64_t id = db_.last_insert_id();
+  tx.commit();
+  return id;
+}
+
+void ResultsStore::set_checkpoint_path(int64_t run_id, const std::string& path) {
+  Transaction tx(db_);
+  db_.prepare("UPDATE runs SET checkpoint_path = ? WHERE run_id = ?").bind(1, path).bind(2, run_id)
+      .run();
+  tx.commit();
+}
+
+void ResultsStore::add_curve_points(int64_t run_id, const std::vector<CurvePoint>& points) {
+  if (points.empty()) return;
+  Transaction tx(db_);
+  Statement s = db_.prepare(
+      "INSERT INTO learning_curve (run_id, step, split, loss, accuracy, elapsed_seconds) "
+      "VALUES (?, ?, ?, ?, ?, ?)");
+  for (const auto& p : points) {
+    s.bind(1, run_id).bind(2, p.step).bind(3, p.split).bind_real_or_null(4, p.loss);
+    s.bind_real_or_null(5, p.accuracy).bind(6, p.elapsed_seconds);
+    s.run();
+  }
+  tx.commit();
+}
+
+void ResultsStore::complete_run(int64_t run_id, const std::vector<EpisodeResult>& episodes,
+                                const RunSummary& m, const std::string& finished_at) {
+  Transaction tx(db_);
+  Statement e = db_.prepare(
+      "INSERT INTO test_episodes (run_id, episode_index, accuracy, loss) VALUES (?, ?, ?, ?)");
+  for (const auto& ep : episodes) {
+    e.bind(1, run_id).bind(2, ep.index).bind_real_or_null(3, ep.accuracy).bind(4, ep.loss);
+    e.run();
+  }
+  Statement s = db_.prepare(
+      "INSERT INTO run_results (run_id, test_accuracy, test_accuracy_ci95, test_loss, "
+      "test_loss_ci95, test_episodes, iterations, data_seconds, train_seconds, val_seconds, "
+      "test_seconds, seconds_per_iteration, adapt_ms, peak_rss_mb, peak_device_mb, "
+      "best_val_step, best_val_accuracy, best_val_loss) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  s.bind(1, run_id).bind_real_or_null(2, m.test_accuracy).bind_real_or_null(3, m.test_accuracy_ci95);
+  s.bind(4, m.test_loss).bind(5, m.test_loss_ci95).bind(6, m.test_episodes).bind(7, m.iterations);
+  s.bind(8, m.data_seconds).bind(9, m.train_seconds).bind(10, m.val_seconds);
+  s.bind(11, m.test_seconds).bind(12, m.seconds_per_iteration).bind(13, m.adapt_ms);
+  s.bind(14, m.peak_rss_mb).bind(15, m.peak_device_mb).bind(16, m.best_val_step);
+  s.bind_real_or_null(17, m.best_val_accuracy).bind(18, m.best_val_loss);
+  s.run();
+  db_.prepare("UPDATE runs SET status = 'completed', finished_at = ? WHERE run_id = ?")
+      .bind(1, finished_at).bind(2, run_id).run();
+  tx.commit();
+}
+
+void ResultsStore::end_run(int64_t run_id, const std::string& status, const std::string& message,
+                           const std::string& finished_at) {
+  Transaction tx(db_);
+  db_.prepare("UPDATE runs SET status = ?, error = ?, finished_at = ? "
+              "WHERE run_id = ? AND status = 'running'")
+      .bind(1, status).bind(2, message).bind(3, finished_at).bind(4, run_id).run();
+  tx.commit();
+}
+
+std::optional<int64_t> ResultsStore::completed_run(const std::string& config_hash) {
+  Statement s = db_.prepare(
+      "SELECT run_id FROM runs WHERE config_hash = ? AND status = 'completed' "
+      "ORDER BY run_id LIMIT 1");
+  s.bind(1, config_hash);
+  if (s.step()) return s.column_int(0);
+  return std::nullopt;
+}
+
+int64_t ResultsStore::close_orphaned_runs(const std::string& host, int64_t pid,
+                                          const std::string& message) {
+  Transaction tx(db_);
+  Statement select =
+      db_.prepare("SELECT run_id, pid FROM runs WHERE status = 'running' AND host = ?");
+  select.bind(1, host);
+  std::vector<int64_t> orphans;
+  while (select.step()) {
+    const int64_t run_pid = select.column_int(1);
+    if (pid > 0 ? run_pid == pid : !process_alive(run_pid)) orphans.push_back(select.column_int(0));
+  }
+  Statement update = db_.prepare(
+      "UPDATE runs SET status = ?, error = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE run_id = ?");
+  for (int64_t id : orphans) {
+    update.bind(1, pid > 0 ? "failed" : "interrupted");
+    update.bind(2, pid > 0 ? message : "the process running it disappeared without recording "
+                                       "an end (killed or crashed)");
+    update.bind(3, id);
+    update.run();
+  }
+  tx.commit();
+  return static_cast<int64_t>(orphans.size());
+}
+
+}  // namespace metabench

@@ -1,0 +1,88 @@
+// ResultsStore: everything metabench records, in one SQLite file.
+//
+// One row in `runs` per attempt at an experiment, with its full resolved
+// config, config hash and provenance; its learning curve; one row per test
+// episode; and a summary in `run_results`.  Every write is one short
+// transaction, so a crash or Ctrl-C loses at most the write in flight and
+// never corrupts what was recorded.  The database runs in WAL mode with a busy
+// timeout, so parallel sweep workers can write to it at once.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "results/sqlite.h"
+
+namespace metabench {
+
+struct RunRecord {
+  std::string sweep;
+  std::string name;
+  std::string config_hash;
+  std::string config_yaml;
+  std::string algorithm, dataset, backbone;
+  int64_t ways = 0, shots = 0, queries = 0, train_ways = 0, train_shots = 0;
+  int64_t seed = 0, eval_seed = 0;
+  std::string git_commit, metabench_version, torch_version, device, host, cpu_model;
+  int64_t threads = 0, pid = 0;
+  std::string dataset_checksum, test_episodes_checksum;
+};
+
+struct CurvePoint {
+  int64_t step = 0;
+  std::string split;  // "train" or "val"
+  double loss = 0, accuracy = 0, elapsed_seconds = 0;
+};
+
+struct EpisodeResult {
+  int64_t index = 0;
+  double accuracy = 0;  // fraction; NaN for regression
+  double loss = 0;
+};
+
+struct RunSummary {
+  double test_accuracy = 0, test_accuracy_ci95 = 0;  // fractions; NaN for regression
+  double test_loss = 0, test_loss_ci95 = 0;
+  int64_t test_episodes = 0, iterations = 0;
+  double data_seconds = 0, train_seconds = 0, val_seconds = 0, test_seconds = 0;
+  double seconds_per_iteration = 0, adapt_ms = 0, peak_rss_mb = 0, peak_device_mb = 0;
+  int64_t best_val_step = 0;
+  double best_val_accuracy = 0, best_val_loss = 0;
+};
+
+class ResultsStore {
+ public:
+  enum class Access { kReadOnly, kReadWrite };
+  // kReadWrite creates the file (and its directory) and migrates the schema;
+  // kReadOnly requires an existing metabench database.  Throws StoreError.
+  ResultsStore(const std::string& path, Access access);
+
+  int schema_version();
+  const std::string& path() const { return db_.path(); }
+  Database& database() { return db_; }
+
+  // Inserts a run with status 'running'; returns its run_id.
+  int64_t begin_run(const RunRecord& run, const std::string& started_at);
+  void set_checkpoint_path(int64_t run_id, const std::string& path);
+  void add_curve_points(int64_t run_id, const std::vector<CurvePoint>& points);
+  // Stores the test episodes, the summary and status 'completed' at once.
+  void complete_run(int64_t run_id, const std::vector<EpisodeResult>& episodes,
+                    const RunSummary& summary, const std::string& finished_at);
+  // Sets status 'failed' or 'interrupted' with a message, if still running.
+  void end_run(int64_t run_id, const std::string& status, const std::string& message,
+               const std::string& finished_at);
+
+  // The run_id of a completed run with this config hash, if any.
+  std::optional<int64_t> completed_run(const std::string& config_hash);
+  // Marks runs of `host` still 'running' whose process `pid` is gone as
+  // interrupted (they were killed without a chance to record it); returns
+  // how many.  With pid > 0, only that process's runs, as failed with `message`.
+  int64_t close_orphaned_runs(const std::string& host, int64_t pid, const std::string& message);
+
+ private:
+  Database db_;
+};
+
+}  // namespace metabench

@@ -1,0 +1,37 @@
+// Helpers for tests: temporary directories, running the metabench binary as a
+// user would, and small configs.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace metabench::testing {
+
+// A fresh directory under the system temp dir, removed on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+struct CommandResult {
+  int exit_code = 0;
+  std::string output;  // stdout and stderr together
+};
+
+// Runs the built metabench binary with `args` and waits for it.
+CommandResult run_metabench(const std::vector<std::string>& args);
+
+// The path of the built metabench binary; a file under the source tree.
+std::string metabench_binary();
+std::string source_path(const std::string& relative);
+
+void write_text(const std::string& path, const std::string& text);
+std::string read_text(const std::string& path);
+
+}  // namespace metabench::testing
