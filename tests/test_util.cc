@@ -44,6 +44,28 @@ CommandResult run_metabench(const std::vector<std::string>& args) {
   return result;
 }
 
+int spawn_metabench(const std::vector<std::string>& args, const std::string& output_path) {
+  const std::string binary = metabench_binary();
+  std::vector<char*> argv{const_cast<char*>(binary.c_str())};
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    if (!freopen(output_path.c_str(), "w", stdout) || !freopen(output_path.c_str(), "a", stderr)) {
+      _exit(126);
+    }
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+int wait_exit_code(int pid) {
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 void write_text(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
   out << text;

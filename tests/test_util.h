@@ -27,6 +27,12 @@ struct CommandResult {
 // Runs the built metabench binary with `args` and waits for it.
 CommandResult run_metabench(const std::vector<std::string>& args);
 
+// Starts the metabench binary in the background, stdout and stderr to
+// `output_path`; returns its pid.
+int spawn_metabench(const std::vector<std::string>& args, const std::string& output_path);
+// Waits for a spawned process; returns its exit code (128 + signal if killed).
+int wait_exit_code(int pid);
+
 // The path of the built metabench binary; a file under the source tree.
 std::string metabench_binary();
 std::string source_path(const std::string& relative);

@@ -55,6 +55,10 @@ void RawConfig::flatten(const YAML::Node& node, const std::string& prefix,
         throw ConfigError(node_origin(item.first, file) + ": config keys must be plain names");
       }
       const std::string key = item.first.Scalar();
+      const std::string path = prefix.empty() ? key : prefix + "." + key;
+      if (item.second.IsNull()) {
+        throw ConfigError(node_origin(item.first, file) + ": key '" + path + "' has no value");
+      }
       flatten(item.second, prefix.empty() ? key : prefix + "." + key, file);
     }
     return;

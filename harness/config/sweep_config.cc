@@ -130,7 +130,8 @@ Sweep load_sweep(const std::string& path, const std::vector<std::string>& overri
   for (const auto& o : overrides) cli.apply_set(o);
 
   for (const Axis& dataset : datasets) {
-    const YAML::Node settings = dataset.settings ? dataset.settings : root["settings"];
+    const YAML::Node settings =
+        dataset.settings.IsSequence() ? dataset.settings : root["settings"];
     std::vector<RawConfig> setting_layers;
     if (settings) {
       if (!settings.IsSequence()) {

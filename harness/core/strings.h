@@ -11,7 +11,7 @@ std::vector<std::string> split(std::string_view text, char sep);
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
 bool starts_with(std::string_view text, std::string_view prefix);
 
-// Edit distance, for "did you mean" suggestions.
+// Edit distance (adjacent transpositions count as one edit), for "did you mean" suggestions.
 size_t levenshtein(std::string_view a, std::string_view b);
 
 // The candidate closest to `word`, or "" when none is plausibly a typo of it.

@@ -1,0 +1,102 @@
+// The metabench binary as a user runs it: bad input gives one line naming
+// the problem and exit status 2, and never touches an existing database.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "harness/core/sha256.h"
+#include "results/schema.h"
+#include "results/sqlite.h"
+#include "tests/test_util.h"
+
+namespace metabench {
+namespace {
+
+using testing::run_metabench;
+using testing::TempDir;
+
+size_t lines(const std::string& text) { return std::count(text.begin(), text.end(), '\n'); }
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = dir_.file("results.sqlite");
+    const auto r = run_metabench({"run", testing::source_path("configs/smoke/protonet.yaml"),
+                                  "--db", db_, "--set", "optim.iterations=2",
+                                  "--set", "eval.test_episodes=3"});
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    checksum_ = sha256_file(db_);
+  }
+
+  // Runs metabench expecting exit 2 and one line of error mentioning `needle`,
+  // and checks that the database was not touched.
+  void expect_user_error(const std::vector<std::string>& args, const std::string& needle) {
+    const auto r = run_metabench(args);
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_EQ(lines(r.output), 1u) << r.output;
+    EXPECT_EQ(r.output.rfind("metabench: error: ", 0), 0u) << r.output;
+    EXPECT_NE(r.output.find(needle), std::string::npos) << r.output;
+    EXPECT_EQ(sha256_file(db_), checksum_) << "the database changed";
+  }
+
+  TempDir dir_;
+  std::string db_, checksum_;
+};
+
+TEST_F(CliTest, BadConfigsAreRejectedBeforeTheDatabaseIsTouched) {
+  const std::string missing = dir_.file("missing.yaml");
+  expect_user_error({"run", missing, "--db", db_}, missing + ": no such file");
+  testing::write_text(dir_.file("bad.yaml"), "algorithm: maml\noptim: {meta_lr: [\n");
+  expect_user_error({"run", dir_.file("bad.yaml"), "--db", db_}, "malformed YAML");
+  testing::write_text(dir_.file("algo.yaml"), "algorithm: protonets\n");
+  expect_user_error({"run", dir_.file("algo.yaml"), "--db", db_},
+                    dir_.file("algo.yaml") + ":1:12: unknown algorithm 'protonets' (did you "
+                                             "mean 'protonet'?)");
+  testing::write_text(dir_.file("data.yaml"), "dataset: omniglot-tiny\n");
+  expect_user_error({"run", dir_.file("data.yaml"), "--db", db_}, "unknown dataset 'omniglot-tiny'");
+  expect_user_error({"run", testing::source_path("configs/smoke/protonet.yaml"), "--db", db_,
+                     "--set", "episode.ways=0"},
+                    "--set episode.ways=0: key 'episode.ways': expected an integer in [1, 1000]");
+  expect_user_error({"sweep", dir_.file("missing-sweep.yaml"), "--db", db_}, "no such file");
+}
+
+TEST_F(CliTest, UnusableDatabasesAreRejected) {
+  const std::string config = testing::source_path("configs/smoke/protonet.yaml");
+  testing::write_text(dir_.file("file"), "x");
+  expect_user_error({"run", config, "--db", dir_.file("file/sub/r.sqlite")},
+                    "cannot create the results database");
+  {
+    Database db(db_, Database::Mode::kReadWrite);
+    db.exec("PRAGMA user_version = " + std::to_string(kSchemaVersion + 1));
+  }
+  checksum_ = sha256_file(db_);
+  expect_user_error({"run", config, "--db", db_}, "written by a newer metabench");
+  expect_user_error({"report", "--db", db_}, "written by a newer metabench");
+}
+
+TEST_F(CliTest, UsageErrorsAndHelp) {
+  expect_user_error({"rnu"}, "unknown command 'rnu' (did you mean 'run'?)");
+  expect_user_error({"run", "--db", db_}, "metabench run: the option '--config' is required");
+  expect_user_error({"list", "algoritms"}, "unknown list 'algoritms' (did you mean 'algorithms'?)");
+  expect_user_error({"report", "--db", db_, "--format", "pdf"}, "--format 'pdf' is not supported");
+  for (const char* command : {"run", "sweep", "report", "list"}) {
+    const auto r = run_metabench({command, "--help"});
+    EXPECT_EQ(r.exit_code, 0) << command;
+    EXPECT_NE(r.output.find("usage: metabench " + std::string(command)), std::string::npos);
+  }
+  const auto list = run_metabench({"list", "algorithms"});
+  EXPECT_NE(list.output.find("maml "), std::string::npos);
+  EXPECT_NE(list.output.find("protonet "), std::string::npos);
+}
+
+TEST_F(CliTest, ReportSaysWhenThereIsNothingToReport) {
+  const auto ok = run_metabench({"report", "--db", db_});
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  EXPECT_NE(ok.output.find("| protonet |"), std::string::npos) << ok.output;
+  const auto none = run_metabench({"report", "--db", db_, "--sweep", "nonexistent"});
+  EXPECT_EQ(none.exit_code, 3) << none.output;
+  EXPECT_NE(none.output.find("no completed runs"), std::string::npos) << none.output;
+}
+
+}  // namespace
+}  // namespace metabench

@@ -1,0 +1,70 @@
+// Conformance: every registered algorithm, plugins included, completes a
+// small run and learns an easy synthetic task far above chance (and, where it
+// supports regression, fits sinusoids far better than predicting zero).  A
+// new algorithm gets this test without writing anything.
+#include <gtest/gtest.h>
+
+#include "harness/algorithm/algorithm.h"
+#include "harness/config/experiment_config.h"
+#include "harness/run/experiment_runner.h"
+#include "results/store.h"
+#include "tests/test_util.h"
+
+namespace metabench {
+namespace {
+
+class Conformance : public ::testing::TestWithParam<std::string> {};
+
+RunSummary run(const std::vector<std::string>& sets, const std::string& db) {
+  RawConfig raw;
+  for (const auto& s : sets) raw.apply_set(s);
+  ResultsStore store(db, ResultsStore::Access::kReadWrite);
+  return run_experiment(resolve_experiment(raw), store, {}).summary;
+}
+
+TEST_P(Conformance, LearnsAnEasyClassificationTaskFarAboveChance) {
+  const AlgorithmInfo& info = AlgorithmRegistry::instance().get(GetParam(), "algorithm");
+  if (!info.supports_classification) GTEST_SKIP() << GetParam() << " is regression-only";
+  testing::TempDir dir;
+  // Low drawing jitter makes the classes easy to tell apart.  Measured on
+  // 2 cores (2026-11-22): maml 86%, protonet 97% with this budget.
+  const RunSummary s = run({"algorithm=" + GetParam(), "dataset=synthetic-glyphs",
+                            "data.point_jitter=0.3", "model.width=16", "episode.ways=5",
+                            "episode.shots=5", "episode.queries=5", "optim.meta_batch=2",
+                            "optim.meta_lr=0.003", "optim.iterations=100", "eval.val_interval=50",
+                            "eval.val_episodes=10", "eval.test_episodes=40", "runtime.threads=1",
+                            "runtime.progress=false"},
+                           dir.file("r.sqlite"));
+  EXPECT_EQ(s.test_episodes, 40);
+  EXPECT_GT(s.test_accuracy, 0.6) << GetParam() << " (chance is 0.2)";
+}
+
+TEST_P(Conformance, FitsSinusoidsWhenItSupportsRegression) {
+  const AlgorithmInfo& info = AlgorithmRegistry::instance().get(GetParam(), "algorithm");
+  if (!info.supports_regression) GTEST_SKIP() << GetParam() << " does not support regression";
+  testing::TempDir dir;
+  const RunSummary s = run({"algorithm=" + GetParam(), "dataset=sinusoid", "backbone=mlp",
+                            "episode.ways=1", "episode.shots=10", "episode.queries=10",
+                            "optim.inner_lr=0.01", "optim.inner_steps_test=10",
+                            "optim.meta_batch=10", "optim.iterations=1000",
+                            "eval.val_interval=250", "eval.val_episodes=20",
+                            "eval.test_episodes=100", "runtime.threads=1",
+                            "runtime.progress=false"},
+                           dir.file("r.sqlite"));
+  // Predicting zero scores E[A^2]/2, about 4.25, on these tasks; maml
+  // reached 1.0 with this budget (measured 2026-11-22).
+  EXPECT_LT(s.test_loss, 2.0) << GetParam();
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryRegisteredAlgorithm, Conformance,
+                         ::testing::ValuesIn(AlgorithmRegistry::instance().names()),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           std::string name = info.param;
+                           for (char& c : name) {
+                             if (!isalnum(static_cast<unsigned char>(c))) c = '_';
+                           }
+                           return name;
+                         });
+
+}  // namespace
+}  // namespace metabench

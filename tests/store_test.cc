@@ -1,0 +1,185 @@
+// The SQLite results store: schema versioning, refusals that leave files
+// untouched, the documented view, and the run life cycle.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness/core/errors.h"
+#include "harness/core/sha256.h"
+#include "results/schema.h"
+#include "results/store.h"
+#include "tests/test_util.h"
+
+namespace metabench {
+namespace {
+
+using testing::TempDir;
+
+std::string error_opening(const std::string& path, ResultsStore::Access access) {
+  try {
+    ResultsStore store(path, access);
+  } catch (const StoreError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+RunRecord sample_run(const std::string& hash) {
+  RunRecord r;
+  r.config_hash = hash;
+  r.config_yaml = "algorithm: protonet\n";
+  r.algorithm = "protonet";
+  r.dataset = "synthetic-glyphs";
+  r.backbone = "conv4";
+  r.ways = 5;
+  r.shots = 1;
+  r.queries = 15;
+  r.train_ways = 5;
+  r.train_shots = 1;
+  r.seed = 3;
+  r.host = "test-host";
+  r.pid = getpid();
+  return r;
+}
+
+int64_t count(Database& db, const std::string& sql) {
+  Statement s = db.prepare(sql);
+  return s.step() ? s.column_int(0) : -1;
+}
+
+TEST(ResultsStore, CreatesVersionedSchemaInWalMode) {
+  TempDir dir;
+  ResultsStore store(dir.file("sub/dir/results.sqlite"), ResultsStore::Access::kReadWrite);
+  EXPECT_EQ(store.schema_version(), kSchemaVersion);
+  EXPECT_EQ(count(store.database(), "PRAGMA application_id"), kApplicationId);
+  Statement mode = store.database().prepare("PRAGMA journal_mode");
+  ASSERT_TRUE(mode.step());
+  EXPECT_EQ(mode.column_text(0), "wal");
+  for (const char* table : {"runs", "learning_curve", "test_episodes", "run_results"}) {
+    Statement s = store.database().prepare("SELECT count(*) FROM sqlite_master WHERE name = ?");
+    s.bind(1, table);
+    ASSERT_TRUE(s.step());
+    EXPECT_EQ(s.column_int(0), 1) << table;
+  }
+  // Opening again is a no-op migration.
+  ResultsStore again(dir.file("sub/dir/results.sqlite"), ResultsStore::Access::kReadWrite);
+  EXPECT_EQ(again.schema_version(), kSchemaVersion);
+}
+
+TEST(ResultsStore, RefusesNewerSchemaAndLeavesFileUntouched) {
+  TempDir dir;
+  const std::string path = dir.file("newer.sqlite");
+  {
+    ResultsStore store(path, ResultsStore::Access::kReadWrite);
+    store.database().exec("PRAGMA user_version = " + std::to_string(kSchemaVersion + 1));
+    store.database().exec("PRAGMA journal_mode = DELETE");
+  }
+  const std::string before = sha256_file(path);
+  for (auto access : {ResultsStore::Access::kReadWrite, ResultsStore::Access::kReadOnly}) {
+    EXPECT_EQ(error_opening(path, access),
+              "results database '" + path + "' has schema version " +
+                  std::to_string(kSchemaVersion + 1) +
+                  ", written by a newer metabench; this build supports versions up to " +
+                  std::to_string(kSchemaVersion) + "; upgrade metabench or use another --db path");
+  }
+  EXPECT_EQ(sha256_file(path), before);
+}
+
+TEST(ResultsStore, RefusesForeignFilesUntouched) {
+  TempDir dir;
+  const std::string text = dir.file("notes.txt");
+  testing::write_text(text, "this is not a database, it is a long enough text file to matter\n");
+  const std::string before = sha256_file(text);
+  EXPECT_NE(error_opening(text, ResultsStore::Access::kReadWrite).find("is not a SQLite database"),
+            std::string::npos);
+  EXPECT_EQ(sha256_file(text), before);
+
+  const std::string other = dir.file("other.sqlite");
+  {
+    Database db(other, Database::Mode::kReadWrite);
+    db.exec("CREATE TABLE mine (x INTEGER)");
+  }
+  EXPECT_NE(error_opening(other, ResultsStore::Access::kReadWrite)
+                .find("is a SQLite database but not a metabench results database"),
+            std::string::npos);
+}
+
+TEST(ResultsStore, ReportsUnusablePaths) {
+  TempDir dir;
+  EXPECT_EQ(error_opening(dir.path(), ResultsStore::Access::kReadWrite),
+            "results database path '" + dir.path() + "' is a directory, expected a file");
+  testing::write_text(dir.file("plain"), "x");
+  EXPECT_NE(error_opening(dir.file("plain/sub/r.sqlite"), ResultsStore::Access::kReadWrite)
+                .find("cannot create the results database"),
+            std::string::npos);
+  EXPECT_EQ(error_opening(dir.file("absent.sqlite"), ResultsStore::Access::kReadOnly),
+            "no results database at '" + dir.file("absent.sqlite") +
+                "' (expected a file written by `metabench run` or `metabench sweep`)");
+}
+
+TEST(ResultsStore, RunSummaryViewHasTheDocumentedColumns) {
+  TempDir dir;
+  ResultsStore store(dir.file("r.sqlite"), ResultsStore::Access::kReadWrite);
+  Statement info = store.database().prepare("PRAGMA table_info(run_summary)");
+  std::vector<std::string> columns;
+  while (info.step()) columns.push_back(info.column_text(1));
+  const std::vector<std::string> documented = {
+      "run_id", "algorithm", "dataset", "backbone", "ways", "shots", "seed", "status",
+      "test_accuracy", "test_ci95", "test_episodes", "train_seconds", "seconds_per_iteration",
+      "adapt_ms", "peak_rss_mb", "peak_device_mb", "config_hash"};
+  ASSERT_GE(columns.size(), documented.size());
+  EXPECT_EQ(std::vector<std::string>(columns.begin(), columns.begin() + documented.size()),
+            documented);
+}
+
+TEST(ResultsStore, RunLifeCycleAndPercentagesInTheView) {
+  TempDir dir;
+  ResultsStore store(dir.file("r.sqlite"), ResultsStore::Access::kReadWrite);
+  const int64_t id = store.begin_run(sample_run("h1"), "2026-01-01T00:00:00Z");
+  EXPECT_FALSE(store.completed_run("h1").has_value());
+  store.add_curve_points(id, {{10, "train", 1.2, 0.4, 1.0}, {10, "val", 1.1, 0.45, 1.5}});
+  RunSummary summary;
+  summary.test_accuracy = 0.5;
+  summary.test_accuracy_ci95 = 0.02;
+  summary.test_episodes = 2;
+  store.complete_run(id, {{0, 0.4, 1.0}, {1, 0.6, 0.8}}, summary, "2026-01-01T00:01:00Z");
+  EXPECT_EQ(store.completed_run("h1"), id);
+  Statement s = store.database().prepare(
+      "SELECT status, test_accuracy, test_ci95, test_episodes FROM run_summary WHERE run_id = ?");
+  s.bind(1, id);
+  ASSERT_TRUE(s.step());
+  EXPECT_EQ(s.column_text(0), "completed");
+  EXPECT_DOUBLE_EQ(s.column_double(1), 50.0);
+  EXPECT_DOUBLE_EQ(s.column_double(2), 2.0);
+  EXPECT_EQ(s.column_int(3), 2);
+  EXPECT_EQ(count(store.database(), "SELECT count(*) FROM test_episodes"), 2);
+  EXPECT_EQ(count(store.database(), "SELECT count(*) FROM learning_curve"), 2);
+  // end_run never rewrites a finished run.
+  store.end_run(id, "failed", "late", "2026-01-01T00:02:00Z");
+  EXPECT_EQ(count(store.database(), "SELECT count(*) FROM runs WHERE status = 'completed'"), 1);
+}
+
+TEST(ResultsStore, OrphanedRunsOfDeadProcessesBecomeInterrupted) {
+  TempDir dir;
+  ResultsStore store(dir.file("r.sqlite"), ResultsStore::Access::kReadWrite);
+  const pid_t child = fork();
+  if (child == 0) _exit(0);
+  waitpid(child, nullptr, 0);  // now a pid of a process that no longer exists
+  RunRecord dead = sample_run("dead");
+  dead.pid = child;
+  const int64_t dead_id = store.begin_run(dead, "t");
+  const int64_t alive_id = store.begin_run(sample_run("alive"), "t");
+  EXPECT_EQ(store.close_orphaned_runs("test-host", 0, ""), 1);
+  Statement s = store.database().prepare("SELECT status FROM runs WHERE run_id = ?");
+  s.bind(1, dead_id);
+  ASSERT_TRUE(s.step());
+  EXPECT_EQ(s.column_text(0), "interrupted");
+  s.reset();
+  s.bind(1, alive_id);
+  ASSERT_TRUE(s.step());
+  EXPECT_EQ(s.column_text(0), "running");
+}
+
+}  // namespace
+}  // namespace metabench

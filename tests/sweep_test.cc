@@ -1,0 +1,94 @@
+// `metabench sweep` end to end: one completed run per cell, idempotent
+// re-runs, and resume after a real SIGINT in the middle of a run.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include "harness/config/sweep_config.h"
+#include "results/store.h"
+#include "tests/test_util.h"
+
+namespace metabench {
+namespace {
+
+using testing::run_metabench;
+using testing::TempDir;
+
+int64_t count(const std::string& db, const std::string& where) {
+  ResultsStore store(db, ResultsStore::Access::kReadOnly);
+  Statement s = store.database().prepare("SELECT count(*) FROM run_summary WHERE " + where);
+  return s.step() ? s.column_int(0) : -1;
+}
+
+TEST(Sweep, ShippedSweepsExpandToTheDocumentedMatrix) {
+  const Sweep quickstart = load_sweep(testing::source_path("configs/sweeps/quickstart.yaml"), {});
+  EXPECT_EQ(quickstart.name, "quickstart");
+  EXPECT_EQ(quickstart.cells.size(), 2u * 2u * 3u);  // algorithms x settings x seeds
+  const Sweep smoke = load_sweep(testing::source_path("configs/sweeps/smoke.yaml"), {});
+  EXPECT_EQ(smoke.cells.size(), 6u);
+  ASSERT_EQ(smoke.skipped.size(), 1u);
+  EXPECT_EQ(smoke.skipped[0], "protonet x sinusoid: protonet does not support regression");
+}
+
+TEST(Sweep, RunsEveryCellOnceAndResumesIdempotently) {
+  TempDir dir;
+  const std::string db = dir.file("r.sqlite");
+  const std::string sweep = testing::source_path("configs/sweeps/smoke.yaml");
+  const auto first = run_metabench({"sweep", sweep, "--db", db, "--set", "runtime.progress=false"});
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_EQ(count(db, "status = 'completed' AND sweep = 'smoke'"), 6);
+  EXPECT_EQ(count(db, "1"), 6);
+  const auto again = run_metabench({"sweep", sweep, "--db", db, "--set", "runtime.progress=false"});
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_NE(again.output.find("6 cells, 0 run, 6 skipped"), std::string::npos) << again.output;
+  EXPECT_EQ(count(db, "1"), 6);
+  // A changed hyperparameter is a different cell.
+  const auto changed = run_metabench({"sweep", sweep, "--db", db, "--set", "eval.test_episodes=21"});
+  ASSERT_EQ(changed.exit_code, 0) << changed.output;
+  EXPECT_EQ(count(db, "status = 'completed'"), 12);
+}
+
+TEST(Sweep, InterruptedRunIsRecordedAndTheNextSweepResumes) {
+  TempDir dir;
+  const std::string db = dir.file("r.sqlite");
+  // Three ProtoNets cells of a few seconds each.
+  testing::write_text(dir.file("slow.yaml"),
+                      "name: slow\nalgorithms:\n  - {name: protonet, config: " +
+                          testing::source_path("configs/smoke/protonet.yaml") +
+                          ", set: {optim.iterations: 300, eval.val_interval: 100}}\n"
+                          "datasets: [synthetic-glyphs]\nseeds: [1, 2, 3]\n");
+  const int pid = testing::spawn_metabench({"sweep", dir.file("slow.yaml"), "--db", db},
+                                           dir.file("out.txt"));
+  // Wait until the first run has completed and the second is under way.
+  bool ready = false;
+  for (int i = 0; i < 1200 && !ready; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    try {
+      ready = count(db, "status = 'completed'") == 1 && count(db, "status = 'running'") == 1;
+    } catch (const std::exception&) {
+      // The database may not exist yet.
+    }
+  }
+  ASSERT_TRUE(ready) << testing::read_text(dir.file("out.txt"));
+  kill(pid, SIGINT);
+  EXPECT_EQ(testing::wait_exit_code(pid), 130) << testing::read_text(dir.file("out.txt"));
+  EXPECT_EQ(count(db, "status = 'completed'"), 1);
+  EXPECT_EQ(count(db, "status = 'interrupted'"), 1);
+  EXPECT_EQ(count(db, "status = 'running'"), 0);
+  EXPECT_NE(testing::read_text(dir.file("out.txt")).find("run the same command again to resume"),
+            std::string::npos);
+
+  const auto resumed = run_metabench({"sweep", dir.file("slow.yaml"), "--db", db});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_NE(resumed.output.find("3 cells, 2 run, 1 skipped"), std::string::npos)
+      << resumed.output;
+  EXPECT_EQ(count(db, "status = 'completed'"), 3);
+  EXPECT_EQ(count(db, "status = 'interrupted'"), 1);  // the record of the interruption stays
+}
+
+}  // namespace
+}  // namespace metabench
