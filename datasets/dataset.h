@@ -34,6 +34,8 @@ class Dataset {
   virtual std::string checksum() const = 0;
   // One-line description of the splits, e.g. "train 200 / val 50 / test 100 classes".
   virtual std::string describe() const = 0;
+  // Number of classes in `split`; 0 for regression datasets.
+  virtual int64_t num_classes(Split split) const = 0;
 
   // Throws DatasetError when `split` cannot supply episodes of `shape`
   // (too few classes or examples), naming the dataset and the numbers.
@@ -57,9 +59,7 @@ struct DatasetInfo {
 using DatasetRegistry = Registry<DatasetInfo>;
 
 struct DatasetRegistration {
-  explicit DatasetRegistration(DatasetInfo info) {
-    DatasetRegistry::instance().add(std::move(info));
-  }
+  explicit DatasetRegistration(DatasetInfo info) { register_entry(std::move(info), "dataset"); }
 };
 
 // Usage: METABENCH_REGISTER_DATASET(DatasetInfo{...});

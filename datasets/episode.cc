@@ -24,7 +24,8 @@ std::string EpisodeShape::label() const {
 Episode Episode::to(const at::Device& device) const {
   if (support_x.device() == device) return *this;
   return Episode{support_x.to(device), support_y.to(device), query_x.to(device),
-                 query_y.to(device), ways};
+                 query_y.to(device), ways,
+                 classes.defined() ? classes.to(device) : classes};
 }
 
 }  // namespace metabench

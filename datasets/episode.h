@@ -31,6 +31,10 @@ struct Episode {
   at::Tensor query_x;    // [ways*queries, ...input_shape]
   at::Tensor query_y;
   int64_t ways = 1;
+  // int64 [ways]: each way's class as an index into its split's class list
+  // (0 .. num_classes(split) - 1), for methods that train on global labels;
+  // undefined for regression.
+  at::Tensor classes;
 
   Episode to(const at::Device& device) const;
 };

@@ -70,14 +70,18 @@ Episode ImageClassDataset::sample(Split split, const EpisodeShape& shape, Rng& r
                                   Sha256* fingerprint) const {
   std::vector<int64_t> classes = split_classes_[static_cast<int>(split)];
   // Partial Fisher-Yates: the first `ways` entries become a uniform sample.
+  std::vector<int64_t> position(classes.size());
+  for (size_t i = 0; i < position.size(); ++i) position[i] = static_cast<int64_t>(i);
   for (int64_t i = 0; i < shape.ways; ++i) {
     const auto j = i + static_cast<int64_t>(rng.uniform_int(classes.size() - i));
     std::swap(classes[i], classes[j]);
+    std::swap(position[i], position[j]);
   }
-  std::vector<int64_t> support, query, support_labels, query_labels;
+  std::vector<int64_t> support, query, support_labels, query_labels, positions;
   support.reserve(shape.ways * shape.shots);
   query.reserve(shape.ways * shape.queries);
   for (int64_t label = 0; label < shape.ways; ++label) {
+    positions.push_back(position[label]);
     std::vector<int64_t> examples = class_examples_[classes[label]];
     const int64_t take = shape.shots + shape.queries;
     for (int64_t i = 0; i < take; ++i) {
@@ -102,7 +106,7 @@ Episode ImageClassDataset::sample(Split split, const EpisodeShape& shape, Rng& r
     return images_.index_select(0, index).to(at::kFloat).div_(255.0);
   };
   return Episode{gather(support), at::tensor(support_labels, at::kLong), gather(query),
-                 at::tensor(query_labels, at::kLong), shape.ways};
+                 at::tensor(query_labels, at::kLong), shape.ways, at::tensor(positions, at::kLong)};
 }
 
 }  // namespace metabench

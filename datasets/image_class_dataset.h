@@ -32,7 +32,7 @@ class ImageClassDataset : public Dataset {
   Episode sample(Split split, const EpisodeShape& shape, Rng& rng,
                  Sha256* fingerprint) const override;
 
-  int64_t num_classes(Split split) const;
+  int64_t num_classes(Split split) const override;
 
  private:
   std::string name_;

@@ -36,6 +36,8 @@ class SinusoidDataset : public Dataset {
            std::to_string(x_hi_) + "]";
   }
 
+  int64_t num_classes(Split) const override { return 0; }
+
   void check_shape(Split, const EpisodeShape& shape) const override {
     if (shape.ways != 1) {
       throw DatasetError("dataset 'sinusoid': a regression episode is one task, so "

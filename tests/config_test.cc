@@ -68,8 +68,8 @@ TEST(ConfigValidation, ChoicesAndBooleans) {
   EXPECT_EQ(error_of("runtime: {device: cdua}\n"),
             "FILE:1:19: key 'runtime.device': expected one of cpu, cuda, got 'cdua' (did you "
             "mean 'cuda'?)");
-  EXPECT_EQ(error_of("algorithm: maml\nalgo: {first_order: maybe}\n"),
-            "FILE:2:21: key 'algo.first_order': expected true or false, got 'maybe'");
+  EXPECT_EQ(error_of("algorithm: matchingnet\nalgo: {fce: maybe}\n"),
+            "FILE:2:13: key 'algo.fce': expected true or false, got 'maybe'");
 }
 
 TEST(ConfigValidation, SectionGivenAsScalar) {
@@ -81,17 +81,20 @@ TEST(ConfigValidation, SectionGivenAsScalar) {
 
 TEST(ConfigValidation, UnknownNamesSuggestRegisteredOnes) {
   EXPECT_EQ(error_of("algorithm: mamll\n"),
-            "FILE:1:12: unknown algorithm 'mamll' (did you mean 'maml'?); registered: maml, "
-            "protonet");
+            "FILE:1:12: unknown algorithm 'mamll' (did you mean 'maml'?); registered: anil, "
+            "fomaml, maml, matchingnet, protonet, reptile");
   const std::string message = error_of("dataset: omniglott\n");
   EXPECT_NE(message.find("FILE:1:10: unknown dataset 'omniglott'"), std::string::npos) << message;
 }
 
 TEST(ConfigValidation, AlgorithmOptionsBelongToTheirAlgorithm) {
-  EXPECT_EQ(error_of("algorithm: protonet\nalgo: {first_order: true}\n"),
-            "FILE:2:21: unknown key 'algo.first_order' for algorithm 'protonet'; see "
+  EXPECT_EQ(error_of("algorithm: protonet\nalgo: {fce: true}\n"),
+            "FILE:2:13: unknown key 'algo.fce' for algorithm 'protonet'; see "
             "configs/README.md or `metabench list options`");
-  EXPECT_EQ(error_of("algorithm: maml\nalgo: {first_order: true}\n"), "");
+  EXPECT_EQ(error_of("algorithm: matchingnet\nalgo: {fce: true}\n"), "");
+  EXPECT_EQ(error_of("algorithm: reptile\nalgo: {inner_optimizer: adma}\n"),
+            "FILE:2:25: key 'algo.inner_optimizer': expected one of adam, sgd, got 'adma' (did "
+            "you mean 'adam'?)");
 }
 
 TEST(ConfigValidation, CrossKeyRules) {

@@ -58,6 +58,9 @@ TEST(EpisodeSampler, ShapesLabelsAndDisjointSupportQuery) {
     }
   }
   for (int64_t id : query) EXPECT_TRUE(seen.insert(id).second) << "query reuses example " << id;
+  // classes[k]: way k's position in the validation class list (classes 8..15).
+  ASSERT_EQ(e.classes.numel(), 4);
+  for (int64_t k = 0; k < 4; ++k) EXPECT_EQ(e.classes[k].item<int64_t>() + 8, support[2 * k] / 6);
 }
 
 TEST(EpisodeSampler, TooSmallSplitsAreDatasetErrors) {

@@ -52,6 +52,43 @@ TEST(Sweep, RunsEveryCellOnceAndResumesIdempotently) {
   EXPECT_EQ(count(db, "status = 'completed'"), 12);
 }
 
+TEST(Sweep, AFailingCellIsReportedAndTheSweepGoesOn) {
+  TempDir dir;
+  const std::string db = dir.file("r.sqlite");
+  // 25 shots + 5 queries need 30 drawings per class; the dataset has 20.
+  testing::write_text(dir.file("mixed.yaml"),
+                      "name: mixed\nalgorithms:\n  - {name: protonet, config: " +
+                          testing::source_path("configs/smoke/protonet.yaml") + "}\n"
+                          "datasets: [synthetic-glyphs]\n"
+                          "settings: [{ways: 5, shots: 25}, {ways: 5, shots: 1}]\nseeds: [1]\n");
+  const auto r = run_metabench({"sweep", dir.file("mixed.yaml"), "--db", db});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("a class of the val split has 20 examples, fewer than the 30 "
+                          "(shots + queries) an episode needs"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("2 cells, 1 run, 0 skipped (already completed), 1 failed"),
+            std::string::npos)
+      << r.output;
+  EXPECT_EQ(count(db, "status = 'completed' AND shots = 1"), 1);
+  EXPECT_EQ(count(db, "shots = 25"), 0) << "bad input must not be recorded as a run";
+}
+
+TEST(Sweep, ParallelJobsShareTheThreadsAndRecordEveryCell) {
+  TempDir dir;
+  const std::string db = dir.file("r.sqlite");
+  const auto r = run_metabench({"sweep", testing::source_path("configs/sweeps/smoke.yaml"),
+                                "--db", db, "--jobs", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(count(db, "status = 'completed'"), 6);
+  ResultsStore store(db, ResultsStore::Access::kReadOnly);
+  Statement threads = store.database().prepare("SELECT DISTINCT threads FROM runs");
+  const int64_t expected = std::max(1u, std::thread::hardware_concurrency()) / 2;
+  ASSERT_TRUE(threads.step());
+  EXPECT_EQ(threads.column_int(0), std::max<int64_t>(1, expected));
+  EXPECT_FALSE(threads.step());
+}
+
 TEST(Sweep, InterruptedRunIsRecordedAndTheNextSweepResumes) {
   TempDir dir;
   const std::string db = dir.file("r.sqlite");

@@ -4,9 +4,9 @@
 #include <torch/csrc/autograd/autograd.h>
 
 #include "harness/algorithm/algorithm.h"
+#include "harness/algorithm/checks.h"
 #include "harness/algorithm/losses.h"
 #include "harness/config/experiment_config.h"
-#include "harness/core/errors.h"
 #include "harness/model/adam.h"
 #include "harness/model/params.h"
 
@@ -22,8 +22,15 @@ std::vector<ParamSpec> MamlNetwork::param_specs() const {
 }
 
 at::Tensor MamlNetwork::forward(const at::Tensor& x, at::TensorList params) const {
-  const at::Tensor features = backbone_.forward(x, params.slice(0, backbone_params_));
-  return at::linear(features, params[backbone_params_], params[backbone_params_ + 1]);
+  return head(features(x, params), params.slice(backbone_params_, 2));
+}
+
+at::Tensor MamlNetwork::features(const at::Tensor& x, at::TensorList params) const {
+  return backbone_.forward(x, params.slice(0, backbone_params_));
+}
+
+at::Tensor MamlNetwork::head(const at::Tensor& features, at::TensorList head) const {
+  return at::linear(features, head[0], head[1]);
 }
 
 std::vector<at::Tensor> maml_adapt(const MamlNetwork& net, const std::vector<at::Tensor>& params,
@@ -45,14 +52,14 @@ namespace {
 
 class Maml : public Algorithm {
  public:
-  explicit Maml(const AlgorithmContext& ctx)
+  Maml(const AlgorithmContext& ctx, bool first_order)
       : cfg_(*ctx.config),
         kind_(ctx.kind),
         net_(*ctx.backbone, head_outputs(ctx.kind, ctx.config->train_shape.ways)),
         names_(param_names(net_.param_specs())),
         params_(trainable_params(net_.param_specs(), ctx.init_seed, ctx.device)),
         optimizer_(params_, AdamOptions().with_lr(cfg_.meta_lr)),
-        first_order_(cfg_.values.get_bool("algo.first_order")) {}
+        first_order_(first_order) {}
 
   StepResult meta_train_step(const std::vector<Episode>& batch) override {
     optimizer_.zero_grad();
@@ -82,16 +89,8 @@ class Maml : public Algorithm {
     return score(net_.forward(episode.query_x, fast), episode.query_y, kind_);
   }
 
-  NamedTensors state() const override {
-    NamedTensors out;
-    for (size_t i = 0; i < params_.size(); ++i) out.emplace_back(names_[i], params_[i]);
-    return out;
-  }
-
-  void load_state(const NamedTensors& state) override {
-    at::NoGradGuard no_grad;
-    for (size_t i = 0; i < params_.size(); ++i) params_[i].copy_(state.at(i).second);
-  }
+  NamedTensors state() const override { return name_tensors(names_, params_); }
+  void load_state(const NamedTensors& state) override { copy_state(state, names_, params_); }
 
  private:
   const ExperimentConfig& cfg_;
@@ -103,25 +102,16 @@ class Maml : public Algorithm {
   bool first_order_;
 };
 
-Schema maml_options() {
-  Schema s;
-  s.add_bool("first_order", false,
-             "drop second derivatives through the inner loop (FOMAML, Finn et al. 2017 sec. 5.2)");
-  return s;
-}
-
-void validate_maml(const ExperimentConfig& cfg) {
-  if (cfg.train_shape.ways != cfg.test_shape.ways) {
-    throw ConfigError("algorithm 'maml' adapts a fixed-size output head, so episode.train_ways (" +
-                      std::to_string(cfg.train_shape.ways) + ") must equal episode.ways (" +
-                      std::to_string(cfg.test_shape.ways) + ")");
-  }
-}
-
 METABENCH_REGISTER_ALGORITHM(AlgorithmInfo{
     "maml", "MAML (Finn et al. 2017): second-order meta-gradient through K inner SGD steps",
-    /*supports_classification=*/true, /*supports_regression=*/true, maml_options(), validate_maml,
-    [](const AlgorithmContext& ctx) { return std::make_unique<Maml>(ctx); }});
+    /*supports_classification=*/true, /*supports_regression=*/true, Schema(),
+    require_equal_train_and_test_ways,
+    [](const AlgorithmContext& ctx) { return make_maml(ctx, /*first_order=*/false); }});
 
 }  // namespace
+
+std::unique_ptr<Algorithm> make_maml(const AlgorithmContext& context, bool first_order) {
+  return std::make_unique<Maml>(context, first_order);
+}
+
 }  // namespace metabench

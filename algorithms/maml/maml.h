@@ -5,17 +5,21 @@
 // the meta-objective is the query loss at theta'_K, averaged over the
 // meta-batch and minimised with Adam.  Second-order by default: the
 // meta-gradient differentiates through the inner updates (Hessian-vector
-// products).  With algo.first_order the inner gradients are treated as
-// constants (FOMAML), so the meta-gradient is the query-loss gradient at the
-// adapted parameters.  Batch norm uses batch statistics at test time as in the
-// paper's reference code (transductive).
+// products).  First-order MAML (registered as `fomaml`, algorithms/fomaml/)
+// runs the same code with the inner gradients treated as constants, so its
+// meta-gradient is the query-loss gradient at the adapted parameters.  Batch
+// norm uses batch statistics at test time as in the paper's reference code
+// (transductive).
 #pragma once
 
 #include <ATen/core/Tensor.h>
 
 #include <vector>
 
+#include <memory>
+
 #include "datasets/episode.h"
+#include "harness/algorithm/algorithm.h"
 #include "harness/model/backbone.h"
 
 namespace metabench {
@@ -26,6 +30,12 @@ class MamlNetwork {
   MamlNetwork(const Backbone& backbone, int64_t outputs);
   std::vector<ParamSpec> param_specs() const;
   at::Tensor forward(const at::Tensor& x, at::TensorList params) const;
+  // The backbone alone (params may be the full list; the head is ignored).
+  at::Tensor features(const at::Tensor& x, at::TensorList params) const;
+  // The linear head on features; `head` is {weight, bias}.
+  at::Tensor head(const at::Tensor& features, at::TensorList head) const;
+  // Index of the head's weight in the parameter list; the bias follows it.
+  size_t head_index() const { return backbone_params_; }
 
  private:
   const Backbone& backbone_;
@@ -40,5 +50,8 @@ class MamlNetwork {
 std::vector<at::Tensor> maml_adapt(const MamlNetwork& net, const std::vector<at::Tensor>& params,
                                    const Episode& episode, TaskKind kind, int64_t steps,
                                    double inner_lr, bool create_graph);
+
+// MAML (first_order = false) or FOMAML (true) for `context`.
+std::unique_ptr<Algorithm> make_maml(const AlgorithmContext& context, bool first_order);
 
 }  // namespace metabench

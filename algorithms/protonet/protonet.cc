@@ -46,16 +46,8 @@ class ProtoNet : public Algorithm {
     return score(episode_logits(episode), episode.query_y, TaskKind::kClassification);
   }
 
-  NamedTensors state() const override {
-    NamedTensors out;
-    for (size_t i = 0; i < params_.size(); ++i) out.emplace_back(names_[i], params_[i]);
-    return out;
-  }
-
-  void load_state(const NamedTensors& state) override {
-    at::NoGradGuard no_grad;
-    for (size_t i = 0; i < params_.size(); ++i) params_[i].copy_(state.at(i).second);
-  }
+  NamedTensors state() const override { return name_tensors(names_, params_); }
+  void load_state(const NamedTensors& state) override { copy_state(state, names_, params_); }
 
  private:
   at::Tensor episode_logits(const Episode& episode) const {

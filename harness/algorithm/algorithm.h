@@ -24,13 +24,17 @@
 #include "harness/config/schema.h"
 #include "harness/core/registry.h"
 #include "harness/model/backbone.h"
+#include "harness/model/params.h"
 
 namespace metabench {
 
 struct ExperimentConfig;
 
+class Dataset;
+
 struct AlgorithmContext {
   const ExperimentConfig* config = nullptr;
+  const Dataset* dataset = nullptr;    // outlives the algorithm
   const Backbone* backbone = nullptr;  // outlives the algorithm
   TaskKind kind = TaskKind::kClassification;
   at::Device device = at::kCPU;
@@ -41,8 +45,6 @@ struct StepResult {
   double loss = 0.0;
   double accuracy = 0.0;  // fraction in [0, 1]; NaN for regression
 };
-
-using NamedTensors = std::vector<std::pair<std::string, at::Tensor>>;
 
 class Algorithm {
  public:
@@ -67,14 +69,15 @@ struct AlgorithmInfo {
   // Extra checks across keys; throws ConfigError.  Optional.
   std::function<void(const ExperimentConfig&)> validate;
   std::function<std::unique_ptr<Algorithm>(const AlgorithmContext&)> create;
+  // This algorithm's defaults for shared keys, e.g. {"optim.inner_lr", 0.001}
+  // for Reptile's inner Adam; shown by `metabench list options --algorithm`.
+  std::vector<std::pair<std::string, ConfigValue>> defaults = {};
 };
 
 using AlgorithmRegistry = Registry<AlgorithmInfo>;
 
 struct AlgorithmRegistration {
-  explicit AlgorithmRegistration(AlgorithmInfo info) {
-    AlgorithmRegistry::instance().add(std::move(info));
-  }
+  explicit AlgorithmRegistration(AlgorithmInfo info) { register_entry(std::move(info), "algorithm"); }
 };
 
 #define METABENCH_REGISTER_ALGORITHM(...)                                           \

@@ -2,6 +2,7 @@
 
 #include "datasets/dataset.h"
 #include "harness/algorithm/algorithm.h"
+#include "harness/algorithm/plugins.h"
 #include "harness/cli/commands.h"
 #include "harness/config/experiment_config.h"
 #include "harness/core/errors.h"
@@ -24,13 +25,15 @@ void print_entries(const Registry<Entry>& registry) {
 
 int command_list(const Args& args) {
   std::string what, algorithm, dataset;
+  std::vector<std::string> plugins;
   po::options_description options("options");
   options.add_options()
       ("what", po::value(&what)->required(), "algorithms, datasets, backbones or options")
       ("algorithm", po::value(&algorithm)->default_value("protonet"),
        "with `options`: include this algorithm's algo.* keys")
       ("dataset", po::value(&dataset)->default_value("synthetic-glyphs"),
-       "with `options`: include this dataset's data.* keys");
+       "with `options`: include this dataset's data.* keys")
+      ("plugin", po::value(&plugins)->composing(), "load an algorithm plugin (shared library)");
   po::positional_options_description positional;
   positional.add("what", 1);
   po::variables_map values;
@@ -38,6 +41,7 @@ int command_list(const Args& args) {
                           args, values)) {
     return 0;
   }
+  for (const auto& p : plugins) load_plugin(p);
   if (what == "algorithms") {
     print_entries(AlgorithmRegistry::instance());
   } else if (what == "datasets") {

@@ -1,6 +1,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "harness/algorithm/plugins.h"
 #include "harness/cli/commands.h"
 #include "harness/config/experiment_config.h"
 #include "harness/core/interrupt.h"
@@ -14,13 +15,14 @@ namespace metabench {
 
 int command_run(const Args& args) {
   std::string config_path, db_path, sweep;
-  std::vector<std::string> overrides;
+  std::vector<std::string> overrides, plugins;
   po::options_description options("options");
   options.add_options()
       ("config", po::value(&config_path)->required(), "experiment config (YAML)")
       ("set", po::value(&overrides)->composing(), "override a config key: --set KEY=VALUE")
       ("db", po::value(&db_path)->default_value(kDefaultDatabase), "results database (SQLite)")
-      ("sweep", po::value(&sweep), "sweep name to record with the run (set by `metabench sweep`)");
+      ("sweep", po::value(&sweep), "sweep name to record with the run (set by `metabench sweep`)")
+      ("plugin", po::value(&plugins)->composing(), "load an algorithm plugin (shared library)");
   po::positional_options_description positional;
   positional.add("config", 1);
   po::variables_map values;
@@ -29,8 +31,10 @@ int command_run(const Args& args) {
     return 0;
   }
   // The config is fully validated before the database is opened.
+  for (const auto& p : plugins) load_plugin(p);
   RawConfig raw = RawConfig::from_file(config_path);
   for (const auto& o : overrides) raw.apply_set(o);
+  load_plugins_from(raw);
   const ExperimentConfig cfg = resolve_experiment(raw);
   install_interrupt_handlers();
   ResultsStore store(db_path, ResultsStore::Access::kReadWrite);

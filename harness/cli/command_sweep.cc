@@ -3,6 +3,7 @@
 #include <climits>
 #include <cstdio>
 
+#include "harness/algorithm/plugins.h"
 #include "harness/cli/commands.h"
 #include "harness/core/errors.h"
 #include "harness/core/interrupt.h"
@@ -24,12 +25,14 @@ std::string self_executable() {
 
 int command_sweep(const Args& args) {
   SweepOptions sweep;
+  std::vector<std::string> plugins;
   po::options_description options("options");
   options.add_options()
       ("sweep", po::value(&sweep.sweep_path)->required(), "sweep file (YAML)")
       ("set", po::value(&sweep.overrides)->composing(),
        "override a config key in every cell: --set KEY=VALUE")
       ("db", po::value(&sweep.db_path)->default_value(kDefaultDatabase), "results database (SQLite)")
+      ("plugin", po::value(&plugins)->composing(), "load an algorithm plugin (shared library)")
       ("jobs,j", po::value(&sweep.jobs)->default_value(1),
        "runs at once; threads are shared out unless runtime.threads is set");
   po::positional_options_description positional;
@@ -40,13 +43,14 @@ int command_sweep(const Args& args) {
     return 0;
   }
   if (sweep.jobs < 1) throw ConfigError("--jobs must be at least 1, got " + std::to_string(sweep.jobs));
+  for (const auto& p : plugins) load_plugin(p);
   sweep.executable = self_executable();
   install_interrupt_handlers();
   const SweepResult result = run_sweep(sweep);
   if (result.failed > 0) {
     std::fprintf(stderr,
-                 "metabench: %d run(s) failed; see SELECT run_id, error FROM runs WHERE "
-                 "status = 'failed' in %s\n",
+                 "metabench: %d run(s) failed; their errors are printed above, and runs that "
+                 "had started are recorded with status 'failed' in %s\n",
                  result.failed, sweep.db_path.c_str());
     return 1;
   }

@@ -9,6 +9,7 @@
 
 #include "harness/cli/commands.h"
 #include "harness/core/errors.h"
+#include "harness/core/registry.h"
 #include "harness/core/strings.h"
 
 namespace {
@@ -35,6 +36,9 @@ int main(int argc, char** argv) {
     if (args.empty()) {
       std::fputs(kUsage, stderr);
       return 2;
+    }
+    if (!registration_problems().empty()) {
+      throw InternalError("invalid built-in registrations: " + join(registration_problems(), "; "));
     }
     const std::string& command = args[0];
     if (command == "--help" || command == "-h" || command == "help") {

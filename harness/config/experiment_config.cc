@@ -62,7 +62,14 @@ Schema core_schema() {
 
 Schema experiment_schema(const std::string& algorithm, const std::string& dataset) {
   Schema schema = core_schema();
-  schema.merge(AlgorithmRegistry::instance().get(algorithm, "algorithm").options, "algo");
+  const AlgorithmInfo& info = AlgorithmRegistry::instance().get(algorithm, "algorithm");
+  for (const auto& [path, value] : info.defaults) {
+    if (!schema.set_default(path, value)) {
+      throw InternalError("algorithm '" + algorithm + "' overrides the default of '" + path +
+                          "', which is not a shared key of that type");
+    }
+  }
+  schema.merge(info.options, "algo");
   schema.merge(DatasetRegistry::instance().get(dataset, "dataset").options, "data");
   return schema;
 }

@@ -59,14 +59,14 @@ void RawConfig::flatten(const YAML::Node& node, const std::string& prefix,
       if (item.second.IsNull()) {
         throw ConfigError(node_origin(item.first, file) + ": key '" + path + "' has no value");
       }
-      flatten(item.second, prefix.empty() ? key : prefix + "." + key, file);
+      flatten(item.second, path, file);
     }
     return;
   }
   if (node.IsNull()) {
     throw ConfigError(node_origin(node, file) + ": key '" + prefix + "' has no value");
   }
-  set(prefix, node, node_origin(node, file));
+  set(prefix, node, node_origin(node, file), file);
 }
 
 void RawConfig::apply_set(const std::string& assignment) {
@@ -88,14 +88,18 @@ void RawConfig::apply_set(const std::string& assignment) {
     // "--set optim={meta_lr: 0.1}" sets every key of the map.
     RawConfig nested;
     nested.flatten(value, key, origin);
-    for (auto& [path, entry] : nested.entries_) entry.origin = origin;
+    for (auto& [path, entry] : nested.entries_) {
+      entry.origin = origin;
+      entry.file.clear();
+    }
     overlay(nested);
     return;
   }
   set(key, value, origin);
 }
 
-void RawConfig::set(const std::string& path, const YAML::Node& node, const std::string& origin) {
+void RawConfig::set(const std::string& path, const YAML::Node& node, const std::string& origin,
+                    const std::string& file) {
   // A key set as a section replaces the section's children and vice versa.
   for (auto it = entries_.begin(); it != entries_.end();) {
     const std::string& p = it->first;
@@ -105,11 +109,11 @@ void RawConfig::set(const std::string& path, const YAML::Node& node, const std::
                         path[p.size()] == '.';
     it = (child || parent) ? entries_.erase(it) : std::next(it);
   }
-  entries_[path] = RawEntry{node, origin};
+  entries_[path] = RawEntry{node, origin, file};
 }
 
 void RawConfig::overlay(const RawConfig& other) {
-  for (const auto& [path, entry] : other.entries_) set(path, entry.node, entry.origin);
+  for (const auto& [path, entry] : other.entries_) set(path, entry.node, entry.origin, entry.file);
 }
 
 const RawEntry* RawConfig::find(const std::string& path) const {

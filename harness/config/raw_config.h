@@ -15,6 +15,7 @@ namespace metabench {
 struct RawEntry {
   YAML::Node node;     // a scalar or a sequence
   std::string origin;  // human-readable location for error messages
+  std::string file;    // the file it came from; empty for --set and sweep cells
 };
 
 class RawConfig {
@@ -28,7 +29,8 @@ class RawConfig {
 
   // Applies "a.b=value", where value is parsed as YAML ("5", "0.1", "[40, 40]").
   void apply_set(const std::string& assignment);
-  void set(const std::string& path, const YAML::Node& node, const std::string& origin);
+  void set(const std::string& path, const YAML::Node& node, const std::string& origin,
+           const std::string& file = "");
   void overlay(const RawConfig& other);
   void erase(const std::string& path) { entries_.erase(path); }
 

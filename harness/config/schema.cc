@@ -132,6 +132,16 @@ void Schema::merge(const Schema& other, const std::string& prefix) {
   }
 }
 
+bool Schema::set_default(const std::string& path, const ConfigValue& value) {
+  for (auto& f : fields_) {
+    if (f.path == path && f.default_value.index() == value.index()) {
+      f.default_value = value;
+      return true;
+    }
+  }
+  return false;
+}
+
 const FieldSpec* Schema::find(const std::string& path) const {
   for (const auto& f : fields_) {
     if (f.path == path) return &f;

@@ -57,6 +57,10 @@ class Schema {
   Schema& choices(std::vector<std::string> values);
   Schema& not_hashed();
 
+  // Replaces the default of `path`; false when there is no such key or the
+  // value has the wrong type.
+  bool set_default(const std::string& path, const ConfigValue& value);
+
   // Appends `other`'s fields with `prefix` + "." prepended to their paths.
   void merge(const Schema& other, const std::string& prefix);
 

@@ -4,14 +4,15 @@
 
 #include "datasets/dataset.h"
 #include "harness/algorithm/algorithm.h"
+#include "harness/algorithm/plugins.h"
 #include "harness/core/errors.h"
 #include "harness/core/strings.h"
 
 namespace metabench {
 namespace {
 
-const std::vector<std::string> kSweepKeys = {"name", "base", "algorithms", "datasets",
-                                             "settings", "seeds"};
+const std::vector<std::string> kSweepKeys = {"name",     "plugins",  "base", "algorithms",
+                                             "datasets", "settings", "seeds"};
 const std::vector<std::string> kShorthand = {"ways", "shots", "queries",
                                              "train_ways", "train_shots", "train_queries"};
 
@@ -100,6 +101,11 @@ Sweep load_sweep(const std::string& path, const std::vector<std::string>& overri
                         did_you_mean(key, kSweepKeys) + "; expected " + join(kSweepKeys, ", "));
     }
   }
+  if (root["plugins"]) {
+    RawConfig listed;
+    listed.set("plugins", root["plugins"], node_origin(root["plugins"], path), path);
+    load_plugins_from(listed);
+  }
   Sweep sweep;
   sweep.name = root["name"] && root["name"].IsScalar()
                    ? root["name"].Scalar()
@@ -164,6 +170,7 @@ Sweep load_sweep(const std::string& path, const std::vector<std::string>& overri
           raw.set("dataset", YAML::Node(dataset.name), origin);
           raw.set("seed", YAML::Node(seed), origin);
           raw.overlay(cli);
+          load_plugins_from(raw);
           sweep.cells.push_back(resolve_experiment(raw));
         }
       }

@@ -1,6 +1,7 @@
 // Sweep files: a matrix of algorithms x datasets x episode settings x seeds.
 //
 //   name: quickstart
+//   plugins: [../../build/plugins/libfinetune.so]   # optional, relative to this file
 //   base: {eval: {test_episodes: 600}}        # config keys for every cell
 //   algorithms:
 //     - protonet                               # registry name alone, or

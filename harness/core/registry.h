@@ -64,4 +64,18 @@ class Registry {
   std::map<std::string, Entry> entries_;
 };
 
+// Problems met by static registrations (a duplicate name), collected rather
+// than thrown: registrations run before main() or inside dlopen(), where an
+// exception cannot be caught.  main() and the plugin loader check this list.
+std::vector<std::string>& registration_problems();
+
+template <typename Entry>
+void register_entry(Entry entry, const char* kind) {
+  try {
+    Registry<Entry>::instance().add(std::move(entry));
+  } catch (const std::exception& e) {
+    registration_problems().push_back(std::string(kind) + " " + e.what());
+  }
+}
+
 }  // namespace metabench

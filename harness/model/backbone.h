@@ -52,9 +52,7 @@ struct BackboneInfo {
 using BackboneRegistry = Registry<BackboneInfo>;
 
 struct BackboneRegistration {
-  explicit BackboneRegistration(BackboneInfo info) {
-    BackboneRegistry::instance().add(std::move(info));
-  }
+  explicit BackboneRegistration(BackboneInfo info) { register_entry(std::move(info), "backbone"); }
 };
 
 #define METABENCH_REGISTER_BACKBONE(...)                                          \

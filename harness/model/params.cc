@@ -3,6 +3,9 @@
 #include <ATen/ATen.h>
 
 #include <cmath>
+#include <sstream>
+
+#include "harness/core/errors.h"
 
 namespace metabench {
 
@@ -44,6 +47,38 @@ std::vector<std::string> param_names(const std::vector<ParamSpec>& specs) {
   std::vector<std::string> names;
   for (const auto& s : specs) names.push_back(s.name);
   return names;
+}
+
+namespace {
+std::string shape_text(const at::Tensor& t) {
+  std::ostringstream out;
+  out << t.sizes();
+  return out.str();
+}
+}  // namespace
+
+NamedTensors name_tensors(const std::vector<std::string>& names,
+                          const std::vector<at::Tensor>& tensors) {
+  NamedTensors out;
+  for (size_t i = 0; i < tensors.size(); ++i) out.emplace_back(names.at(i), tensors[i]);
+  return out;
+}
+
+void copy_state(const NamedTensors& state, const std::vector<std::string>& names,
+                std::vector<at::Tensor>& params) {
+  if (state.size() != params.size()) {
+    throw UserError("state has " + std::to_string(state.size()) + " tensors, the model expects " +
+                    std::to_string(params.size()));
+  }
+  at::NoGradGuard no_grad;
+  for (size_t i = 0; i < params.size(); ++i) {
+    if (state[i].first != names[i] || !state[i].second.sizes().equals(params[i].sizes())) {
+      throw UserError("state tensor " + std::to_string(i) + " is '" + state[i].first + "' " +
+                      shape_text(state[i].second) + ", the model expects '" + names[i] +
+                      "' " + shape_text(params[i]));
+    }
+    params[i].copy_(state[i].second);
+  }
 }
 
 std::vector<at::Tensor> fresh_leaves(const std::vector<at::Tensor>& params) {

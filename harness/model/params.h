@@ -6,6 +6,7 @@
 #include <ATen/core/Tensor.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "harness/core/rng.h"
@@ -25,6 +26,17 @@ std::vector<at::Tensor> trainable_params(const std::vector<ParamSpec>& specs, ui
 std::vector<ParamSpec> linear_specs(const std::string& prefix, int64_t in, int64_t out);
 
 std::vector<std::string> param_names(const std::vector<ParamSpec>& specs);
+
+using NamedTensors = std::vector<std::pair<std::string, at::Tensor>>;
+
+// Pairs names with tensors (same length), for Algorithm::state().
+NamedTensors name_tensors(const std::vector<std::string>& names,
+                          const std::vector<at::Tensor>& tensors);
+
+// Copies `state` into `params` in place, for Algorithm::load_state().  Throws
+// UserError when the names or shapes differ (a checkpoint of another model).
+void copy_state(const NamedTensors& state, const std::vector<std::string>& names,
+                std::vector<at::Tensor>& params);
 
 // Clones `params` as new leaves that require grad (detached from any graph).
 std::vector<at::Tensor> fresh_leaves(const std::vector<at::Tensor>& params);

@@ -102,6 +102,7 @@ RunOutcome run_experiment(const ExperimentConfig& cfg, ResultsStore& store,
       BackboneRegistry::instance().get(cfg.backbone, "backbone").create(cfg, dataset->input_shape());
   AlgorithmContext context;
   context.config = &cfg;
+  context.dataset = dataset.get();
   context.backbone = backbone.get();
   context.kind = dataset->kind();
   context.device = device;

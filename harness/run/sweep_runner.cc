@@ -12,6 +12,7 @@
 #include <map>
 #include <thread>
 
+#include "harness/algorithm/plugins.h"
 #include "harness/config/sweep_config.h"
 #include "harness/core/errors.h"
 #include "harness/core/files.h"
@@ -113,6 +114,10 @@ SweepResult run_sweep(const SweepOptions& options) {
     write_file_atomically(config_file, cell.yaml);
     std::vector<std::string> argv = {options.executable, "run", config_file, "--db",
                                      options.db_path, "--sweep", sweep.name};
+    for (const auto& plugin : loaded_plugins()) {
+      argv.push_back("--plugin");
+      argv.push_back(plugin);
+    }
     if (!threads_given && jobs > 1) {
       argv.push_back("--set");
       argv.push_back("runtime.threads=" + std::to_string(threads_per_job));

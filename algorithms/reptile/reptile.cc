@@ -1,0 +1,181 @@
+#include "algorithms/reptile/reptile.h"
+
+#include <ATen/ATen.h>
+
+#include "harness/algorithm/algorithm.h"
+#include "harness/algorithm/checks.h"
+#include "harness/algorithm/losses.h"
+#include "harness/config/experiment_config.h"
+#include "harness/core/rng.h"
+#include "harness/model/adam.h"
+#include "harness/model/params.h"
+
+namespace metabench {
+
+void reptile_outer_update(std::vector<at::Tensor>& theta,
+                          const std::vector<std::vector<at::Tensor>>& adapted, double epsilon) {
+  at::NoGradGuard no_grad;
+  const double n = static_cast<double>(adapted.size());
+  for (size_t i = 0; i < theta.size(); ++i) {
+    at::Tensor mean_delta = at::zeros_like(theta[i]);
+    for (const auto& task : adapted) mean_delta.add_(task[i] - theta[i]);
+    theta[i].add_(mean_delta, epsilon / n);
+  }
+}
+
+double reptile_epsilon(double start, double final, int64_t iteration, int64_t total) {
+  const double done = total > 0 ? static_cast<double>(iteration - 1) / total : 0.0;
+  return (1.0 - done) * start + done * final;
+}
+
+namespace {
+
+constexpr uint64_t kBatchStreamTag = 0x7265707469ull;  // "repti"
+
+class Reptile : public Algorithm {
+ public:
+  explicit Reptile(const AlgorithmContext& ctx)
+      : cfg_(*ctx.config),
+        kind_(ctx.kind),
+        backbone_(*ctx.backbone),
+        specs_(specs(ctx)),
+        names_(param_names(specs_)),
+        params_(trainable_params(specs_, ctx.init_seed, ctx.device)),
+        rng_(derive_seed({ctx.init_seed, kBatchStreamTag})),
+        use_adam_(cfg_.values.get_string("algo.inner_optimizer") == "adam"),
+        inner_batch_(cfg_.values.get_int("algo.inner_batch")),
+        transductive_(cfg_.values.get_bool("algo.transductive")),
+        epsilon_(cfg_.values.get_float("algo.epsilon")),
+        epsilon_final_(cfg_.values.get_float("algo.epsilon_final")) {}
+
+  StepResult meta_train_step(const std::vector<Episode>& batch) override {
+    ++iteration_;
+    StepResult mean;
+    std::vector<std::vector<at::Tensor>> adapted;
+    for (const Episode& episode : batch) {
+      // All of the task's examples are training data for Reptile.
+      const at::Tensor x = at::cat({episode.support_x, episode.query_x});
+      const at::Tensor y = at::cat({episode.support_y, episode.query_y});
+      const StepResult r = adapt(x, y, cfg_.inner_steps, &adapted.emplace_back());
+      mean.loss += r.loss / batch.size();
+      mean.accuracy += r.accuracy / batch.size();
+    }
+    reptile_outer_update(params_, adapted,
+                         reptile_epsilon(epsilon_, epsilon_final_, iteration_, cfg_.iterations));
+    return mean;
+  }
+
+  StepResult evaluate(const Episode& episode) override {
+    std::vector<at::Tensor> fast;
+    adapt(episode.support_x, episode.support_y, cfg_.inner_steps_test, &fast);
+    at::NoGradGuard no_grad;
+    if (transductive_) return score(forward(episode.query_x, fast), episode.query_y, kind_);
+    std::vector<at::Tensor> outputs;
+    const int64_t n_support = episode.support_x.size(0);
+    for (int64_t q = 0; q < episode.query_x.size(0); ++q) {
+      const at::Tensor x = at::cat({episode.support_x, episode.query_x.slice(0, q, q + 1)});
+      outputs.push_back(forward(x, fast).slice(0, n_support));
+    }
+    return score(at::cat(outputs), episode.query_y, kind_);
+  }
+
+  NamedTensors state() const override { return name_tensors(names_, params_); }
+  void load_state(const NamedTensors& state) override { copy_state(state, names_, params_); }
+
+ private:
+  static std::vector<ParamSpec> specs(const AlgorithmContext& ctx) {
+    std::vector<ParamSpec> s = ctx.backbone->param_specs();
+    for (auto& h : linear_specs("head", ctx.backbone->output_dim(),
+                                head_outputs(ctx.kind, ctx.config->train_shape.ways))) {
+      s.push_back(h);
+    }
+    return s;
+  }
+
+  at::Tensor forward(const at::Tensor& x, at::TensorList p) const {
+    const size_t h = p.size() - 2;
+    return at::linear(backbone_.forward(x, p.slice(0, h)), p[h], p[h + 1]);
+  }
+
+  // Runs `steps` inner steps from the meta-parameters on mini-batches of
+  // (x, y), cycling through a shuffled order; stores the adapted parameters.
+  // Returns the mean loss and accuracy over the steps.
+  StepResult adapt(const at::Tensor& x, const at::Tensor& y, int64_t steps,
+                   std::vector<at::Tensor>* out) {
+    std::vector<at::Tensor> phi = fresh_leaves(params_);
+    Adam adam(phi, AdamOptions().with_lr(cfg_.inner_lr).with_beta1(0.0));
+    const int64_t n = x.size(0);
+    const int64_t batch = inner_batch_ > 0 ? std::min(inner_batch_, n) : n;
+    std::vector<int64_t> order(n);
+    for (int64_t i = 0; i < n; ++i) order[i] = i;
+    int64_t cursor = n;
+    StepResult mean;
+    for (int64_t step = 0; step < steps; ++step) {
+      std::vector<int64_t> index;
+      while (static_cast<int64_t>(index.size()) < batch) {
+        if (cursor == n) {
+          rng_.shuffle(order.begin(), order.end());
+          cursor = 0;
+        }
+        index.push_back(order[cursor++]);
+      }
+      const at::Tensor idx = at::tensor(index, at::kLong).to(x.device());
+      const at::Tensor outputs = forward(x.index_select(0, idx), phi);
+      const at::Tensor target = y.index_select(0, idx);
+      const at::Tensor loss = task_loss(outputs, target, kind_);
+      adam.zero_grad();
+      loss.backward();
+      if (use_adam_) {
+        adam.step();
+      } else {
+        at::NoGradGuard no_grad;
+        for (auto& p : phi) p.sub_(p.grad(), cfg_.inner_lr);
+      }
+      mean.loss += loss.item<double>() / steps;
+      mean.accuracy += task_accuracy(outputs.detach(), target, kind_) / steps;
+    }
+    for (auto& p : phi) out->push_back(p.detach());
+    return mean;
+  }
+
+  const ExperimentConfig& cfg_;
+  TaskKind kind_;
+  const Backbone& backbone_;
+  std::vector<ParamSpec> specs_;
+  std::vector<std::string> names_;
+  std::vector<at::Tensor> params_;
+  Rng rng_;
+  bool use_adam_;
+  int64_t inner_batch_;
+  bool transductive_;
+  double epsilon_, epsilon_final_;
+  int64_t iteration_ = 0;
+};
+
+Schema reptile_options() {
+  Schema s;
+  s.add_string("inner_optimizer", "adam", "inner-loop optimiser; adam uses beta1 = 0 (paper)")
+      .choices({"adam", "sgd"});
+  s.add_int("inner_batch", 10, "examples per inner step; 0 = all of the task's data (paper: 10)")
+      .min(0);
+  s.add_float("epsilon", 1.0, "outer step size at the start (paper, Omniglot: 1.0)").min(0).max(10);
+  s.add_float("epsilon_final", 0.0, "outer step size at the end, annealed linearly (paper: 0)")
+      .min(0).max(10);
+  s.add_bool("transductive", true, "evaluate all queries in one batch (batch norm sees them)");
+  return s;
+}
+
+METABENCH_REGISTER_ALGORITHM(AlgorithmInfo{
+    "reptile", "Reptile (Nichol et al. 2018): move towards task-adapted weights, first order",
+    /*supports_classification=*/true, /*supports_regression=*/true, reptile_options(),
+    require_equal_train_and_test_ways,
+    [](const AlgorithmContext& ctx) { return std::make_unique<Reptile>(ctx); },
+    // The paper's Omniglot settings (appendix A): Adam 0.001, 5 inner steps
+    // in training and 50 at test (10 here, for CPU budgets), meta-batch 5.
+    {{"optim.inner_lr", 0.001},
+     {"optim.inner_steps", int64_t{5}},
+     {"optim.inner_steps_test", int64_t{10}},
+     {"optim.meta_batch", int64_t{5}}}});
+
+}  // namespace
+}  // namespace metabench

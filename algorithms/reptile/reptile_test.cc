@@ -1,0 +1,69 @@
+#include "algorithms/reptile/reptile.h"
+
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+#include <torch/csrc/autograd/autograd.h>
+
+#include "harness/algorithm/algorithm.h"
+#include "harness/algorithm/losses.h"
+#include "harness/config/experiment_config.h"
+
+namespace metabench {
+namespace {
+
+TEST(Reptile, OuterUpdateIsEpsilonTimesMeanDifference) {
+  std::vector<at::Tensor> theta = {at::tensor({1.0, 2.0}, at::kDouble)};
+  const std::vector<std::vector<at::Tensor>> adapted = {{at::tensor({3.0, 2.0}, at::kDouble)},
+                                                        {at::tensor({1.0, 6.0}, at::kDouble)}};
+  // mean(theta' - theta) = ([2, 0] + [0, 4]) / 2 = [1, 2]; epsilon 0.5.
+  reptile_outer_update(theta, adapted, 0.5);
+  EXPECT_DOUBLE_EQ(theta[0][0].item<double>(), 1.5);
+  EXPECT_DOUBLE_EQ(theta[0][1].item<double>(), 3.0);
+}
+
+TEST(Reptile, EpsilonIsAnnealedLinearly) {
+  EXPECT_DOUBLE_EQ(reptile_epsilon(1.0, 0.0, 1, 4), 1.0);
+  EXPECT_DOUBLE_EQ(reptile_epsilon(1.0, 0.0, 3, 4), 0.5);
+  EXPECT_DOUBLE_EQ(reptile_epsilon(1.0, 0.0, 5, 4), 0.0);
+  EXPECT_DOUBLE_EQ(reptile_epsilon(0.8, 0.2, 2, 2), 0.5);
+}
+
+// With SGD, one full-batch inner step and epsilon 1, a meta-step moves theta
+// exactly to theta - lr * grad L(task data, theta).
+TEST(Reptile, MetaStepWithEpsilonOneLandsOnTheAdaptedWeights) {
+  RawConfig raw;
+  for (const char* s : {"algorithm=reptile", "dataset=sinusoid", "backbone=mlp", "episode.ways=1",
+                        "model.hidden=[8]", "optim.inner_steps=1", "optim.inner_lr=0.1",
+                        "algo.inner_optimizer=sgd", "algo.inner_batch=0", "algo.epsilon=1",
+                        "algo.epsilon_final=1"}) {
+    raw.apply_set(s);
+  }
+  const ExperimentConfig cfg = resolve_experiment(raw);
+  const auto backbone = BackboneRegistry::instance().get("mlp", "backbone").create(cfg, {1});
+  AlgorithmContext ctx;
+  ctx.config = &cfg;
+  ctx.backbone = backbone.get();
+  ctx.kind = TaskKind::kRegression;
+  ctx.init_seed = 4;
+  auto reptile = AlgorithmRegistry::instance().get("reptile", "algorithm").create(ctx);
+  const at::Tensor x = at::linspace(-3, 3, 8).view({8, 1});
+  const Episode e{x.slice(0, 0, 4), x.slice(0, 0, 4).sin(), x.slice(0, 4), x.slice(0, 4).sin(), 1};
+
+  std::vector<at::Tensor> theta;
+  for (const auto& [name, t] : reptile->state()) theta.push_back(t.detach().clone().requires_grad_());
+  const at::Tensor all_x = at::cat({e.support_x, e.query_x});
+  const at::Tensor all_y = at::cat({e.support_y, e.query_y});
+  at::Tensor h = at::relu(at::linear(all_x, theta[0], theta[1]));
+  const at::Tensor loss = task_loss(at::linear(h, theta[2], theta[3]), all_y, TaskKind::kRegression);
+  const auto grads = torch::autograd::grad({loss}, theta);
+
+  reptile->meta_train_step({e});
+  const NamedTensors after = reptile->state();
+  for (size_t i = 0; i < theta.size(); ++i) {
+    const at::Tensor expected = theta[i].detach() - 0.1 * grads[i];
+    EXPECT_TRUE(at::allclose(after[i].second, expected, 1e-6, 1e-7)) << after[i].first;
+  }
+}
+
+}  // namespace
+}  // namespace metabench
