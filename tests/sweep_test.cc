@@ -27,7 +27,15 @@ int64_t count(const std::string& db, const std::string& where) {
 TEST(Sweep, ShippedSweepsExpandToTheDocumentedMatrix) {
   const Sweep quickstart = load_sweep(testing::source_path("configs/sweeps/quickstart.yaml"), {});
   EXPECT_EQ(quickstart.name, "quickstart");
-  EXPECT_EQ(quickstart.cells.size(), 2u * 2u * 3u);  // algorithms x settings x seeds
+  // 6 algorithms x 2 settings x 3 seeds, plus 4 gradient-based x sinusoid x 3 seeds.
+  EXPECT_EQ(quickstart.cells.size(), 6u * 2u * 3u + 4u * 3u);
+  EXPECT_EQ(quickstart.skipped.size(), 2u);  // protonet and matchingnet x sinusoid
+  for (const auto& cell : quickstart.cells) {
+    if (cell.dataset == "sinusoid") {
+      EXPECT_EQ(cell.backbone, "mlp");
+      EXPECT_EQ(cell.test_shape.shots, 10);
+    }
+  }
   const Sweep smoke = load_sweep(testing::source_path("configs/sweeps/smoke.yaml"), {});
   EXPECT_EQ(smoke.cells.size(), 6u);
   ASSERT_EQ(smoke.skipped.size(), 1u);
