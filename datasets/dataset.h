@@ -63,7 +63,7 @@ struct DatasetRegistration {
 };
 
 // Usage: METABENCH_REGISTER_DATASET(DatasetInfo{...});
-#define METABENCH_REGISTER_DATASET(...)                                        \
+#define METABENCH_REGISTER_DATASET(...)                                           \
   static ::metabench::DatasetRegistration METABENCH_CONCAT(dataset_registration_, \
                                                            __LINE__)(__VA_ARGS__)
 

@@ -6,9 +6,12 @@ namespace metabench {
 
 const char* split_name(Split split) {
   switch (split) {
-    case Split::kTrain: return "train";
-    case Split::kValidation: return "val";
-    case Split::kTest: return "test";
+    case Split::kTrain:
+      return "train";
+    case Split::kValidation:
+      return "val";
+    case Split::kTest:
+      return "test";
   }
   return "?";
 }
@@ -23,8 +26,11 @@ std::string EpisodeShape::label() const {
 
 Episode Episode::to(const at::Device& device) const {
   if (support_x.device() == device) return *this;
-  return Episode{support_x.to(device), support_y.to(device), query_x.to(device),
-                 query_y.to(device), ways,
+  return Episode{support_x.to(device),
+                 support_y.to(device),
+                 query_x.to(device),
+                 query_y.to(device),
+                 ways,
                  classes.defined() ? classes.to(device) : classes};
 }
 

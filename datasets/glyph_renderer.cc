@@ -39,8 +39,8 @@ void draw_segment(double ax, double ay, double bx, double by, double half_width,
 
 GlyphPrototype random_glyph(const GlyphStyle& style, Rng& rng) {
   GlyphPrototype glyph;
-  const int strokes =
-      style.min_strokes + static_cast<int>(rng.uniform_int(style.max_strokes - style.min_strokes + 1));
+  const int strokes = style.min_strokes +
+                      static_cast<int>(rng.uniform_int(style.max_strokes - style.min_strokes + 1));
   const double margin = style.image_size * 0.18;
   for (int s = 0; s < strokes; ++s) {
     std::vector<double> points;
@@ -53,8 +53,7 @@ GlyphPrototype random_glyph(const GlyphStyle& style, Rng& rng) {
   return glyph;
 }
 
-void render_glyph(const GlyphPrototype& glyph, const GlyphStyle& style, Rng& rng,
-                  uint8_t* pixels) {
+void render_glyph(const GlyphPrototype& glyph, const GlyphStyle& style, Rng& rng, uint8_t* pixels) {
   const int size = style.image_size;
   const double center = size / 2.0;
   const double angle = rng.normal() * style.rotation_deg * M_PI / 180.0;

@@ -18,10 +18,10 @@ struct GlyphStyle {
   int image_size = 28;
   int min_strokes = 2;
   int max_strokes = 4;
-  double point_jitter = 1.2;    // px, std of each control point's displacement per example
-  double rotation_deg = 10.0;   // std of the per-example rotation
-  double scale_jitter = 0.08;   // std of the per-example relative scale
-  double shift_px = 1.0;        // std of the per-example translation
+  double point_jitter = 1.2;   // px, std of each control point's displacement per example
+  double rotation_deg = 10.0;  // std of the per-example rotation
+  double scale_jitter = 0.08;  // std of the per-example relative scale
+  double shift_px = 1.0;       // std of the per-example translation
 };
 
 struct GlyphPrototype {
@@ -33,7 +33,6 @@ GlyphPrototype random_glyph(const GlyphStyle& style, Rng& rng);
 
 // Draws one example of `glyph` into `pixels` (image_size^2 bytes, 0 =
 // background, 255 = ink), anti-aliased.
-void render_glyph(const GlyphPrototype& glyph, const GlyphStyle& style, Rng& rng,
-                  uint8_t* pixels);
+void render_glyph(const GlyphPrototype& glyph, const GlyphStyle& style, Rng& rng, uint8_t* pixels);
 
 }  // namespace metabench

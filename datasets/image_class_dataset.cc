@@ -45,8 +45,8 @@ std::string ImageClassDataset::describe() const {
   return std::to_string(num_classes(Split::kTrain)) + " train / " +
          std::to_string(num_classes(Split::kValidation)) + " val / " +
          std::to_string(num_classes(Split::kTest)) + " test classes, " +
-         std::to_string(images_.size(0)) + " images of " + std::to_string(images_.size(1)) +
-         "x" + std::to_string(images_.size(2)) + "x" + std::to_string(images_.size(3));
+         std::to_string(images_.size(0)) + " images of " + std::to_string(images_.size(1)) + "x" +
+         std::to_string(images_.size(2)) + "x" + std::to_string(images_.size(3));
 }
 
 void ImageClassDataset::check_shape(Split split, const EpisodeShape& shape) const {
@@ -105,8 +105,9 @@ Episode ImageClassDataset::sample(Split split, const EpisodeShape& shape, Rng& r
     const at::Tensor index = at::tensor(idx, at::kLong);
     return images_.index_select(0, index).to(at::kFloat).div_(255.0);
   };
-  return Episode{gather(support), at::tensor(support_labels, at::kLong), gather(query),
-                 at::tensor(query_labels, at::kLong), shape.ways, at::tensor(positions, at::kLong)};
+  return Episode{gather(support), at::tensor(support_labels, at::kLong),
+                 gather(query),   at::tensor(query_labels, at::kLong),
+                 shape.ways,      at::tensor(positions, at::kLong)};
 }
 
 }  // namespace metabench

@@ -19,8 +19,12 @@ class SinusoidDataset : public Dataset {
  public:
   SinusoidDataset(double amp_lo, double amp_hi, double phase_lo, double phase_hi, double x_lo,
                   double x_hi)
-      : amp_lo_(amp_lo), amp_hi_(amp_hi), phase_lo_(phase_lo), phase_hi_(phase_hi),
-        x_lo_(x_lo), x_hi_(x_hi) {
+      : amp_lo_(amp_lo),
+        amp_hi_(amp_hi),
+        phase_lo_(phase_lo),
+        phase_hi_(phase_hi),
+        x_lo_(x_lo),
+        x_hi_(x_hi) {
     Sha256 h;
     h.update("metabench-sinusoid-v1");
     for (double v : {amp_lo, amp_hi, phase_lo, phase_hi, x_lo, x_hi}) h.update_value(v);
@@ -40,14 +44,14 @@ class SinusoidDataset : public Dataset {
 
   void check_shape(Split, const EpisodeShape& shape) const override {
     if (shape.ways != 1) {
-      throw DatasetError("dataset 'sinusoid': a regression episode is one task, so "
-                         "episode.ways (and episode.train_ways) must be 1, got " +
-                         std::to_string(shape.ways));
+      throw DatasetError(
+          "dataset 'sinusoid': a regression episode is one task, so "
+          "episode.ways (and episode.train_ways) must be 1, got " +
+          std::to_string(shape.ways));
     }
   }
 
-  Episode sample(Split, const EpisodeShape& shape, Rng& rng,
-                 Sha256* fingerprint) const override {
+  Episode sample(Split, const EpisodeShape& shape, Rng& rng, Sha256* fingerprint) const override {
     const double amplitude = rng.uniform(amp_lo_, amp_hi_);
     const double phase = rng.uniform(phase_lo_, phase_hi_);
     auto draw = [&](int64_t n, at::Tensor* x, at::Tensor* y) {

@@ -27,8 +27,8 @@ std::unique_ptr<Dataset> create_synthetic_glyphs(const ExperimentConfig& cfg) {
 
   const int64_t classes = train + val + test;
   const int64_t pixels = int64_t(style.image_size) * style.image_size;
-  at::Tensor images = at::empty({classes * per_class, 1, style.image_size, style.image_size},
-                                at::kByte);
+  at::Tensor images =
+      at::empty({classes * per_class, 1, style.image_size, style.image_size}, at::kByte);
   uint8_t* out = images.data_ptr<uint8_t>();
   std::vector<std::vector<int64_t>> class_examples(classes);
   for (int64_t c = 0; c < classes; ++c) {
@@ -46,8 +46,8 @@ std::unique_ptr<Dataset> create_synthetic_glyphs(const ExperimentConfig& cfg) {
   for (int64_t c = 0; c < classes; ++c) {
     splits[c < train ? 0 : (c < train + val ? 1 : 2)].push_back(c);
   }
-  return std::make_unique<ImageClassDataset>("synthetic-glyphs", images,
-                                             std::move(class_examples), std::move(splits));
+  return std::make_unique<ImageClassDataset>("synthetic-glyphs", images, std::move(class_examples),
+                                             std::move(splits));
 }
 
 Schema synthetic_glyph_options() {
@@ -58,7 +58,8 @@ Schema synthetic_glyph_options() {
   s.add_int("examples_per_class", 20, "drawings per class (Omniglot has 20)").min(2).max(10000);
   s.add_int("image_size", 28, "image side in pixels").min(8).max(256);
   s.add_float("point_jitter", 1.2, "per-drawing jitter of stroke control points, pixels")
-      .min(0).max(10);
+      .min(0)
+      .max(10);
   s.add_int("seed", 7, "generator seed; fixes the dataset itself, not the episodes").min(0);
   return s;
 }

@@ -45,10 +45,10 @@ std::string markdown_report(ResultsStore& store, const ReportOptions& options) {
   std::map<std::tuple<std::string, int64_t, int64_t>, std::map<std::string, std::vector<Row>>>
       groups;
   while (query.step()) {
-    Row r{query.column_text(0), query.column_text(1), query.column_text(2),
-          query.column_text(15), query.column_int(3), query.column_int(4),
-          query.column_int(5), query.column_int(8), query.column_double(6),
-          query.column_double(7), query.column_double(9), query.column_double(10),
+    Row r{query.column_text(0),    query.column_text(1),    query.column_text(2),
+          query.column_text(15),   query.column_int(3),     query.column_int(4),
+          query.column_int(5),     query.column_int(8),     query.column_double(6),
+          query.column_double(7),  query.column_double(9),  query.column_double(10),
           query.column_double(11), query.column_double(12), query.column_double(13),
           query.column_double(14)};
     const std::string label = r.backbone == "conv4" || r.backbone == "mlp"
@@ -95,24 +95,26 @@ std::string markdown_report(ResultsStore& store, const ReportOptions& options) {
       const double episode_ci = mean_of(rows, regression ? &Row::loss_ci95 : &Row::ci95);
       const int digits = regression ? 3 : 2;
       out += "| " + label + " | " + fixed(over_seeds.mean, digits) + " | " +
-             (rows.size() > 1 ? "± " + fixed(over_seeds.ci95, digits) : "n/a (1 seed)") +
-             " | ± " + fixed(episode_ci, digits) + " | " + std::to_string(rows.size()) + " | " +
+             (rows.size() > 1 ? "± " + fixed(over_seeds.ci95, digits) : "n/a (1 seed)") + " | ± " +
+             fixed(episode_ci, digits) + " | " + std::to_string(rows.size()) + " | " +
              std::to_string(rows.front().episodes) + " | " +
              fixed(mean_of(rows, &Row::train_seconds), 1) + " | " +
              fixed(mean_of(rows, &Row::seconds_per_iteration), 4) + " | " +
-             fixed(mean_of(rows, &Row::adapt_ms), 2) + " | " +
-             fixed(mean_of(rows, &Row::rss), 0) + " |\n";
+             fixed(mean_of(rows, &Row::adapt_ms), 2) + " | " + fixed(mean_of(rows, &Row::rss), 0) +
+             " |\n";
     }
     if (checksums.size() == 1) {
       out += "\nEvery run above was tested on the same fixed episodes (checksum `" +
              checksums.begin()->substr(0, 16) + "`).\n";
     } else {
-      out += "\nWarning: these runs were tested on " + std::to_string(checksums.size()) +
-             " different episode sets (different eval seeds or episode counts); compare with care.\n";
+      out +=
+          "\nWarning: these runs were tested on " + std::to_string(checksums.size()) +
+          " different episode sets (different eval seeds or episode counts); compare with care.\n";
     }
   }
   if (!unfinished.empty()) {
-    out += "\nNot included: " + join(unfinished, ", ") + " run(s); query `run_summary` for details.\n";
+    out +=
+        "\nNot included: " + join(unfinished, ", ") + " run(s); query `run_summary` for details.\n";
   }
   return out;
 }

@@ -117,8 +117,9 @@ int check_schema(Database& db) {
   if (application != kApplicationId && (tables > 0 || version > 0)) {
     throw StoreError("'" + db.path() +
                      "' is a SQLite database but not a metabench results database "
-                     "(application_id " + std::to_string(application) + ", expected " +
-                     std::to_string(kApplicationId) + "); choose another --db path");
+                     "(application_id " +
+                     std::to_string(application) + ", expected " + std::to_string(kApplicationId) +
+                     "); choose another --db path");
   }
   if (version > kSchemaVersion) {
     throw StoreError("results database '" + db.path() + "' has schema version " +

@@ -103,7 +103,9 @@ int64_t ResultsStore::begin_run(const RunRecord& r, const std::string& started_a
 
 void ResultsStore::set_checkpoint_path(int64_t run_id, const std::string& path) {
   Transaction tx(db_);
-  db_.prepare("UPDATE runs SET checkpoint_path = ? WHERE run_id = ?").bind(1, path).bind(2, run_id)
+  db_.prepare("UPDATE runs SET checkpoint_path = ? WHERE run_id = ?")
+      .bind(1, path)
+      .bind(2, run_id)
       .run();
   tx.commit();
 }
@@ -137,7 +139,9 @@ void ResultsStore::complete_run(int64_t run_id, const std::vector<EpisodeResult>
       "test_seconds, seconds_per_iteration, adapt_ms, peak_rss_mb, peak_device_mb, "
       "best_val_step, best_val_accuracy, best_val_loss) "
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  s.bind(1, run_id).bind_real_or_null(2, m.test_accuracy).bind_real_or_null(3, m.test_accuracy_ci95);
+  s.bind(1, run_id)
+      .bind_real_or_null(2, m.test_accuracy)
+      .bind_real_or_null(3, m.test_accuracy_ci95);
   s.bind(4, m.test_loss).bind(5, m.test_loss_ci95).bind(6, m.test_episodes).bind(7, m.iterations);
   s.bind(8, m.data_seconds).bind(9, m.train_seconds).bind(10, m.val_seconds);
   s.bind(11, m.test_seconds).bind(12, m.seconds_per_iteration).bind(13, m.adapt_ms);
@@ -145,16 +149,23 @@ void ResultsStore::complete_run(int64_t run_id, const std::vector<EpisodeResult>
   s.bind_real_or_null(17, m.best_val_accuracy).bind(18, m.best_val_loss);
   s.run();
   db_.prepare("UPDATE runs SET status = 'completed', finished_at = ? WHERE run_id = ?")
-      .bind(1, finished_at).bind(2, run_id).run();
+      .bind(1, finished_at)
+      .bind(2, run_id)
+      .run();
   tx.commit();
 }
 
 void ResultsStore::end_run(int64_t run_id, const std::string& status, const std::string& message,
                            const std::string& finished_at) {
   Transaction tx(db_);
-  db_.prepare("UPDATE runs SET status = ?, error = ?, finished_at = ? "
-              "WHERE run_id = ? AND status = 'running'")
-      .bind(1, status).bind(2, message).bind(3, finished_at).bind(4, run_id).run();
+  db_.prepare(
+         "UPDATE runs SET status = ?, error = ?, finished_at = ? "
+         "WHERE run_id = ? AND status = 'running'")
+      .bind(1, status)
+      .bind(2, message)
+      .bind(3, finished_at)
+      .bind(4, run_id)
+      .run();
   tx.commit();
 }
 
@@ -179,11 +190,13 @@ int64_t ResultsStore::close_orphaned_runs(const std::string& host, int64_t pid,
     if (pid > 0 ? run_pid == pid : !process_alive(run_pid)) orphans.push_back(select.column_int(0));
   }
   Statement update = db_.prepare(
-      "UPDATE runs SET status = ?, error = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE run_id = ?");
+      "UPDATE runs SET status = ?, error = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
+      "WHERE run_id = ?");
   for (int64_t id : orphans) {
     update.bind(1, pid > 0 ? "failed" : "interrupted");
-    update.bind(2, pid > 0 ? message : "the process running it disappeared without recording "
-                                       "an end (killed or crashed)");
+    update.bind(2, pid > 0 ? message
+                           : "the process running it disappeared without recording "
+                             "an end (killed or crashed)");
     update.bind(3, id);
     update.run();
   }

@@ -21,9 +21,9 @@ class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
     db_ = dir_.file("results.sqlite");
-    const auto r = run_metabench({"run", testing::source_path("configs/smoke/protonet.yaml"),
-                                  "--db", db_, "--set", "optim.iterations=2",
-                                  "--set", "eval.test_episodes=3"});
+    const auto r =
+        run_metabench({"run", testing::source_path("configs/smoke/protonet.yaml"), "--db", db_,
+                       "--set", "optim.iterations=2", "--set", "eval.test_episodes=3"});
     ASSERT_EQ(r.exit_code, 0) << r.output;
     checksum_ = sha256_file(db_);
   }
@@ -50,10 +50,12 @@ TEST_F(CliTest, BadConfigsAreRejectedBeforeTheDatabaseIsTouched) {
   expect_user_error({"run", dir_.file("bad.yaml"), "--db", db_}, "malformed YAML");
   testing::write_text(dir_.file("algo.yaml"), "algorithm: protonets\n");
   expect_user_error({"run", dir_.file("algo.yaml"), "--db", db_},
-                    dir_.file("algo.yaml") + ":1:12: unknown algorithm 'protonets' (did you "
-                                             "mean 'protonet'?)");
+                    dir_.file("algo.yaml") +
+                        ":1:12: unknown algorithm 'protonets' (did you "
+                        "mean 'protonet'?)");
   testing::write_text(dir_.file("data.yaml"), "dataset: omniglot-tiny\n");
-  expect_user_error({"run", dir_.file("data.yaml"), "--db", db_}, "unknown dataset 'omniglot-tiny'");
+  expect_user_error({"run", dir_.file("data.yaml"), "--db", db_},
+                    "unknown dataset 'omniglot-tiny'");
   expect_user_error({"run", testing::source_path("configs/smoke/protonet.yaml"), "--db", db_,
                      "--set", "episode.ways=0"},
                     "--set episode.ways=0: key 'episode.ways': expected an integer in [1, 1000]");

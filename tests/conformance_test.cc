@@ -28,13 +28,13 @@ TEST_P(Conformance, LearnsAnEasyClassificationTaskFarAboveChance) {
   testing::TempDir dir;
   // Low drawing jitter makes the classes easy to tell apart.  Measured on
   // 2 cores (2026-11-22) with this budget: fomaml 71%, the others higher.
-  const RunSummary s = run({"algorithm=" + GetParam(), "dataset=synthetic-glyphs",
-                            "data.point_jitter=0.3", "model.width=16", "episode.ways=5",
-                            "episode.shots=5", "episode.queries=5", "optim.meta_batch=2",
-                            "optim.meta_lr=0.003", "optim.iterations=200", "eval.val_interval=50",
-                            "eval.val_episodes=10", "eval.test_episodes=40", "runtime.threads=1",
-                            "runtime.progress=false"},
-                           dir.file("r.sqlite"));
+  const RunSummary s =
+      run({"algorithm=" + GetParam(), "dataset=synthetic-glyphs", "data.point_jitter=0.3",
+           "model.width=16", "episode.ways=5", "episode.shots=5", "episode.queries=5",
+           "optim.meta_batch=2", "optim.meta_lr=0.003", "optim.iterations=200",
+           "eval.val_interval=50", "eval.val_episodes=10", "eval.test_episodes=40",
+           "runtime.threads=1", "runtime.progress=false"},
+          dir.file("r.sqlite"));
   EXPECT_EQ(s.test_episodes, 40);
   EXPECT_GT(s.test_accuracy, 0.6) << GetParam() << " (chance is 0.2)";
 }
@@ -43,14 +43,13 @@ TEST_P(Conformance, FitsSinusoidsWhenItSupportsRegression) {
   const AlgorithmInfo& info = AlgorithmRegistry::instance().get(GetParam(), "algorithm");
   if (!info.supports_regression) GTEST_SKIP() << GetParam() << " does not support regression";
   testing::TempDir dir;
-  const RunSummary s = run({"algorithm=" + GetParam(), "dataset=sinusoid", "backbone=mlp",
-                            "episode.ways=1", "episode.shots=10", "episode.queries=10",
-                            "optim.inner_lr=0.01", "optim.inner_steps_test=10",
-                            "optim.meta_batch=10", "optim.iterations=1000",
-                            "eval.val_interval=250", "eval.val_episodes=20",
-                            "eval.test_episodes=100", "runtime.threads=1",
-                            "runtime.progress=false"},
-                           dir.file("r.sqlite"));
+  const RunSummary s =
+      run({"algorithm=" + GetParam(), "dataset=sinusoid", "backbone=mlp", "episode.ways=1",
+           "episode.shots=10", "episode.queries=10", "optim.inner_lr=0.01",
+           "optim.inner_steps_test=10", "optim.meta_batch=10", "optim.iterations=1000",
+           "eval.val_interval=250", "eval.val_episodes=20", "eval.test_episodes=100",
+           "runtime.threads=1", "runtime.progress=false"},
+          dir.file("r.sqlite"));
   // Predicting zero scores E[A^2]/2 = 4.25 on these tasks; "fits" means at
   // most 60% of that.  Measured 2026-11-22 with this budget: maml 1.0,
   // anil 2.1 (it adapts only the 40 -> 1 head).

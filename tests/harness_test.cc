@@ -63,8 +63,7 @@ TEST(Harness, SameConfigAndSeedGiveIdenticalResults) {
     EXPECT_EQ(a.episodes, b.episodes) << file;
     EXPECT_EQ(a.curve, b.curve) << file;
     // A different run seed trains differently.
-    const Recorded c =
-        recorded(store, run_experiment(smoke(file, {"seed=2"}), store, {}).run_id);
+    const Recorded c = recorded(store, run_experiment(smoke(file, {"seed=2"}), store, {}).run_id);
     EXPECT_NE(a.curve, c.curve) << file;
     EXPECT_EQ(a.checksum, c.checksum) << "the run seed must not change the test episodes";
   }

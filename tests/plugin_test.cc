@@ -2,7 +2,6 @@
 // its own CMake project against the installation, load the library, run it,
 // run the conformance tests on it, and check the loader's error messages.
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <climits>
@@ -50,8 +49,8 @@ const PluginBuild& plugin_build() {
     const std::string prefix = b->dir.file("install");
     for (const std::string& command :
          {"cmake --install '" + std::string(METABENCH_BUILD_DIR) + "' --prefix '" + prefix + "'",
-          "cmake -S '" + testing::source_path("examples/plugin") + "' -B '" +
-              b->dir.file("build") + "' -DCMAKE_PREFIX_PATH='" + prefix + "'",
+          "cmake -S '" + testing::source_path("examples/plugin") + "' -B '" + b->dir.file("build") +
+              "' -DCMAKE_PREFIX_PATH='" + prefix + "'",
           "cmake --build '" + b->dir.file("build") + "'"}) {
       const auto r = shell(command);
       b->log += "$ " + command + "\n" + r.output;

@@ -69,15 +69,17 @@ TEST(EpisodeSampler, TooSmallSplitsAreDatasetErrors) {
     data.check_shape(Split::kTest, EpisodeShape{9, 1, 1});
     FAIL();
   } catch (const DatasetError& e) {
-    EXPECT_STREQ(e.what(),
-                 "dataset 'indexed': the test split has 8 classes, fewer than the 9 ways requested");
+    EXPECT_STREQ(
+        e.what(),
+        "dataset 'indexed': the test split has 8 classes, fewer than the 9 ways requested");
   }
   try {
     data.check_shape(Split::kTrain, EpisodeShape{5, 5, 5});
     FAIL();
   } catch (const DatasetError& e) {
-    EXPECT_STREQ(e.what(), "dataset 'indexed': a class of the train split has 6 examples, fewer "
-                           "than the 10 (shots + queries) an episode needs");
+    EXPECT_STREQ(e.what(),
+                 "dataset 'indexed': a class of the train split has 6 examples, fewer "
+                 "than the 10 (shots + queries) an episode needs");
   }
 }
 

@@ -1,14 +1,14 @@
 // The SQLite results store: schema versioning, refusals that leave files
 // untouched, the documented view, and the run life cycle.
-#include <gtest/gtest.h>
+#include "results/store.h"
 
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness/core/errors.h"
 #include "harness/core/sha256.h"
 #include "results/schema.h"
-#include "results/store.h"
 #include "tests/test_util.h"
 
 namespace metabench {
@@ -124,10 +124,23 @@ TEST(ResultsStore, RunSummaryViewHasTheDocumentedColumns) {
   Statement info = store.database().prepare("PRAGMA table_info(run_summary)");
   std::vector<std::string> columns;
   while (info.step()) columns.push_back(info.column_text(1));
-  const std::vector<std::string> documented = {
-      "run_id", "algorithm", "dataset", "backbone", "ways", "shots", "seed", "status",
-      "test_accuracy", "test_ci95", "test_episodes", "train_seconds", "seconds_per_iteration",
-      "adapt_ms", "peak_rss_mb", "peak_device_mb", "config_hash"};
+  const std::vector<std::string> documented = {"run_id",
+                                               "algorithm",
+                                               "dataset",
+                                               "backbone",
+                                               "ways",
+                                               "shots",
+                                               "seed",
+                                               "status",
+                                               "test_accuracy",
+                                               "test_ci95",
+                                               "test_episodes",
+                                               "train_seconds",
+                                               "seconds_per_iteration",
+                                               "adapt_ms",
+                                               "peak_rss_mb",
+                                               "peak_device_mb",
+                                               "config_hash"};
   ASSERT_GE(columns.size(), documented.size());
   EXPECT_EQ(std::vector<std::string>(columns.begin(), columns.begin() + documented.size()),
             documented);

@@ -1,7 +1,6 @@
 // `metabench sweep` end to end: one completed run per cell, idempotent
 // re-runs, and resume after a real SIGINT in the middle of a run.
 #include <gtest/gtest.h>
-
 #include <signal.h>
 #include <unistd.h>
 
@@ -55,7 +54,8 @@ TEST(Sweep, RunsEveryCellOnceAndResumesIdempotently) {
   EXPECT_NE(again.output.find("6 cells, 0 run, 6 skipped"), std::string::npos) << again.output;
   EXPECT_EQ(count(db, "1"), 6);
   // A changed hyperparameter is a different cell.
-  const auto changed = run_metabench({"sweep", sweep, "--db", db, "--set", "eval.test_episodes=21"});
+  const auto changed =
+      run_metabench({"sweep", sweep, "--db", db, "--set", "eval.test_episodes=21"});
   ASSERT_EQ(changed.exit_code, 0) << changed.output;
   EXPECT_EQ(count(db, "status = 'completed'"), 12);
 }
@@ -66,7 +66,8 @@ TEST(Sweep, AFailingCellIsReportedAndTheSweepGoesOn) {
   // 25 shots + 5 queries need 30 drawings per class; the dataset has 20.
   testing::write_text(dir.file("mixed.yaml"),
                       "name: mixed\nalgorithms:\n  - {name: protonet, config: " +
-                          testing::source_path("configs/smoke/protonet.yaml") + "}\n"
+                          testing::source_path("configs/smoke/protonet.yaml") +
+                          "}\n"
                           "datasets: [synthetic-glyphs]\n"
                           "settings: [{ways: 5, shots: 25}, {ways: 5, shots: 1}]\nseeds: [1]\n");
   const auto r = run_metabench({"sweep", dir.file("mixed.yaml"), "--db", db});
@@ -85,8 +86,8 @@ TEST(Sweep, AFailingCellIsReportedAndTheSweepGoesOn) {
 TEST(Sweep, ParallelJobsShareTheThreadsAndRecordEveryCell) {
   TempDir dir;
   const std::string db = dir.file("r.sqlite");
-  const auto r = run_metabench({"sweep", testing::source_path("configs/sweeps/smoke.yaml"),
-                                "--db", db, "--jobs", "2"});
+  const auto r = run_metabench(
+      {"sweep", testing::source_path("configs/sweeps/smoke.yaml"), "--db", db, "--jobs", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(count(db, "status = 'completed'"), 6);
   ResultsStore store(db, ResultsStore::Access::kReadOnly);
@@ -106,8 +107,8 @@ TEST(Sweep, InterruptedRunIsRecordedAndTheNextSweepResumes) {
                           testing::source_path("configs/smoke/protonet.yaml") +
                           ", set: {optim.iterations: 300, eval.val_interval: 100}}\n"
                           "datasets: [synthetic-glyphs]\nseeds: [1, 2, 3]\n");
-  const int pid = testing::spawn_metabench({"sweep", dir.file("slow.yaml"), "--db", db},
-                                           dir.file("out.txt"));
+  const int pid =
+      testing::spawn_metabench({"sweep", dir.file("slow.yaml"), "--db", db}, dir.file("out.txt"));
   // Wait until the first run has completed and the second is under way.
   bool ready = false;
   for (int i = 0; i < 1200 && !ready; ++i) {
@@ -129,8 +130,7 @@ TEST(Sweep, InterruptedRunIsRecordedAndTheNextSweepResumes) {
 
   const auto resumed = run_metabench({"sweep", dir.file("slow.yaml"), "--db", db});
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
-  EXPECT_NE(resumed.output.find("3 cells, 2 run, 1 skipped"), std::string::npos)
-      << resumed.output;
+  EXPECT_NE(resumed.output.find("3 cells, 2 run, 1 skipped"), std::string::npos) << resumed.output;
   EXPECT_EQ(count(db, "status = 'completed'"), 3);
   EXPECT_EQ(count(db, "status = 'interrupted'"), 1);  // the record of the interruption stays
 }

@@ -17,7 +17,8 @@ ExperimentConfig anil_config() {
 
 TEST(Anil, InnerLoopLeavesEveryBodyParameterUnchanged) {
   const ExperimentConfig cfg = anil_config();
-  const auto backbone = BackboneRegistry::instance().get("conv4", "backbone").create(cfg, {1, 28, 28});
+  const auto backbone =
+      BackboneRegistry::instance().get("conv4", "backbone").create(cfg, {1, 28, 28});
   const MamlNetwork net(*backbone, 5);
   const std::vector<at::Tensor> params = trainable_params(net.param_specs(), 1, at::kCPU);
   const Episode e{at::rand({5, 1, 28, 28}), at::arange(5, at::kLong), at::rand({5, 1, 28, 28}),
@@ -35,7 +36,8 @@ TEST(Anil, InnerLoopLeavesEveryBodyParameterUnchanged) {
 
 TEST(Anil, OuterLoopUpdatesTheBody) {
   const ExperimentConfig cfg = anil_config();
-  const auto backbone = BackboneRegistry::instance().get("conv4", "backbone").create(cfg, {1, 28, 28});
+  const auto backbone =
+      BackboneRegistry::instance().get("conv4", "backbone").create(cfg, {1, 28, 28});
   AlgorithmContext ctx;
   ctx.config = &cfg;
   ctx.backbone = backbone.get();

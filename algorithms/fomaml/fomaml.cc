@@ -11,8 +11,9 @@ namespace {
 METABENCH_REGISTER_ALGORITHM(AlgorithmInfo{
     "fomaml", "first-order MAML (Finn et al. 2017): MAML without second derivatives",
     /*supports_classification=*/true, /*supports_regression=*/true, Schema(),
-    require_equal_train_and_test_ways,
-    [](const AlgorithmContext& ctx) { return make_maml(ctx, /*first_order=*/true); }});
+    require_equal_train_and_test_ways, [](const AlgorithmContext& ctx) {
+      return make_maml_style(ctx, maml_adapt, /*first_order=*/true);
+    }});
 
 }  // namespace
 }  // namespace metabench

@@ -16,9 +16,7 @@ MamlNetwork::MamlNetwork(const Backbone& backbone, int64_t outputs)
     : backbone_(backbone), outputs_(outputs), backbone_params_(backbone.param_specs().size()) {}
 
 std::vector<ParamSpec> MamlNetwork::param_specs() const {
-  std::vector<ParamSpec> specs = backbone_.param_specs();
-  for (auto& s : linear_specs("head", backbone_.output_dim(), outputs_)) specs.push_back(s);
-  return specs;
+  return with_linear_head(backbone_, "head", outputs_);
 }
 
 at::Tensor MamlNetwork::forward(const at::Tensor& x, at::TensorList params) const {
@@ -50,10 +48,11 @@ std::vector<at::Tensor> maml_adapt(const MamlNetwork& net, const std::vector<at:
 
 namespace {
 
-class Maml : public Algorithm {
+class MamlStyle : public Algorithm {
  public:
-  Maml(const AlgorithmContext& ctx, bool first_order)
+  MamlStyle(const AlgorithmContext& ctx, AdaptFunction adapt, bool first_order)
       : cfg_(*ctx.config),
+        adapt_(adapt),
         kind_(ctx.kind),
         net_(*ctx.backbone, head_outputs(ctx.kind, ctx.config->train_shape.ways)),
         names_(param_names(net_.param_specs())),
@@ -69,7 +68,7 @@ class Maml : public Algorithm {
       // Back-propagating each task's loss right away keeps only one task's
       // second-order graph alive at a time.
       const std::vector<at::Tensor> fast =
-          maml_adapt(net_, params_, episode, kind_, cfg_.inner_steps, cfg_.inner_lr, !first_order_);
+          adapt_(net_, params_, episode, kind_, cfg_.inner_steps, cfg_.inner_lr, !first_order_);
       const at::Tensor outputs = net_.forward(episode.query_x, fast);
       const at::Tensor loss = task_loss(outputs, episode.query_y, kind_);
       (loss / n).backward();
@@ -83,8 +82,8 @@ class Maml : public Algorithm {
   StepResult evaluate(const Episode& episode) override {
     // Adapt a detached copy: evaluation must not touch the meta-parameters.
     const std::vector<at::Tensor> start = fresh_leaves(params_);
-    const std::vector<at::Tensor> fast = maml_adapt(net_, start, episode, kind_,
-                                                    cfg_.inner_steps_test, cfg_.inner_lr, false);
+    const std::vector<at::Tensor> fast =
+        adapt_(net_, start, episode, kind_, cfg_.inner_steps_test, cfg_.inner_lr, false);
     at::NoGradGuard no_grad;
     return score(net_.forward(episode.query_x, fast), episode.query_y, kind_);
   }
@@ -94,6 +93,7 @@ class Maml : public Algorithm {
 
  private:
   const ExperimentConfig& cfg_;
+  AdaptFunction adapt_;
   TaskKind kind_;
   MamlNetwork net_;
   std::vector<std::string> names_;
@@ -105,13 +105,15 @@ class Maml : public Algorithm {
 METABENCH_REGISTER_ALGORITHM(AlgorithmInfo{
     "maml", "MAML (Finn et al. 2017): second-order meta-gradient through K inner SGD steps",
     /*supports_classification=*/true, /*supports_regression=*/true, Schema(),
-    require_equal_train_and_test_ways,
-    [](const AlgorithmContext& ctx) { return make_maml(ctx, /*first_order=*/false); }});
+    require_equal_train_and_test_ways, [](const AlgorithmContext& ctx) {
+      return make_maml_style(ctx, maml_adapt, /*first_order=*/false);
+    }});
 
 }  // namespace
 
-std::unique_ptr<Algorithm> make_maml(const AlgorithmContext& context, bool first_order) {
-  return std::make_unique<Maml>(context, first_order);
+std::unique_ptr<Algorithm> make_maml_style(const AlgorithmContext& context, AdaptFunction adapt,
+                                           bool first_order) {
+  return std::make_unique<MamlStyle>(context, adapt, first_order);
 }
 
 }  // namespace metabench

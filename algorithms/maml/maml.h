@@ -14,9 +14,8 @@
 
 #include <ATen/core/Tensor.h>
 
-#include <vector>
-
 #include <memory>
+#include <vector>
 
 #include "datasets/episode.h"
 #include "harness/algorithm/algorithm.h"
@@ -51,7 +50,18 @@ std::vector<at::Tensor> maml_adapt(const MamlNetwork& net, const std::vector<at:
                                    const Episode& episode, TaskKind kind, int64_t steps,
                                    double inner_lr, bool create_graph);
 
-// MAML (first_order = false) or FOMAML (true) for `context`.
-std::unique_ptr<Algorithm> make_maml(const AlgorithmContext& context, bool first_order);
+// How a MAML-style learner adapts to a task: maml_adapt (every parameter)
+// or anil_adapt (the head only).
+using AdaptFunction = std::vector<at::Tensor> (*)(const MamlNetwork& net,
+                                                  const std::vector<at::Tensor>& params,
+                                                  const Episode& episode, TaskKind kind,
+                                                  int64_t steps, double inner_lr,
+                                                  bool create_graph);
+
+// A MAML-style learner: `adapt` in the inner loop, Adam on the mean
+// post-adaptation query loss in the outer loop, second-order unless
+// `first_order`.  MAML, FOMAML and ANIL are this with different arguments.
+std::unique_ptr<Algorithm> make_maml_style(const AlgorithmContext& context, AdaptFunction adapt,
+                                           bool first_order);
 
 }  // namespace metabench

@@ -64,10 +64,10 @@ Problem classification_problem() {
   return p;
 }
 
-double query_loss(const Problem& p, const std::vector<at::Tensor>& params, int64_t steps,
-                  double lr, bool create_graph) {
-  const auto fast = maml_adapt(*p.net, fresh_leaves(params), p.episode, p.kind, steps, lr,
-                               create_graph);
+double query_loss(const Problem& p, const std::vector<at::Tensor>& params, int64_t steps, double lr,
+                  bool create_graph) {
+  const auto fast =
+      maml_adapt(*p.net, fresh_leaves(params), p.episode, p.kind, steps, lr, create_graph);
   return task_loss(p.net->forward(p.episode.query_x, fast), p.episode.query_y, p.kind)
       .item<double>();
 }
@@ -98,8 +98,9 @@ at::Tensor finite_differences(const Problem& p, int64_t steps, double lr) {
       minus[i] = p.params[i].clone();
       plus[i].view(-1)[j] += eps;
       minus[i].view(-1)[j] -= eps;
-      g.view(-1)[j] = (query_loss(p, plus, steps, lr, true) - query_loss(p, minus, steps, lr, true)) /
-                      (2 * eps);
+      g.view(-1)[j] =
+          (query_loss(p, plus, steps, lr, true) - query_loss(p, minus, steps, lr, true)) /
+          (2 * eps);
     }
     grads.push_back(g);
   }
@@ -129,8 +130,8 @@ TEST(Maml, FirstOrderIsTheQueryGradientAtTheAdaptedParameters) {
   const Problem p = regression_problem();
   const at::Tensor first_order = flat(meta_gradient(p, 2, 0.05, false));
   // The query-loss gradient with the adapted parameters as fresh leaves.
-  const auto adapted = maml_adapt(*p.net, fresh_leaves(p.params), p.episode, p.kind, 2, 0.05,
-                                  false);
+  const auto adapted =
+      maml_adapt(*p.net, fresh_leaves(p.params), p.episode, p.kind, 2, 0.05, false);
   const std::vector<at::Tensor> leaves = fresh_leaves(adapted);
   const at::Tensor loss =
       task_loss(p.net->forward(p.episode.query_x, leaves), p.episode.query_y, p.kind);
@@ -142,9 +143,10 @@ TEST(Maml, FirstOrderIsTheQueryGradientAtTheAdaptedParameters) {
 }
 
 TEST(Maml, EvaluateDoesNotChangeTheMetaParameters) {
-  const ExperimentConfig cfg = config({"algorithm=maml", "model.width=4", "episode.queries=2",
-                                       "optim.inner_steps_test=3"});
-  const auto backbone = BackboneRegistry::instance().get("conv4", "backbone").create(cfg, {1, 28, 28});
+  const ExperimentConfig cfg =
+      config({"algorithm=maml", "model.width=4", "episode.queries=2", "optim.inner_steps_test=3"});
+  const auto backbone =
+      BackboneRegistry::instance().get("conv4", "backbone").create(cfg, {1, 28, 28});
   AlgorithmContext ctx;
   ctx.config = &cfg;
   ctx.backbone = backbone.get();

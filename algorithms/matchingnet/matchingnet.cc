@@ -124,8 +124,8 @@ class MatchingNet : public Algorithm {
     const at::TensorList all(params_);
     const int64_t n_support = episode.support_x.size(0);
     // One batch, as for ProtoNets: batch norm sees the whole episode.
-    const at::Tensor embeddings = backbone_.forward(
-        at::cat({episode.support_x, episode.query_x}), all.slice(0, backbone_params_));
+    const at::Tensor embeddings = backbone_.forward(at::cat({episode.support_x, episode.query_x}),
+                                                    all.slice(0, backbone_params_));
     const at::TensorList fce = fce_ ? all.slice(backbone_params_) : at::TensorList();
     const at::Tensor attention = matching_attention(embeddings.slice(0, 0, n_support),
                                                     embeddings.slice(0, n_support), fce, steps_);
@@ -146,14 +146,15 @@ Schema matchingnet_options() {
   Schema s;
   s.add_bool("fce", false, "Full Context Embeddings: LSTMs over the support set and queries");
   s.add_int("fce_steps", 5, "processing steps of the query attention LSTM (with fce)")
-      .min(1).max(100);
+      .min(1)
+      .max(100);
   return s;
 }
 
 METABENCH_REGISTER_ALGORITHM(AlgorithmInfo{
     "matchingnet", "Matching Networks (Vinyals et al. 2016): cosine attention, optional FCE",
-    /*supports_classification=*/true, /*supports_regression=*/false, matchingnet_options(),
-    nullptr, [](const AlgorithmContext& ctx) { return std::make_unique<MatchingNet>(ctx); }});
+    /*supports_classification=*/true, /*supports_regression=*/false, matchingnet_options(), nullptr,
+    [](const AlgorithmContext& ctx) { return std::make_unique<MatchingNet>(ctx); }});
 
 }  // namespace
 }  // namespace metabench

@@ -54,8 +54,8 @@ class ProtoNet : public Algorithm {
     const int64_t n_support = episode.support_x.size(0);
     const at::Tensor embeddings =
         backbone_.forward(at::cat({episode.support_x, episode.query_x}), params_);
-    return prototype_logits(embeddings.slice(0, 0, n_support),
-                            embeddings.slice(0, n_support), episode.ways);
+    return prototype_logits(embeddings.slice(0, 0, n_support), embeddings.slice(0, n_support),
+                            episode.ways);
   }
 
   const Backbone& backbone_;

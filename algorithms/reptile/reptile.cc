@@ -84,12 +84,8 @@ class Reptile : public Algorithm {
 
  private:
   static std::vector<ParamSpec> specs(const AlgorithmContext& ctx) {
-    std::vector<ParamSpec> s = ctx.backbone->param_specs();
-    for (auto& h : linear_specs("head", ctx.backbone->output_dim(),
-                                head_outputs(ctx.kind, ctx.config->train_shape.ways))) {
-      s.push_back(h);
-    }
-    return s;
+    return with_linear_head(*ctx.backbone, "head",
+                            head_outputs(ctx.kind, ctx.config->train_shape.ways));
   }
 
   at::Tensor forward(const at::Tensor& x, at::TensorList p) const {
@@ -160,14 +156,18 @@ Schema reptile_options() {
       .min(0);
   s.add_float("epsilon", 1.0, "outer step size at the start (paper, Omniglot: 1.0)").min(0).max(10);
   s.add_float("epsilon_final", 0.0, "outer step size at the end, annealed linearly (paper: 0)")
-      .min(0).max(10);
+      .min(0)
+      .max(10);
   s.add_bool("transductive", true, "evaluate all queries in one batch (batch norm sees them)");
   return s;
 }
 
 METABENCH_REGISTER_ALGORITHM(AlgorithmInfo{
-    "reptile", "Reptile (Nichol et al. 2018): move towards task-adapted weights, first order",
-    /*supports_classification=*/true, /*supports_regression=*/true, reptile_options(),
+    "reptile",
+    "Reptile (Nichol et al. 2018): move towards task-adapted weights, first order",
+    /*supports_classification=*/true,
+    /*supports_regression=*/true,
+    reptile_options(),
     require_equal_train_and_test_ways,
     [](const AlgorithmContext& ctx) { return std::make_unique<Reptile>(ctx); },
     // The paper's Omniglot settings (appendix A): Adam 0.001, 5 inner steps

@@ -32,10 +32,10 @@ TEST(Reptile, EpsilonIsAnnealedLinearly) {
 // exactly to theta - lr * grad L(task data, theta).
 TEST(Reptile, MetaStepWithEpsilonOneLandsOnTheAdaptedWeights) {
   RawConfig raw;
-  for (const char* s : {"algorithm=reptile", "dataset=sinusoid", "backbone=mlp", "episode.ways=1",
-                        "model.hidden=[8]", "optim.inner_steps=1", "optim.inner_lr=0.1",
-                        "algo.inner_optimizer=sgd", "algo.inner_batch=0", "algo.epsilon=1",
-                        "algo.epsilon_final=1"}) {
+  for (const char* s :
+       {"algorithm=reptile", "dataset=sinusoid", "backbone=mlp", "episode.ways=1",
+        "model.hidden=[8]", "optim.inner_steps=1", "optim.inner_lr=0.1", "algo.inner_optimizer=sgd",
+        "algo.inner_batch=0", "algo.epsilon=1", "algo.epsilon_final=1"}) {
     raw.apply_set(s);
   }
   const ExperimentConfig cfg = resolve_experiment(raw);
@@ -50,11 +50,13 @@ TEST(Reptile, MetaStepWithEpsilonOneLandsOnTheAdaptedWeights) {
   const Episode e{x.slice(0, 0, 4), x.slice(0, 0, 4).sin(), x.slice(0, 4), x.slice(0, 4).sin(), 1};
 
   std::vector<at::Tensor> theta;
-  for (const auto& [name, t] : reptile->state()) theta.push_back(t.detach().clone().requires_grad_());
+  for (const auto& [name, t] : reptile->state())
+    theta.push_back(t.detach().clone().requires_grad_());
   const at::Tensor all_x = at::cat({e.support_x, e.query_x});
   const at::Tensor all_y = at::cat({e.support_y, e.query_y});
   at::Tensor h = at::relu(at::linear(all_x, theta[0], theta[1]));
-  const at::Tensor loss = task_loss(at::linear(h, theta[2], theta[3]), all_y, TaskKind::kRegression);
+  const at::Tensor loss =
+      task_loss(at::linear(h, theta[2], theta[3]), all_y, TaskKind::kRegression);
   const auto grads = torch::autograd::grad({loss}, theta);
 
   reptile->meta_train_step({e});
@@ -63,6 +65,38 @@ TEST(Reptile, MetaStepWithEpsilonOneLandsOnTheAdaptedWeights) {
     const at::Tensor expected = theta[i].detach() - 0.1 * grads[i];
     EXPECT_TRUE(at::allclose(after[i].second, expected, 1e-6, 1e-7)) << after[i].first;
   }
+}
+
+// Non-transductive evaluation runs each query in a batch with the support
+// set alone; batch norm then sees different statistics than with all queries
+// in one batch, so the two settings give different (valid) results from the
+// same weights.
+TEST(Reptile, TransductiveAndNonTransductiveEvaluationDiffer) {
+  std::vector<StepResult> results;
+  const Episode e{at::rand({5, 1, 28, 28}), at::arange(5, at::kLong), at::rand({10, 1, 28, 28}),
+                  at::arange(5, at::kLong).repeat({2}), 5};
+  for (const char* transductive : {"algo.transductive=true", "algo.transductive=false"}) {
+    RawConfig raw;
+    for (const char* s : {"algorithm=reptile", "model.width=4", "optim.inner_steps_test=2"}) {
+      raw.apply_set(s);
+    }
+    raw.apply_set(transductive);
+    const ExperimentConfig cfg = resolve_experiment(raw);
+    const auto backbone =
+        BackboneRegistry::instance().get("conv4", "backbone").create(cfg, {1, 28, 28});
+    AlgorithmContext ctx;
+    ctx.config = &cfg;
+    ctx.backbone = backbone.get();
+    ctx.init_seed = 9;
+    results.push_back(
+        AlgorithmRegistry::instance().get("reptile", "algorithm").create(ctx)->evaluate(e));
+  }
+  for (const StepResult& r : results) {
+    EXPECT_GE(r.accuracy, 0.0);
+    EXPECT_LE(r.accuracy, 1.0);
+    EXPECT_GT(r.loss, 0.0);
+  }
+  EXPECT_NE(results[0].loss, results[1].loss);
 }
 
 }  // namespace

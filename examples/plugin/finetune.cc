@@ -82,10 +82,7 @@ class FineTune : public Algorithm {
 
  private:
   static std::vector<ParamSpec> specs(const AlgorithmContext& ctx) {
-    const int64_t classes = ctx.dataset->num_classes(Split::kTrain);
-    std::vector<ParamSpec> s = ctx.backbone->param_specs();
-    for (auto& h : linear_specs("classifier", ctx.backbone->output_dim(), classes)) s.push_back(h);
-    return s;
+    return with_linear_head(*ctx.backbone, "classifier", ctx.dataset->num_classes(Split::kTrain));
   }
 
   at::TensorList body() const { return at::TensorList(params_).slice(0, params_.size() - 2); }
@@ -106,7 +103,8 @@ class FineTune : public Algorithm {
 Schema options() {
   Schema s;
   s.add_int("finetune_steps", 100, "SGD steps on the new head at test (Chen et al.: 100)")
-      .min(0).max(100000);
+      .min(0)
+      .max(100000);
   s.add_float("finetune_lr", 0.1, "SGD step size on the new head at test").min(0, true).max(100);
   return s;
 }

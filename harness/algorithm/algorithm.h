@@ -77,10 +77,12 @@ struct AlgorithmInfo {
 using AlgorithmRegistry = Registry<AlgorithmInfo>;
 
 struct AlgorithmRegistration {
-  explicit AlgorithmRegistration(AlgorithmInfo info) { register_entry(std::move(info), "algorithm"); }
+  explicit AlgorithmRegistration(AlgorithmInfo info) {
+    register_entry(std::move(info), "algorithm");
+  }
 };
 
-#define METABENCH_REGISTER_ALGORITHM(...)                                           \
+#define METABENCH_REGISTER_ALGORITHM(...)                                             \
   static ::metabench::AlgorithmRegistration METABENCH_CONCAT(algorithm_registration_, \
                                                              __LINE__)(__VA_ARGS__)
 

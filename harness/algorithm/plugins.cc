@@ -32,7 +32,8 @@ void load_plugin(const std::string& path) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) {
-    throw UserError("plugin '" + path + "': no such file (expected a shared library built "
+    throw UserError("plugin '" + path +
+                    "': no such file (expected a shared library built "
                     "against metabench, see docs/plugins.md)");
   }
   const std::string absolute = fs::canonical(path, ec).string();
@@ -52,7 +53,8 @@ void load_plugin(const std::string& path) {
                     " (the name is taken by metabench or an earlier plugin; choose another)");
   }
   if (registered_count() == entries_before) {
-    throw UserError("plugin '" + path + "' registers no algorithm, dataset or backbone "
+    throw UserError("plugin '" + path +
+                    "' registers no algorithm, dataset or backbone "
                     "(expected a METABENCH_REGISTER_ALGORITHM in it, see docs/plugins.md)");
   }
   plugins().push_back(absolute);

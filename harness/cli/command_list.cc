@@ -27,13 +27,13 @@ int command_list(const Args& args) {
   std::string what, algorithm, dataset;
   std::vector<std::string> plugins;
   po::options_description options("options");
-  options.add_options()
-      ("what", po::value(&what)->required(), "algorithms, datasets, backbones or options")
-      ("algorithm", po::value(&algorithm)->default_value("protonet"),
-       "with `options`: include this algorithm's algo.* keys")
-      ("dataset", po::value(&dataset)->default_value("synthetic-glyphs"),
-       "with `options`: include this dataset's data.* keys")
-      ("plugin", po::value(&plugins)->composing(), "load an algorithm plugin (shared library)");
+  options.add_options()("what", po::value(&what)->required(),
+                        "algorithms, datasets, backbones or options")(
+      "algorithm", po::value(&algorithm)->default_value("protonet"),
+      "with `options`: include this algorithm's algo.* keys")(
+      "dataset", po::value(&dataset)->default_value("synthetic-glyphs"),
+      "with `options`: include this dataset's data.* keys")(
+      "plugin", po::value(&plugins)->composing(), "load an algorithm plugin (shared library)");
   po::positional_options_description positional;
   positional.add("what", 1);
   po::variables_map values;

@@ -14,11 +14,11 @@ int command_report(const Args& args) {
   std::string db_path, format, out;
   ReportOptions report;
   po::options_description options("options");
-  options.add_options()
-      ("db", po::value(&db_path)->default_value(kDefaultDatabase), "results database (SQLite)")
-      ("format", po::value(&format)->default_value("md"), "output format: md (Markdown)")
-      ("out", po::value(&out), "write the report to this file instead of stdout")
-      ("sweep", po::value(&report.sweep), "only runs recorded by this sweep");
+  options.add_options()("db", po::value(&db_path)->default_value(kDefaultDatabase),
+                        "results database (SQLite)")(
+      "format", po::value(&format)->default_value("md"), "output format: md (Markdown)")(
+      "out", po::value(&out), "write the report to this file instead of stdout")(
+      "sweep", po::value(&report.sweep), "only runs recorded by this sweep");
   po::variables_map values;
   if (!parse_command_line("report", "[--db PATH] [--format md] [--out PATH] [--sweep NAME]",
                           options, po::positional_options_description(), args, values)) {

@@ -17,12 +17,11 @@ int command_run(const Args& args) {
   std::string config_path, db_path, sweep;
   std::vector<std::string> overrides, plugins;
   po::options_description options("options");
-  options.add_options()
-      ("config", po::value(&config_path)->required(), "experiment config (YAML)")
-      ("set", po::value(&overrides)->composing(), "override a config key: --set KEY=VALUE")
-      ("db", po::value(&db_path)->default_value(kDefaultDatabase), "results database (SQLite)")
-      ("sweep", po::value(&sweep), "sweep name to record with the run (set by `metabench sweep`)")
-      ("plugin", po::value(&plugins)->composing(), "load an algorithm plugin (shared library)");
+  options.add_options()("config", po::value(&config_path)->required(), "experiment config (YAML)")(
+      "set", po::value(&overrides)->composing(), "override a config key: --set KEY=VALUE")(
+      "db", po::value(&db_path)->default_value(kDefaultDatabase), "results database (SQLite)")(
+      "sweep", po::value(&sweep), "sweep name to record with the run (set by `metabench sweep`)")(
+      "plugin", po::value(&plugins)->composing(), "load an algorithm plugin (shared library)");
   po::positional_options_description positional;
   positional.add("config", 1);
   po::variables_map values;
@@ -44,11 +43,12 @@ int command_run(const Args& args) {
       std::isnan(s.test_accuracy)
           ? format("test MSE %.3f ± %.3f", s.test_loss, s.test_loss_ci95)
           : format("%.2f%% ± %.2f", 100 * s.test_accuracy, 100 * s.test_accuracy_ci95);
-  std::printf("run %lld completed: %s: %s (%lld test episodes), train %s, %.4f s/iteration, "
-              "peak RSS %.0f MB\n",
-              static_cast<long long>(outcome.run_id), describe_experiment(cfg).c_str(),
-              score.c_str(), static_cast<long long>(s.test_episodes),
-              human_duration(s.train_seconds).c_str(), s.seconds_per_iteration, s.peak_rss_mb);
+  std::printf(
+      "run %lld completed: %s: %s (%lld test episodes), train %s, %.4f s/iteration, "
+      "peak RSS %.0f MB\n",
+      static_cast<long long>(outcome.run_id), describe_experiment(cfg).c_str(), score.c_str(),
+      static_cast<long long>(s.test_episodes), human_duration(s.train_seconds).c_str(),
+      s.seconds_per_iteration, s.peak_rss_mb);
   std::fflush(stdout);
   return 0;
 }

@@ -27,14 +27,14 @@ int command_sweep(const Args& args) {
   SweepOptions sweep;
   std::vector<std::string> plugins;
   po::options_description options("options");
-  options.add_options()
-      ("sweep", po::value(&sweep.sweep_path)->required(), "sweep file (YAML)")
-      ("set", po::value(&sweep.overrides)->composing(),
-       "override a config key in every cell: --set KEY=VALUE")
-      ("db", po::value(&sweep.db_path)->default_value(kDefaultDatabase), "results database (SQLite)")
-      ("plugin", po::value(&plugins)->composing(), "load an algorithm plugin (shared library)")
-      ("jobs,j", po::value(&sweep.jobs)->default_value(1),
-       "runs at once; threads are shared out unless runtime.threads is set");
+  options.add_options()("sweep", po::value(&sweep.sweep_path)->required(), "sweep file (YAML)")(
+      "set", po::value(&sweep.overrides)->composing(),
+      "override a config key in every cell: --set KEY=VALUE")(
+      "db", po::value(&sweep.db_path)->default_value(kDefaultDatabase),
+      "results database (SQLite)")("plugin", po::value(&plugins)->composing(),
+                                   "load an algorithm plugin (shared library)")(
+      "jobs,j", po::value(&sweep.jobs)->default_value(1),
+      "runs at once; threads are shared out unless runtime.threads is set");
   po::positional_options_description positional;
   positional.add("sweep", 1);
   po::variables_map values;
@@ -42,7 +42,8 @@ int command_sweep(const Args& args) {
                           options, positional, args, values)) {
     return 0;
   }
-  if (sweep.jobs < 1) throw ConfigError("--jobs must be at least 1, got " + std::to_string(sweep.jobs));
+  if (sweep.jobs < 1)
+    throw ConfigError("--jobs must be at least 1, got " + std::to_string(sweep.jobs));
   for (const auto& p : plugins) load_plugin(p);
   sweep.executable = self_executable();
   install_interrupt_handlers();

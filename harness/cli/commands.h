@@ -3,10 +3,9 @@
 // are thrown (see core/errors.h) and turned into exit statuses by main().
 #pragma once
 
+#include <boost/program_options.hpp>
 #include <string>
 #include <vector>
-
-#include <boost/program_options.hpp>
 
 namespace metabench {
 

@@ -22,39 +22,51 @@ Schema core_schema() {
   s.add_int("seed", 1, "run seed: weight initialisation and training episodes").min(0);
   s.add_int("episode.ways", 5, "classes per validation/test episode").min(1).max(1000);
   s.add_int("episode.shots", 1, "support examples per class (regression: support points)")
-      .min(1).max(10000);
+      .min(1)
+      .max(10000);
   s.add_int("episode.queries", 15, "query examples per class (regression: query points)")
-      .min(1).max(10000);
+      .min(1)
+      .max(10000);
   s.add_int("episode.train_ways", 0, "classes per training episode; 0 = episode.ways")
-      .min(0).max(1000);
+      .min(0)
+      .max(1000);
   s.add_int("episode.train_shots", 0, "support examples per class in training; 0 = episode.shots")
-      .min(0).max(10000);
+      .min(0)
+      .max(10000);
   s.add_int("episode.train_queries", 0, "queries per class in training; 0 = episode.queries")
-      .min(0).max(10000);
+      .min(0)
+      .max(10000);
   s.add_int("model.width", 64, "conv4: channels per block").min(1).max(4096);
   s.add_int_list("model.hidden", {40, 40}, "mlp: hidden layer sizes").min(1).max(1 << 20);
   s.add_float("optim.meta_lr", 1e-3, "outer-loop (meta) learning rate, Adam").min(0, true).max(10);
   s.add_float("optim.inner_lr", 0.4, "inner-loop SGD step size (gradient-based methods)")
-      .min(0).max(100);
+      .min(0)
+      .max(100);
   s.add_int("optim.inner_steps", 1, "inner-loop steps during meta-training").min(0).max(1000);
-  s.add_int("optim.inner_steps_test", 3, "inner-loop steps at validation and test").min(0).max(1000);
+  s.add_int("optim.inner_steps_test", 3, "inner-loop steps at validation and test")
+      .min(0)
+      .max(1000);
   s.add_int("optim.meta_batch", 4, "tasks (episodes) per meta-iteration").min(1).max(100000);
   s.add_int("optim.iterations", 1000, "meta-iterations").min(1).max(1e9);
   s.add_int("eval.test_episodes", 600, "fixed test episodes for the final evaluation")
-      .min(1).max(1e7);
+      .min(1)
+      .max(1e7);
   s.add_int("eval.val_episodes", 100, "fixed validation episodes for model selection")
-      .min(1).max(1e7);
+      .min(1)
+      .max(1e7);
   s.add_int("eval.val_interval", 100, "meta-iterations between validations; 0 = only at the end")
       .min(0);
   s.add_int("eval.log_interval", 10, "meta-iterations between training-curve points").min(1);
   s.add_int("eval.seed", 20170306, "seed of the validation/test episodes, shared by all runs")
       .min(0);
   s.add_int("runtime.threads", 0, "intra-op CPU threads; 0 = all hardware threads")
-      .min(0).max(4096).not_hashed();
+      .min(0)
+      .max(4096)
+      .not_hashed();
   s.add_string("runtime.device", "cpu", "device to train on").choices({"cpu", "cuda"}).not_hashed();
   s.add_bool("runtime.progress", true, "progress bar on stderr when it is a terminal").not_hashed();
   s.add_string("runtime.checkpoint_dir", "",
-                "where best-on-validation checkpoints go; empty = beside the database")
+               "where best-on-validation checkpoints go; empty = beside the database")
       .not_hashed();
   s.add_string("data.root", "", "dataset root; empty = $METABENCH_DATA, else ./data").not_hashed();
   return s;
@@ -158,9 +170,8 @@ std::string raw_string(const RawConfig& raw, const std::string& key, const std::
 }
 
 // Reports an unknown key with the most helpful message we can give.
-[[noreturn]] void unknown_key(const std::string& path, const RawEntry& entry,
-                              const Schema& schema, const std::string& algorithm,
-                              const std::string& dataset) {
+[[noreturn]] void unknown_key(const std::string& path, const RawEntry& entry, const Schema& schema,
+                              const std::string& algorithm, const std::string& dataset) {
   std::vector<std::string> children;
   for (const auto& p : schema.paths()) {
     if (starts_with(p, path + ".")) children.push_back(p);

@@ -32,10 +32,10 @@ YAML::Node load_yaml_file(const std::string& path) {
 
 RawConfig RawConfig::from_file(const std::string& path) {
   const YAML::Node root = load_yaml_file(path);
-  if (root.IsNull()) throw ConfigError(path + ": the file is empty (expected a map of config keys)");
+  if (root.IsNull())
+    throw ConfigError(path + ": the file is empty (expected a map of config keys)");
   if (!root.IsMap()) {
-    throw ConfigError(node_origin(root, path) +
-                      ": expected a map of config keys at the top level");
+    throw ConfigError(node_origin(root, path) + ": expected a map of config keys at the top level");
   }
   return from_node(root, path);
 }
@@ -103,10 +103,10 @@ void RawConfig::set(const std::string& path, const YAML::Node& node, const std::
   // A key set as a section replaces the section's children and vice versa.
   for (auto it = entries_.begin(); it != entries_.end();) {
     const std::string& p = it->first;
-    const bool child = p.size() > path.size() && p.compare(0, path.size(), path) == 0 &&
-                       p[path.size()] == '.';
-    const bool parent = path.size() > p.size() && path.compare(0, p.size(), p) == 0 &&
-                        path[p.size()] == '.';
+    const bool child =
+        p.size() > path.size() && p.compare(0, path.size(), path) == 0 && p[path.size()] == '.';
+    const bool parent =
+        path.size() > p.size() && path.compare(0, p.size(), p) == 0 && path[p.size()] == '.';
     it = (child || parent) ? entries_.erase(it) : std::next(it);
   }
   entries_[path] = RawEntry{node, origin, file};

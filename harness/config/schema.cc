@@ -10,11 +10,16 @@ namespace metabench {
 
 const char* field_type_name(FieldType type) {
   switch (type) {
-    case FieldType::kInt: return "integer";
-    case FieldType::kFloat: return "number";
-    case FieldType::kBool: return "boolean";
-    case FieldType::kString: return "string";
-    case FieldType::kIntList: return "list of integers";
+    case FieldType::kInt:
+      return "integer";
+    case FieldType::kFloat:
+      return "number";
+    case FieldType::kBool:
+      return "boolean";
+    case FieldType::kString:
+      return "string";
+    case FieldType::kIntList:
+      return "list of integers";
   }
   return "?";
 }
@@ -62,11 +67,21 @@ std::string value_to_string(const ConfigValue& value) {
 std::string FieldSpec::expectation() const {
   std::string text;
   switch (type) {
-    case FieldType::kInt: text = "an integer"; break;
-    case FieldType::kFloat: text = "a number"; break;
-    case FieldType::kBool: text = "true or false"; break;
-    case FieldType::kString: text = "a string"; break;
-    case FieldType::kIntList: text = "a list of integers"; break;
+    case FieldType::kInt:
+      text = "an integer";
+      break;
+    case FieldType::kFloat:
+      text = "a number";
+      break;
+    case FieldType::kBool:
+      text = "true or false";
+      break;
+    case FieldType::kString:
+      text = "a string";
+      break;
+    case FieldType::kIntList:
+      text = "a list of integers";
+      break;
   }
   if (!choices.empty()) return "one of " + join(choices, ", ");
   const bool has_min = !std::isinf(min), has_max = !std::isinf(max);
@@ -103,8 +118,15 @@ Schema& Schema::add_string(const std::string& path, const std::string& default_v
 }
 Schema& Schema::add_int_list(const std::string& path, std::vector<int64_t> default_value,
                              const std::string& doc) {
-  return add({path, FieldType::kIntList, std::move(default_value), -INFINITY, INFINITY, false, {},
-              true, doc});
+  return add({path,
+              FieldType::kIntList,
+              std::move(default_value),
+              -INFINITY,
+              INFINITY,
+              false,
+              {},
+              true,
+              doc});
 }
 
 Schema& Schema::min(double value, bool exclusive) {

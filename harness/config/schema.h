@@ -31,9 +31,9 @@ struct FieldSpec {
   ConfigValue default_value;
   double min = -std::numeric_limits<double>::infinity();
   double max = std::numeric_limits<double>::infinity();
-  bool min_exclusive = false;          // the range is (min, max] instead of [min, max]
-  std::vector<std::string> choices;    // kString only; empty means free text
-  bool affects_results = true;         // false: excluded from the config hash
+  bool min_exclusive = false;        // the range is (min, max] instead of [min, max]
+  std::vector<std::string> choices;  // kString only; empty means free text
+  bool affects_results = true;       // false: excluded from the config hash
   std::string doc;
 
   // Describes what a valid value looks like, e.g. "an integer in [1, 1000]".

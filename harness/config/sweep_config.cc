@@ -13,12 +13,12 @@ namespace {
 
 const std::vector<std::string> kSweepKeys = {"name",     "plugins",  "base", "algorithms",
                                              "datasets", "settings", "seeds"};
-const std::vector<std::string> kShorthand = {"ways", "shots", "queries",
+const std::vector<std::string> kShorthand = {"ways",       "shots",       "queries",
                                              "train_ways", "train_shots", "train_queries"};
 
 struct Axis {
   std::string name;
-  RawConfig config;  // config file and `set` of this entry
+  RawConfig config;     // config file and `set` of this entry
   YAML::Node settings;  // datasets only: optional own settings
 };
 
@@ -91,7 +91,8 @@ RawConfig read_setting(const YAML::Node& setting, const std::string& file) {
 
 Sweep load_sweep(const std::string& path, const std::vector<std::string>& overrides) {
   const YAML::Node root = load_yaml_file(path);
-  if (!root.IsMap()) throw ConfigError(path + ": expected a map with keys " + join(kSweepKeys, ", "));
+  if (!root.IsMap())
+    throw ConfigError(path + ": expected a map with keys " + join(kSweepKeys, ", "));
   for (const auto& field : root) {
     const std::string key = field.first.Scalar();
     bool known = false;
@@ -112,7 +113,8 @@ Sweep load_sweep(const std::string& path, const std::vector<std::string>& overri
                    : std::filesystem::path(path).stem().string();
   RawConfig base;
   if (root["base"]) {
-    if (!root["base"].IsMap()) throw ConfigError(node_origin(root["base"], path) + ": 'base' must be a map of config keys");
+    if (!root["base"].IsMap())
+      throw ConfigError(node_origin(root["base"], path) + ": 'base' must be a map of config keys");
     base = RawConfig::from_node(root["base"], path);
   }
   const std::vector<Axis> algorithms = read_axis(root["algorithms"], "algorithms", path);
@@ -136,8 +138,7 @@ Sweep load_sweep(const std::string& path, const std::vector<std::string>& overri
   for (const auto& o : overrides) cli.apply_set(o);
 
   for (const Axis& dataset : datasets) {
-    const YAML::Node settings =
-        dataset.settings.IsSequence() ? dataset.settings : root["settings"];
+    const YAML::Node settings = dataset.settings.IsSequence() ? dataset.settings : root["settings"];
     std::vector<RawConfig> setting_layers;
     if (settings) {
       if (!settings.IsSequence()) {
@@ -151,8 +152,8 @@ Sweep load_sweep(const std::string& path, const std::vector<std::string>& overri
       const AlgorithmInfo* a = AlgorithmRegistry::instance().find(algorithm.name);
       const DatasetInfo* d = DatasetRegistry::instance().find(dataset.name);
       if (a && d) {
-        const bool ok = d->kind == TaskKind::kRegression ? a->supports_regression
-                                                         : a->supports_classification;
+        const bool ok =
+            d->kind == TaskKind::kRegression ? a->supports_regression : a->supports_classification;
         if (!ok) {
           sweep.skipped.push_back(algorithm.name + " x " + dataset.name + ": " + algorithm.name +
                                   " does not support " + task_kind_name(d->kind));

@@ -11,7 +11,8 @@ struct SystemInfo {
   std::string host;
   std::string cpu_model;
   int hardware_threads = 1;
-  std::string git_commit;  // 40 hex digits, "-dirty" appended for local changes; "unknown" outside git
+  std::string
+      git_commit;  // 40 hex digits, "-dirty" appended for local changes; "unknown" outside git
   std::string metabench_version;
 };
 

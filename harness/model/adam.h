@@ -15,8 +15,14 @@ struct AdamOptions {
   double beta1 = 0.9;
   double beta2 = 0.999;
   double eps = 1e-8;
-  AdamOptions& with_lr(double v) { lr = v; return *this; }
-  AdamOptions& with_beta1(double v) { beta1 = v; return *this; }
+  AdamOptions& with_lr(double v) {
+    lr = v;
+    return *this;
+  }
+  AdamOptions& with_beta1(double v) {
+    beta1 = v;
+    return *this;
+  }
 };
 
 class Adam {

@@ -55,7 +55,7 @@ struct BackboneRegistration {
   explicit BackboneRegistration(BackboneInfo info) { register_entry(std::move(info), "backbone"); }
 };
 
-#define METABENCH_REGISTER_BACKBONE(...)                                          \
+#define METABENCH_REGISTER_BACKBONE(...)                                            \
   static ::metabench::BackboneRegistration METABENCH_CONCAT(backbone_registration_, \
                                                             __LINE__)(__VA_ARGS__)
 

@@ -35,8 +35,8 @@ class Conv4 : public Backbone {
     for (int i = 0; i < kBlocks; ++i) {
       const std::string b = "block" + std::to_string(i);
       const int64_t fan_in = in * 9;
-      specs.push_back({b + ".conv.weight", {width_, in, 3, 3}, ParamSpec::Init::kUniformFanIn,
-                       fan_in});
+      specs.push_back(
+          {b + ".conv.weight", {width_, in, 3, 3}, ParamSpec::Init::kUniformFanIn, fan_in});
       specs.push_back({b + ".conv.bias", {width_}, ParamSpec::Init::kUniformFanIn, fan_in});
       specs.push_back({b + ".bn.weight", {width_}, ParamSpec::Init::kOnes, 1});
       specs.push_back({b + ".bn.bias", {width_}, ParamSpec::Init::kZeros, 1});
@@ -66,8 +66,8 @@ class Conv4 : public Backbone {
 };
 
 METABENCH_REGISTER_BACKBONE(BackboneInfo{
-    "conv4", "4 x [3x3 conv, batch norm, ReLU, 2x2 max-pool], model.width channels", true,
-    false, [](const ExperimentConfig& cfg, const std::vector<int64_t>& shape) {
+    "conv4", "4 x [3x3 conv, batch norm, ReLU, 2x2 max-pool], model.width channels", true, false,
+    [](const ExperimentConfig& cfg, const std::vector<int64_t>& shape) {
       return std::make_unique<Conv4>(shape.at(0), shape.at(1), shape.at(2),
                                      cfg.values.get_int("model.width"));
     }});

@@ -17,8 +17,12 @@ std::vector<at::Tensor> init_params(const std::vector<ParamSpec>& specs, Rng& rn
     float* data = t.data_ptr<float>();
     const int64_t n = t.numel();
     switch (spec.init) {
-      case ParamSpec::Init::kOnes: t.fill_(1.0); break;
-      case ParamSpec::Init::kZeros: t.zero_(); break;
+      case ParamSpec::Init::kOnes:
+        t.fill_(1.0);
+        break;
+      case ParamSpec::Init::kZeros:
+        t.zero_();
+        break;
       case ParamSpec::Init::kUniformFanIn: {
         const double bound = 1.0 / std::sqrt(static_cast<double>(spec.fan_in));
         for (int64_t i = 0; i < n; ++i) data[i] = static_cast<float>(rng.uniform(-bound, bound));
@@ -41,6 +45,13 @@ std::vector<at::Tensor> trainable_params(const std::vector<ParamSpec>& specs, ui
 std::vector<ParamSpec> linear_specs(const std::string& prefix, int64_t in, int64_t out) {
   return {ParamSpec{prefix + ".weight", {out, in}, ParamSpec::Init::kUniformFanIn, in},
           ParamSpec{prefix + ".bias", {out}, ParamSpec::Init::kUniformFanIn, in}};
+}
+
+std::vector<ParamSpec> with_linear_head(const Backbone& backbone, const std::string& prefix,
+                                        int64_t outputs) {
+  std::vector<ParamSpec> specs = backbone.param_specs();
+  for (auto& s : linear_specs(prefix, backbone.output_dim(), outputs)) specs.push_back(s);
+  return specs;
 }
 
 std::vector<std::string> param_names(const std::vector<ParamSpec>& specs) {
@@ -74,8 +85,8 @@ void copy_state(const NamedTensors& state, const std::vector<std::string>& names
   for (size_t i = 0; i < params.size(); ++i) {
     if (state[i].first != names[i] || !state[i].second.sizes().equals(params[i].sizes())) {
       throw UserError("state tensor " + std::to_string(i) + " is '" + state[i].first + "' " +
-                      shape_text(state[i].second) + ", the model expects '" + names[i] +
-                      "' " + shape_text(params[i]));
+                      shape_text(state[i].second) + ", the model expects '" + names[i] + "' " +
+                      shape_text(params[i]));
     }
     params[i].copy_(state[i].second);
   }

@@ -25,6 +25,11 @@ std::vector<at::Tensor> trainable_params(const std::vector<ParamSpec>& specs, ui
 // Specs of a linear layer named `prefix`.weight [out, in] and `prefix`.bias [out].
 std::vector<ParamSpec> linear_specs(const std::string& prefix, int64_t in, int64_t out);
 
+// The backbone's specs followed by a linear head `prefix` from the backbone's
+// output to `outputs`.
+std::vector<ParamSpec> with_linear_head(const Backbone& backbone, const std::string& prefix,
+                                        int64_t outputs);
+
 std::vector<std::string> param_names(const std::vector<ParamSpec>& specs);
 
 using NamedTensors = std::vector<std::pair<std::string, at::Tensor>>;

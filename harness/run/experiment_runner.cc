@@ -2,8 +2,8 @@
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
-#include <unistd.h>
 #include <torch/csrc/api/include/torch/version.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
@@ -28,8 +28,9 @@ constexpr uint64_t kInitSeedTag = 0x696e6974ull;  // "init"
 at::Device resolve_device(const std::string& device) {
   if (device == "cuda") {
     if (!at::hasCUDA()) {
-      throw ConfigError("runtime.device is 'cuda' but this LibTorch build sees no CUDA device; "
-                        "use runtime.device: cpu");
+      throw ConfigError(
+          "runtime.device is 'cuda' but this LibTorch build sees no CUDA device; "
+          "use runtime.device: cpu");
     }
     return at::Device(at::kCUDA);
   }
@@ -98,8 +99,9 @@ RunOutcome run_experiment(const ExperimentConfig& cfg, ResultsStore& store,
   const FixedEpisodes test(*dataset, Split::kTest, cfg.test_shape, cfg.eval_seed,
                            cfg.test_episodes);
   TrainingStream train(*dataset, cfg.train_shape, static_cast<uint64_t>(cfg.seed));
-  const std::unique_ptr<Backbone> backbone =
-      BackboneRegistry::instance().get(cfg.backbone, "backbone").create(cfg, dataset->input_shape());
+  const std::unique_ptr<Backbone> backbone = BackboneRegistry::instance()
+                                                 .get(cfg.backbone, "backbone")
+                                                 .create(cfg, dataset->input_shape());
   AlgorithmContext context;
   context.config = &cfg;
   context.dataset = dataset.get();
@@ -163,13 +165,13 @@ RunOutcome run_experiment(const ExperimentConfig& cfg, ResultsStore& store,
       if (it % cfg.log_interval == 0 || it == cfg.iterations) {
         curve.push_back({it, "train", window.loss / window_size, window.accuracy / window_size,
                          now_seconds() - start});
-        progress.update(it, status_text({window.loss / window_size,
-                                         window.accuracy / window_size}, kind));
+        progress.update(
+            it, status_text({window.loss / window_size, window.accuracy / window_size}, kind));
         window = StepResult{};
         window_size = 0;
       }
-      const bool validate = (cfg.val_interval > 0 && it % cfg.val_interval == 0) ||
-                            it == cfg.iterations;
+      const bool validate =
+          (cfg.val_interval > 0 && it % cfg.val_interval == 0) || it == cfg.iterations;
       if (validate) {
         const double val_start = now_seconds();
         const StepResult v = evaluate_set(*algorithm, val, device);

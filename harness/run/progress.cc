@@ -10,7 +10,9 @@
 namespace metabench {
 
 ProgressBar::ProgressBar(std::string label, int64_t total, bool enabled)
-    : label_(std::move(label)), total_(total), enabled_(enabled && isatty(STDERR_FILENO)),
+    : label_(std::move(label)),
+      total_(total),
+      enabled_(enabled && isatty(STDERR_FILENO)),
       start_(now_seconds()) {}
 
 ProgressBar::~ProgressBar() { finish(); }

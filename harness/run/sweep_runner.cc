@@ -108,12 +108,11 @@ SweepResult run_sweep(const SweepOptions& options) {
     }
     while (static_cast<int>(running.size()) >= jobs && !interrupt_requested()) reap(true);
     if (interrupt_requested()) break;
-    const std::string config_file =
-        temp_dir + "/metabench-cell-" + std::to_string(getpid()) + "-" + std::to_string(index) +
-        ".yaml";
+    const std::string config_file = temp_dir + "/metabench-cell-" + std::to_string(getpid()) + "-" +
+                                    std::to_string(index) + ".yaml";
     write_file_atomically(config_file, cell.yaml);
-    std::vector<std::string> argv = {options.executable, "run", config_file, "--db",
-                                     options.db_path, "--sweep", sweep.name};
+    std::vector<std::string> argv = {options.executable, "run",     config_file, "--db",
+                                     options.db_path,    "--sweep", sweep.name};
     for (const auto& plugin : loaded_plugins()) {
       argv.push_back("--plugin");
       argv.push_back(plugin);
