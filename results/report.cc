@@ -6,7 +6,9 @@
 #include <tuple>
 #include <vector>
 
+#include "harness/config/raw_config.h"
 #include "harness/core/errors.h"
+#include "harness/core/sha256.h"
 #include "harness/core/stats.h"
 #include "harness/core/strings.h"
 #include "results/store.h"
@@ -15,10 +17,25 @@ namespace metabench {
 namespace {
 
 struct Row {
-  std::string algorithm, dataset, backbone, checksum;
+  std::string algorithm, dataset, backbone, checksum, family;
   int64_t ways, shots, seed, episodes;
   double accuracy, ci95, loss, loss_ci95, train_seconds, seconds_per_iteration, adapt_ms, rss;
 };
+
+// Identifies a configuration up to its seed: runs of one family differ only
+// in the seed (and in keys that do not affect results), so they may be
+// aggregated; runs of different families must not be.
+std::string config_family(const std::string& config_yaml) {
+  const RawConfig raw = RawConfig::from_node(YAML::Load(config_yaml), "config");
+  Sha256 h;
+  for (const auto& [path, entry] : raw.entries()) {
+    if (path == "seed" || path == "name" || path == "data.root" || starts_with(path, "runtime.")) {
+      continue;
+    }
+    h.update(path + "=" + YAML::Dump(entry.node) + "\n");
+  }
+  return h.hex_digest().substr(0, 8);
+}
 
 std::string fixed(double v, int digits) {
   return std::isnan(v) ? "n/a" : format("%.*f", digits, v);
@@ -35,26 +52,24 @@ double mean_of(const std::vector<Row>& rows, double Row::*field) {
 std::string markdown_report(ResultsStore& store, const ReportOptions& options) {
   // The latest completed run of each config.
   Statement query = store.database().prepare(
-      "SELECT algorithm, dataset, backbone, ways, shots, seed, test_accuracy, test_ci95, "
-      "test_episodes, test_loss, test_loss_ci95, train_seconds, seconds_per_iteration, "
-      "adapt_ms, peak_rss_mb, test_episodes_checksum FROM run_summary "
+      "SELECT s.algorithm, s.dataset, s.backbone, s.ways, s.shots, s.seed, s.test_accuracy, "
+      "s.test_ci95, s.test_episodes, s.test_loss, s.test_loss_ci95, s.train_seconds, "
+      "s.seconds_per_iteration, s.adapt_ms, s.peak_rss_mb, s.test_episodes_checksum, "
+      "r.config_yaml FROM run_summary AS s JOIN runs AS r USING (run_id) "
       "WHERE run_id IN (SELECT max(run_id) FROM run_summary WHERE status = 'completed' "
       "AND (?1 = '' OR sweep = ?1) GROUP BY config_hash) "
-      "ORDER BY dataset, ways, shots, algorithm, backbone, seed");
+      "ORDER BY s.dataset, s.ways, s.shots, s.algorithm, s.seed");
   query.bind(1, options.sweep);
   std::map<std::tuple<std::string, int64_t, int64_t>, std::map<std::string, std::vector<Row>>>
       groups;
   while (query.step()) {
     Row r{query.column_text(0),    query.column_text(1),    query.column_text(2),
-          query.column_text(15),   query.column_int(3),     query.column_int(4),
-          query.column_int(5),     query.column_int(8),     query.column_double(6),
-          query.column_double(7),  query.column_double(9),  query.column_double(10),
-          query.column_double(11), query.column_double(12), query.column_double(13),
-          query.column_double(14)};
-    const std::string label = r.backbone == "conv4" || r.backbone == "mlp"
-                                  ? r.algorithm
-                                  : r.algorithm + " (" + r.backbone + ")";
-    groups[{r.dataset, r.ways, r.shots}][label].push_back(r);
+          query.column_text(15),   config_family(query.column_text(16)),
+          query.column_int(3),     query.column_int(4),     query.column_int(5),
+          query.column_int(8),     query.column_double(6),  query.column_double(7),
+          query.column_double(9),  query.column_double(10), query.column_double(11),
+          query.column_double(12), query.column_double(13), query.column_double(14)};
+    groups[{r.dataset, r.ways, r.shots}][r.algorithm + "\t" + r.family].push_back(r);
   }
   Statement other = store.database().prepare(
       "SELECT status, count(*) FROM run_summary WHERE status != 'completed' "
@@ -85,7 +100,15 @@ std::string markdown_report(ResultsStore& store, const ReportOptions& options) {
            "Train time (s) | s/iteration | Adapt (ms/task) | Peak RSS (MB) |\n";
     out += "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
     std::set<std::string> checksums;
-    for (const auto& [label, rows] : algorithms) {
+    std::map<std::string, int> families;  // configurations per algorithm
+    for (const auto& item : algorithms) ++families[item.second.front().algorithm];
+    for (const auto& [key, rows] : algorithms) {
+      // An algorithm run with several configurations gets one row per
+      // configuration, labelled with the configuration's short hash.
+      const Row& first = rows.front();
+      const std::string label = families[first.algorithm] > 1
+                                    ? first.algorithm + " [config " + first.family + "]"
+                                    : first.algorithm;
       std::vector<double> per_seed;
       for (const auto& r : rows) {
         per_seed.push_back(regression ? r.loss : r.accuracy);
