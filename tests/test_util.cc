@@ -66,6 +66,26 @@ int wait_exit_code(int pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+std::unique_ptr<AlgorithmUnderTest> make_algorithm(const std::vector<std::string>& overrides,
+                                                   const std::vector<int64_t>& input_shape,
+                                                   TaskKind kind, uint64_t init_seed) {
+  auto out = std::make_unique<AlgorithmUnderTest>();
+  RawConfig raw;
+  for (const auto& o : overrides) raw.apply_set(o);
+  out->config = resolve_experiment(raw);
+  out->backbone = BackboneRegistry::instance()
+                      .get(out->config.backbone, "backbone")
+                      .create(out->config, input_shape);
+  AlgorithmContext ctx;
+  ctx.config = &out->config;
+  ctx.backbone = out->backbone.get();
+  ctx.kind = kind;
+  ctx.init_seed = init_seed;
+  out->algorithm =
+      AlgorithmRegistry::instance().get(out->config.algorithm, "algorithm").create(ctx);
+  return out;
+}
+
 void write_text(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
   out << text;

@@ -2,10 +2,27 @@
 // user would, and small configs.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "harness/algorithm/algorithm.h"
+#include "harness/config/experiment_config.h"
+
 namespace metabench::testing {
+
+// An algorithm built as the harness builds it: config from --set style
+// overrides, the config's backbone for `input_shape`, and a context.  Owns
+// everything the algorithm refers to.
+struct AlgorithmUnderTest {
+  ExperimentConfig config;
+  std::unique_ptr<Backbone> backbone;
+  std::unique_ptr<Algorithm> algorithm;
+};
+
+std::unique_ptr<AlgorithmUnderTest> make_algorithm(const std::vector<std::string>& overrides,
+                                                   const std::vector<int64_t>& input_shape,
+                                                   TaskKind kind, uint64_t init_seed);
 
 // A fresh directory under the system temp dir, removed on destruction.
 class TempDir {

@@ -7,6 +7,7 @@
 #include "harness/algorithm/algorithm.h"
 #include "harness/algorithm/losses.h"
 #include "harness/config/experiment_config.h"
+#include "tests/test_util.h"
 
 namespace metabench {
 namespace {
@@ -31,21 +32,12 @@ TEST(Reptile, EpsilonIsAnnealedLinearly) {
 // With SGD, one full-batch inner step and epsilon 1, a meta-step moves theta
 // exactly to theta - lr * grad L(task data, theta).
 TEST(Reptile, MetaStepWithEpsilonOneLandsOnTheAdaptedWeights) {
-  RawConfig raw;
-  for (const char* s :
-       {"algorithm=reptile", "dataset=sinusoid", "backbone=mlp", "episode.ways=1",
-        "model.hidden=[8]", "optim.inner_steps=1", "optim.inner_lr=0.1", "algo.inner_optimizer=sgd",
-        "algo.inner_batch=0", "algo.epsilon=1", "algo.epsilon_final=1"}) {
-    raw.apply_set(s);
-  }
-  const ExperimentConfig cfg = resolve_experiment(raw);
-  const auto backbone = BackboneRegistry::instance().get("mlp", "backbone").create(cfg, {1});
-  AlgorithmContext ctx;
-  ctx.config = &cfg;
-  ctx.backbone = backbone.get();
-  ctx.kind = TaskKind::kRegression;
-  ctx.init_seed = 4;
-  auto reptile = AlgorithmRegistry::instance().get("reptile", "algorithm").create(ctx);
+  const auto under_test = testing::make_algorithm(
+      {"algorithm=reptile", "dataset=sinusoid", "backbone=mlp", "episode.ways=1",
+       "model.hidden=[8]", "optim.inner_steps=1", "optim.inner_lr=0.1", "algo.inner_optimizer=sgd",
+       "algo.inner_batch=0", "algo.epsilon=1", "algo.epsilon_final=1"},
+      {1}, TaskKind::kRegression, 4);
+  Algorithm* reptile = under_test->algorithm.get();
   const at::Tensor x = at::linspace(-3, 3, 8).view({8, 1});
   const Episode e{x.slice(0, 0, 4), x.slice(0, 0, 4).sin(), x.slice(0, 4), x.slice(0, 4).sin(), 1};
 
@@ -76,20 +68,10 @@ TEST(Reptile, TransductiveAndNonTransductiveEvaluationDiffer) {
   const Episode e{at::rand({5, 1, 28, 28}), at::arange(5, at::kLong), at::rand({10, 1, 28, 28}),
                   at::arange(5, at::kLong).repeat({2}), 5};
   for (const char* transductive : {"algo.transductive=true", "algo.transductive=false"}) {
-    RawConfig raw;
-    for (const char* s : {"algorithm=reptile", "model.width=4", "optim.inner_steps_test=2"}) {
-      raw.apply_set(s);
-    }
-    raw.apply_set(transductive);
-    const ExperimentConfig cfg = resolve_experiment(raw);
-    const auto backbone =
-        BackboneRegistry::instance().get("conv4", "backbone").create(cfg, {1, 28, 28});
-    AlgorithmContext ctx;
-    ctx.config = &cfg;
-    ctx.backbone = backbone.get();
-    ctx.init_seed = 9;
-    results.push_back(
-        AlgorithmRegistry::instance().get("reptile", "algorithm").create(ctx)->evaluate(e));
+    const auto under_test = testing::make_algorithm(
+        {"algorithm=reptile", "model.width=4", "optim.inner_steps_test=2", transductive},
+        {1, 28, 28}, TaskKind::kClassification, 9);
+    results.push_back(under_test->algorithm->evaluate(e));
   }
   for (const StepResult& r : results) {
     EXPECT_GE(r.accuracy, 0.0);
