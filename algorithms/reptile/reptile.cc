@@ -2,6 +2,8 @@
 
 #include <ATen/ATen.h>
 
+#include <optional>
+
 #include "harness/algorithm/algorithm.h"
 #include "harness/algorithm/checks.h"
 #include "harness/algorithm/losses.h"
@@ -99,7 +101,8 @@ class Reptile : public Algorithm {
   StepResult adapt(const at::Tensor& x, const at::Tensor& y, int64_t steps,
                    std::vector<at::Tensor>* out) {
     std::vector<at::Tensor> phi = fresh_leaves(params_);
-    Adam adam(phi, AdamOptions().with_lr(cfg_.inner_lr).with_beta1(0.0));
+    std::optional<Adam> adam;
+    if (use_adam_) adam.emplace(phi, AdamOptions().with_lr(cfg_.inner_lr).with_beta1(0.0));
     const int64_t n = x.size(0);
     const int64_t batch = inner_batch_ > 0 ? std::min(inner_batch_, n) : n;
     std::vector<int64_t> order(n);
@@ -119,10 +122,10 @@ class Reptile : public Algorithm {
       const at::Tensor outputs = forward(x.index_select(0, idx), phi);
       const at::Tensor target = y.index_select(0, idx);
       const at::Tensor loss = task_loss(outputs, target, kind_);
-      adam.zero_grad();
+      zero_grads(phi);
       loss.backward();
-      if (use_adam_) {
-        adam.step();
+      if (adam) {
+        adam->step();
       } else {
         at::NoGradGuard no_grad;
         for (auto& p : phi) p.sub_(p.grad(), cfg_.inner_lr);

@@ -219,24 +219,12 @@ ExperimentConfig resolve_experiment(const RawConfig& raw) {
     const RawEntry* e = raw.find(key);
     return e ? e->origin + ": " : std::string();
   };
-  const AlgorithmInfo* algo = AlgorithmRegistry::instance().find(algorithm);
-  if (!algo) {
-    throw ConfigError(origin_of("algorithm") + "unknown algorithm '" + algorithm + "'" +
-                      did_you_mean(algorithm, AlgorithmRegistry::instance().names()) +
-                      "; registered: " + join(AlgorithmRegistry::instance().names(), ", "));
-  }
-  const DatasetInfo* data = DatasetRegistry::instance().find(dataset);
-  if (!data) {
-    throw ConfigError(origin_of("dataset") + "unknown dataset '" + dataset + "'" +
-                      did_you_mean(dataset, DatasetRegistry::instance().names()) +
-                      "; registered: " + join(DatasetRegistry::instance().names(), ", "));
-  }
-  const BackboneInfo* net = BackboneRegistry::instance().find(backbone);
-  if (!net) {
-    throw ConfigError(origin_of("backbone") + "unknown backbone '" + backbone + "'" +
-                      did_you_mean(backbone, BackboneRegistry::instance().names()) +
-                      "; registered: " + join(BackboneRegistry::instance().names(), ", "));
-  }
+  const AlgorithmInfo* algo =
+      &AlgorithmRegistry::instance().get(algorithm, "algorithm", origin_of("algorithm"));
+  const DatasetInfo* data =
+      &DatasetRegistry::instance().get(dataset, "dataset", origin_of("dataset"));
+  const BackboneInfo* net =
+      &BackboneRegistry::instance().get(backbone, "backbone", origin_of("backbone"));
   const Schema schema = experiment_schema(algorithm, dataset);
 
   ExperimentConfig cfg;

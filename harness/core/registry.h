@@ -41,10 +41,12 @@ class Registry {
     return it == entries_.end() ? nullptr : &it->second;
   }
 
-  // Throws ConfigError naming `what` ("algorithm", ...) and the known names.
-  const Entry& get(const std::string& name, const std::string& what) const {
+  // Throws ConfigError naming `what` ("algorithm", ...), the nearest and
+  // all known names; `origin` ("file:line:col: ") prefixes the message.
+  const Entry& get(const std::string& name, const std::string& what,
+                   const std::string& origin = "") const {
     if (const Entry* e = find(name)) return *e;
-    throw ConfigError("unknown " + what + " '" + name + "'" + did_you_mean(name, names()) +
+    throw ConfigError(origin + "unknown " + what + " '" + name + "'" + did_you_mean(name, names()) +
                       "; registered: " + join(names(), ", "));
   }
 

@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "harness/model/params.h"
+
 namespace metabench {
 
 Adam::Adam(std::vector<at::Tensor> params, AdamOptions options)
@@ -14,11 +16,7 @@ Adam::Adam(std::vector<at::Tensor> params, AdamOptions options)
   }
 }
 
-void Adam::zero_grad() {
-  for (auto& p : params_) {
-    if (p.grad().defined()) p.mutable_grad().zero_();
-  }
-}
+void Adam::zero_grad() { zero_grads(params_); }
 
 void Adam::step() {
   at::NoGradGuard no_grad;

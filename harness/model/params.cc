@@ -92,6 +92,12 @@ void copy_state(const NamedTensors& state, const std::vector<std::string>& names
   }
 }
 
+void zero_grads(std::vector<at::Tensor>& params) {
+  for (auto& p : params) {
+    if (p.grad().defined()) p.mutable_grad().zero_();
+  }
+}
+
 std::vector<at::Tensor> fresh_leaves(const std::vector<at::Tensor>& params) {
   std::vector<at::Tensor> out;
   for (const auto& p : params) out.push_back(p.detach().clone().requires_grad_(true));

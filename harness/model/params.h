@@ -43,6 +43,9 @@ NamedTensors name_tensors(const std::vector<std::string>& names,
 void copy_state(const NamedTensors& state, const std::vector<std::string>& names,
                 std::vector<at::Tensor>& params);
 
+// Zeroes the accumulated .grad() of every tensor that has one.
+void zero_grads(std::vector<at::Tensor>& params);
+
 // Clones `params` as new leaves that require grad (detached from any graph).
 std::vector<at::Tensor> fresh_leaves(const std::vector<at::Tensor>& params);
 
