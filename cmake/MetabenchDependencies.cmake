@@ -9,6 +9,12 @@ find_package(yaml-cpp REQUIRED)
 find_package(Boost REQUIRED COMPONENTS program_options)
 find_package(SQLite3 REQUIRED)
 find_package(Threads REQUIRED)
+# Dataset readers and the downloader (private to libmetabench).
+find_package(LibArchive REQUIRED)
+find_package(CURL REQUIRED)
+find_package(ZLIB REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(STB REQUIRED IMPORTED_TARGET stb)
 
 add_library(metabench_torch_deps INTERFACE)
 add_library(metabench::torch_deps ALIAS metabench_torch_deps)

@@ -32,6 +32,8 @@ class Dataset {
   virtual std::vector<int64_t> input_shape() const = 0;
   // SHA-256 identifying the data content (and split), recorded with each run.
   virtual std::string checksum() const = 0;
+  // SHA-256 of the source files it was read from; "" for generated datasets.
+  virtual std::string source_checksum() const { return ""; }
   // One-line description of the splits, e.g. "train 200 / val 50 / test 100 classes".
   virtual std::string describe() const = 0;
   // Number of classes in `split`; 0 for regression datasets.

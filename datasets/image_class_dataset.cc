@@ -10,11 +10,13 @@ namespace metabench {
 
 ImageClassDataset::ImageClassDataset(std::string name, at::Tensor images,
                                      std::vector<std::vector<int64_t>> class_examples,
-                                     std::array<std::vector<int64_t>, 3> split_classes)
+                                     std::array<std::vector<int64_t>, 3> split_classes,
+                                     std::string source_checksum)
     : name_(std::move(name)),
       images_(images.contiguous()),
       class_examples_(std::move(class_examples)),
-      split_classes_(std::move(split_classes)) {
+      split_classes_(std::move(split_classes)),
+      source_checksum_(std::move(source_checksum)) {
   if (images_.scalar_type() != at::kByte || images_.dim() != 4) {
     throw InternalError("ImageClassDataset expects uint8 images [N, C, H, W]");
   }
@@ -51,6 +53,14 @@ std::string ImageClassDataset::describe() const {
 
 void ImageClassDataset::check_shape(Split split, const EpisodeShape& shape) const {
   const auto& classes = split_classes_[static_cast<int>(split)];
+  if (classes.empty()) {
+    throw DatasetError("dataset '" + name_ + "' has no " + split_name(split) +
+                       " classes (" + describe() + ")" +
+                       (split == Split::kTest ? ""
+                                              : "; an evaluation-only dataset is used with "
+                                                "`metabench eval --checkpoint PATH --dataset " +
+                                                    name_ + "`"));
+  }
   if (static_cast<int64_t>(classes.size()) < shape.ways) {
     throw DatasetError("dataset '" + name_ + "': the " + split_name(split) + " split has " +
                        std::to_string(classes.size()) + " classes, fewer than the " +

@@ -8,6 +8,8 @@ packages=(
   libtorch-dev libopenblas0-pthread        # LibTorch; OpenBLAS instead of the reference BLAS (~35x faster GEMM)
   libyaml-cpp-dev libboost-program-options-dev libsqlite3-dev
   libgtest-dev libbenchmark-dev
+  libarchive-dev libcurl4-openssl-dev zlib1g-dev libstb-dev   # dataset readers, downloader
+  dataset-fashion-mnist                                        # cross-domain test set
 )
 
 missing=()

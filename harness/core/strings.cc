@@ -31,6 +31,26 @@ bool starts_with(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
 }
 
+bool ends_with(std::string_view text, std::string_view suffix) {
+  return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
+}
+
+std::string trim(std::string_view text) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return "";
+  const auto last = text.find_last_not_of(" \t\r\n");
+  return std::string(text.substr(first, last - first + 1));
+}
+
+std::vector<std::string> split_list(std::string_view text) {
+  std::vector<std::string> items;
+  for (const std::string& part : split(text, ',')) {
+    std::string item = trim(part);
+    if (!item.empty()) items.push_back(std::move(item));
+  }
+  return items;
+}
+
 size_t levenshtein(std::string_view a, std::string_view b) {
   // Optimal string alignment distance: insertions, deletions, substitutions
   // and transpositions of adjacent characters each cost 1 (typos like "cdua").

@@ -10,6 +10,11 @@ namespace metabench {
 std::vector<std::string> split(std::string_view text, char sep);
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
 bool starts_with(std::string_view text, std::string_view prefix);
+bool ends_with(std::string_view text, std::string_view suffix);
+std::string trim(std::string_view text);  // without leading and trailing white space
+
+// Splits a comma-separated list, trimming each item and dropping empty ones.
+std::vector<std::string> split_list(std::string_view text);
 
 // Edit distance (adjacent transpositions count as one edit), for "did you mean" suggestions.
 size_t levenshtein(std::string_view a, std::string_view b);

@@ -1,5 +1,6 @@
 // Checkpoint files: a run's meta-learned state (named float tensors) plus the
-// hash of the config that produced it.  The format is metabench's own and
+// hash and the resolved YAML of the config that produced it, so `metabench eval`
+// can rebuild the model from the file alone.  The format is metabench's own and
 // simple (magic, version, then name/shape/data records) so that reading one
 // needs no LibTorch serialisation headers; files are written atomically.
 #pragma once
@@ -12,6 +13,7 @@ namespace metabench {
 
 struct Checkpoint {
   std::string config_hash;
+  std::string config_yaml;  // the resolved config that trained it; empty in old files
   int64_t iteration = 0;
   NamedTensors tensors;  // CPU, float32
 };

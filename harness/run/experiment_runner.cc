@@ -180,7 +180,7 @@ RunOutcome run_experiment(const ExperimentConfig& cfg, ResultsStore& store,
         if (better(v, best, kind)) {
           best = v;
           summary.best_val_step = it;
-          save_checkpoint(checkpoint, Checkpoint{cfg.hash, it, algorithm->state()});
+          save_checkpoint(checkpoint, Checkpoint{cfg.hash, cfg.yaml, it, algorithm->state()});
         }
         store.add_curve_points(run_id, curve);
         curve.clear();

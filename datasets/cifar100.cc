@@ -1,0 +1,163 @@
+// CIFAR-FS (Bertinetto et al. 2019) and FC100 (Oreshkin et al. 2018), both
+// built from the CIFAR-100 binary distribution (cifar-100-binary.tar.gz:
+// train.bin and test.bin, records of <coarse label, fine label, 3072 bytes of
+// R, G, B planes>, plus fine_label_names.txt and coarse_label_names.txt).
+// The train and test files are pooled: 600 images of 32x32 per class.
+//
+// CIFAR-FS splits the 100 classes 64/16/20 by fine class, FC100 60/20/20 by
+// superclass (12/4/4), both as listed below; these are the splits of the
+// papers' released code.
+#include <ATen/ATen.h>
+
+#include <cstring>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "datasets/class_pool.h"
+#include "datasets/dataset.h"
+#include "datasets/image_class_dataset.h"
+#include "datasets/io/data_paths.h"
+#include "datasets/io/image_decode.h"
+#include "datasets/io/source_files.h"
+#include "harness/config/experiment_config.h"
+#include "harness/core/errors.h"
+#include "harness/core/files.h"
+#include "harness/core/strings.h"
+
+namespace metabench {
+namespace {
+
+constexpr const char* kDecoderVersion = "cifar100-decoder-v1";
+constexpr int64_t kRecord = 2 + 3 * 32 * 32;
+
+const std::set<std::string> kCifarFsVal = {
+    "beaver", "otter",  "flatfish", "shark", "lamp",     "television", "beetle",     "butterfly",
+    "sea",    "camel",  "cattle",   "crab",  "crocodile", "maple_tree", "motorcycle", "tractor"};
+const std::set<std::string> kCifarFsTest = {
+    "whale", "poppy",      "rose",  "sweet_pepper", "telephone", "bed",   "table",
+    "wardrobe", "leopard", "plain", "chimpanzee",   "fox",       "snail", "worm",
+    "baby",  "man",        "woman", "bicycle",      "pickup_truck", "rocket"};
+const std::set<std::string> kFc100Val = {"large_carnivores", "large_omnivores_and_herbivores",
+                                         "non-insect_invertebrates", "small_mammals"};
+const std::set<std::string> kFc100Test = {"aquatic_mammals", "insects", "medium_mammals",
+                                          "people"};
+
+std::vector<std::string> read_names(const std::string& path) {
+  std::vector<std::string> names;
+  std::istringstream in(read_file(path));
+  for (std::string line; std::getline(in, line);) {
+    line = trim(line);
+    if (!line.empty()) names.push_back(line);
+  }
+  return names;
+}
+
+ClassPool decode_cifar100(const std::string& dir, const std::string& dataset) {
+  const auto fine = read_names(dir + "/fine_label_names.txt");
+  const auto coarse = read_names(dir + "/coarse_label_names.txt");
+  if (fine.size() != 100 || coarse.size() != 20) {
+    throw DatasetError("dataset '" + dataset + "': expected 100 names in '" + dir +
+                       "/fine_label_names.txt' and 20 in coarse_label_names.txt, found " +
+                       std::to_string(fine.size()) + " and " + std::to_string(coarse.size()));
+  }
+  ClassPool pool;
+  for (const auto& name : fine) pool.add_class(name, "");
+  ContentChecksum checksum;
+  std::vector<at::Tensor> chunks;
+  int64_t count = 0;
+  for (const char* file : {"train.bin", "test.bin"}) {
+    const std::string path = dir + "/" + file;
+    const std::string bytes = read_file(path);
+    checksum.add(file, bytes);
+    if (bytes.empty() || bytes.size() % kRecord != 0) {
+      throw DatasetError("dataset '" + dataset + "': '" + path + "' has " +
+                         std::to_string(bytes.size()) + " bytes, not a whole number of " +
+                         std::to_string(kRecord) + "-byte CIFAR-100 records (truncated?)");
+    }
+    const int64_t records = static_cast<int64_t>(bytes.size()) / kRecord;
+    at::Tensor images = at::empty({records, 3, 32, 32}, at::kByte);
+    uint8_t* out = images.data_ptr<uint8_t>();
+    for (int64_t r = 0; r < records; ++r) {
+      const auto* rec = reinterpret_cast<const uint8_t*>(bytes.data()) + r * kRecord;
+      if (rec[0] >= 20 || rec[1] >= 100) {
+        throw DatasetError(format("dataset '%s': '%s' record %lld has labels (%d, %d); expected "
+                                  "coarse < 20 and fine < 100",
+                                  dataset.c_str(), path.c_str(), static_cast<long long>(r),
+                                  rec[0], rec[1]));
+      }
+      const std::string& group = pool.class_groups[rec[1]];
+      if (!group.empty() && group != coarse[rec[0]]) {
+        throw DatasetError("dataset '" + dataset + "': '" + path + "' puts class '" +
+                           fine[rec[1]] + "' in two superclasses");
+      }
+      pool.class_groups[rec[1]] = coarse[rec[0]];
+      std::memcpy(out + r * (kRecord - 2), rec + 2, kRecord - 2);
+      pool.class_examples[rec[1]].push_back(count + r);
+    }
+    count += records;
+    chunks.push_back(images);
+  }
+  pool.images = at::cat(chunks, 0);
+  pool.source_checksum = checksum.hex_digest();
+  return pool;
+}
+
+std::unique_ptr<Dataset> create_cifar(const std::string& name, const ExperimentConfig& cfg) {
+  const ConfigValues& v = cfg.values;
+  const std::string dir = dataset_dir(cfg);
+  const std::string hint = download_hint("cifar-100", cfg);
+  for (const char* file :
+       {"train.bin", "test.bin", "fine_label_names.txt", "coarse_label_names.txt"}) {
+    require_file(name, dir + "/" + file, hint);
+  }
+  Sha256 key;
+  key.update(kDecoderVersion);
+  key.update(source_fingerprint(dir));
+  const CacheResult cached =
+      load_or_decode(resolve_cache_dir(v.get_string("data.cache_dir")), "cifar-100",
+                     key.hex_digest(), [&] { return decode_cifar100(dir, name); });
+  const ClassPool& pool = cached.pool;
+  const bool by_superclass = name == "fc100";
+  const auto& val = by_superclass ? kFc100Val : kCifarFsVal;
+  const auto& test = by_superclass ? kFc100Test : kCifarFsTest;
+  std::vector<int> split(pool.num_classes(), 0);
+  std::set<std::string> seen;
+  for (int64_t c = 0; c < pool.num_classes(); ++c) {
+    const std::string& key_name = by_superclass ? pool.class_groups[c] : pool.class_names[c];
+    seen.insert(key_name);
+    split[c] = val.count(key_name) ? 1 : (test.count(key_name) ? 2 : 0);
+  }
+  for (const auto* listed : {&val, &test}) {
+    for (const auto& wanted : *listed) {
+      if (!seen.count(wanted)) {
+        throw DatasetError("dataset '" + name + "': the standard split names " +
+                           (by_superclass ? "superclass '" : "class '") + wanted +
+                           "', which '" + dir + "' does not have");
+      }
+    }
+  }
+  return split_pool(name, pool, split, /*rotations=*/false);
+}
+
+Schema cifar_options() {
+  Schema s;
+  s.add_string("dir", "cifar-100-binary", "CIFAR-100 binary folder, relative to the data root")
+      .not_hashed();
+  s.add_string("cache_dir", "", "decoded-dataset cache; empty: $METABENCH_CACHE or ~/.cache")
+      .not_hashed();
+  return s;
+}
+
+METABENCH_REGISTER_DATASET(DatasetInfo{
+    "cifar-fs", "CIFAR-FS from the CIFAR-100 binary set: 64/16/20 classes x 600, 32x32 RGB",
+    TaskKind::kClassification, cifar_options(),
+    [](const ExperimentConfig& cfg) { return create_cifar("cifar-fs", cfg); }});
+
+METABENCH_REGISTER_DATASET(DatasetInfo{
+    "fc100", "FC100 from the CIFAR-100 binary set: 60/20/20 classes by superclass, 32x32 RGB",
+    TaskKind::kClassification, cifar_options(),
+    [](const ExperimentConfig& cfg) { return create_cifar("fc100", cfg); }});
+
+}  // namespace
+}  // namespace metabench

@@ -1,0 +1,163 @@
+// Fashion-MNIST (Xiao et al. 2017) as a cross-domain test set: 10 classes of
+// 28x28 grey-scale clothing images, read from the IDX files (gzip) that the
+// Debian package `dataset-fashion-mnist` installs in
+// /usr/share/datasets/fashion-mnist/.  All ten classes form the test split
+// (training and validation are empty), so it is used with `metabench eval`
+// on a model trained elsewhere.  data.subset chooses the official test
+// images (1000 per class), the training images (6000) or both.
+#include <ATen/ATen.h>
+#include <zlib.h>
+
+#include <cstring>
+#include <filesystem>
+
+#include "datasets/class_pool.h"
+#include "datasets/dataset.h"
+#include "datasets/image_class_dataset.h"
+#include "datasets/io/data_paths.h"
+#include "datasets/io/source_files.h"
+#include "harness/config/experiment_config.h"
+#include "harness/core/errors.h"
+#include "harness/core/strings.h"
+
+namespace metabench {
+namespace {
+
+constexpr const char* kDecoderVersion = "fashion-mnist-decoder-v1";
+constexpr const char* kSystemDir = "/usr/share/datasets/fashion-mnist";
+const char* const kClassNames[10] = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                     "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+
+std::string gunzip_file(const std::string& path) {
+  gzFile in = gzopen(path.c_str(), "rb");
+  if (!in) throw DatasetError("cannot open '" + path + "'");
+  std::string out;
+  char buffer[1 << 16];
+  int n;
+  while ((n = gzread(in, buffer, sizeof(buffer))) > 0) out.append(buffer, n);
+  int code = Z_OK;
+  const char* why = gzerror(in, &code);
+  gzclose(in);
+  if (n < 0 || (code != Z_OK && code != Z_STREAM_END)) {
+    throw DatasetError("'" + path + "' is not a valid gzip file (" + why + "); truncated?");
+  }
+  return out;
+}
+
+uint32_t big_endian(const std::string& bytes, size_t offset) {
+  const auto* p = reinterpret_cast<const uint8_t*>(bytes.data()) + offset;
+  return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3];
+}
+
+// Parses an IDX file of unsigned bytes with `dims` dimensions; returns the
+// sizes and leaves the data offset in `offset`.
+std::vector<int64_t> idx_header(const std::string& bytes, int dims, const std::string& path,
+                                size_t* offset) {
+  const size_t header = 4 + 4 * static_cast<size_t>(dims);
+  if (bytes.size() < header || big_endian(bytes, 0) != 0x800u + static_cast<uint32_t>(dims)) {
+    throw DatasetError(format("'%s' is not an IDX file of %d-dimensional unsigned bytes "
+                              "(expected magic 0x%08x)",
+                              path.c_str(), dims, 0x800 + dims));
+  }
+  std::vector<int64_t> sizes;
+  size_t total = 1;
+  for (int d = 0; d < dims; ++d) {
+    sizes.push_back(big_endian(bytes, 4 + 4 * d));
+    total *= static_cast<size_t>(sizes.back());
+  }
+  if (bytes.size() != header + total) {
+    throw DatasetError(format("'%s' should hold %zu bytes after its header, has %zu (truncated?)",
+                              path.c_str(), total, bytes.size() - header));
+  }
+  *offset = header;
+  return sizes;
+}
+
+ClassPool decode_fashion_mnist(const std::string& dir, const std::vector<std::string>& parts) {
+  ClassPool pool;
+  for (const char* name : kClassNames) pool.add_class(name, "");
+  ContentChecksum checksum;
+  std::vector<at::Tensor> chunks;
+  int64_t count = 0;
+  for (const std::string& part : parts) {
+    const std::string image_path = dir + "/" + part + "-images-idx3-ubyte.gz";
+    const std::string label_path = dir + "/" + part + "-labels-idx1-ubyte.gz";
+    const std::string images = gunzip_file(image_path), labels = gunzip_file(label_path);
+    checksum.add(part + "-images", images);
+    checksum.add(part + "-labels", labels);
+    size_t image_offset = 0, label_offset = 0;
+    const auto shape = idx_header(images, 3, image_path, &image_offset);
+    const auto label_shape = idx_header(labels, 1, label_path, &label_offset);
+    if (label_shape[0] != shape[0]) {
+      throw DatasetError(format("'%s' has %lld labels for %lld images in '%s'",
+                                label_path.c_str(), static_cast<long long>(label_shape[0]),
+                                static_cast<long long>(shape[0]), image_path.c_str()));
+    }
+    at::Tensor chunk = at::empty({shape[0], 1, shape[1], shape[2]}, at::kByte);
+    std::memcpy(chunk.data_ptr<uint8_t>(), images.data() + image_offset, chunk.numel());
+    for (int64_t i = 0; i < shape[0]; ++i) {
+      const uint8_t label = static_cast<uint8_t>(labels[label_offset + i]);
+      if (label >= 10) {
+        throw DatasetError(format("'%s': label %d of image %lld is not in 0..9",
+                                  label_path.c_str(), label, static_cast<long long>(i)));
+      }
+      pool.class_examples[label].push_back(count + i);
+    }
+    count += shape[0];
+    chunks.push_back(chunk);
+  }
+  pool.images = at::cat(chunks, 0);
+  pool.source_checksum = checksum.hex_digest();
+  return pool;
+}
+
+std::unique_ptr<Dataset> create_fashion_mnist(const ExperimentConfig& cfg) {
+  const ConfigValues& v = cfg.values;
+  std::string dir = v.get_string("data.dir");
+  if (dir.empty()) {
+    // A copy under the data root wins over the Debian package's.
+    const std::string local = cfg.data_root + "/fashion-mnist";
+    std::error_code ec;
+    dir = std::filesystem::is_directory(local, ec) ? local : kSystemDir;
+  } else if (!std::filesystem::path(dir).is_absolute()) {
+    dir = cfg.data_root + "/" + dir;
+  }
+  const std::string subset = v.get_string("data.subset");
+  const std::vector<std::string> parts =
+      subset == "all" ? std::vector<std::string>{"train", "t10k"}
+                      : std::vector<std::string>{subset == "test" ? "t10k" : "train"};
+  const std::string hint =
+      "; install the Debian package dataset-fashion-mnist (files in " + std::string(kSystemDir) +
+      ") or set data.dir";
+  Sha256 key;
+  key.update(kDecoderVersion);
+  for (const auto& part : parts) {
+    for (const char* kind : {"-images-idx3-ubyte.gz", "-labels-idx1-ubyte.gz"}) {
+      const std::string path = dir + "/" + part + kind;
+      require_file("fashion-mnist", path, hint);
+      key.update(source_fingerprint(path));
+    }
+  }
+  const CacheResult cached =
+      load_or_decode(resolve_cache_dir(v.get_string("data.cache_dir")), "fashion-mnist",
+                     key.hex_digest(), [&] { return decode_fashion_mnist(dir, parts); });
+  return split_pool("fashion-mnist", cached.pool, std::vector<int>(10, 2), /*rotations=*/false);
+}
+
+Schema fashion_mnist_options() {
+  Schema s;
+  s.add_string("dir", "", "IDX folder; empty: <data root>/fashion-mnist, else the Debian package's")
+      .not_hashed();
+  s.add_string("subset", "test", "which official images to use").choices({"test", "train", "all"});
+  s.add_string("cache_dir", "", "decoded-dataset cache; empty: $METABENCH_CACHE or ~/.cache")
+      .not_hashed();
+  return s;
+}
+
+METABENCH_REGISTER_DATASET(DatasetInfo{
+    "fashion-mnist",
+    "Fashion-MNIST (Debian dataset-fashion-mnist), 10 classes, 28x28 grey; test split only",
+    TaskKind::kClassification, fashion_mnist_options(), create_fashion_mnist});
+
+}  // namespace
+}  // namespace metabench

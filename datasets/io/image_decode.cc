@@ -1,0 +1,42 @@
+#include "datasets/io/image_decode.h"
+
+#include <ATen/ATen.h>
+#include <stb_image.h>
+
+#include <cstring>
+#include <memory>
+
+#include "harness/core/errors.h"
+
+namespace metabench {
+
+at::Tensor decode_image(const std::string& bytes, int channels, const std::string& origin) {
+  if (channels != 1 && channels != 3) {
+    throw InternalError("decode_image: channels must be 1 or 3, got " + std::to_string(channels));
+  }
+  int width = 0, height = 0, stored = 0;
+  // stb_image is reentrant for decoding from memory; its failure reason is a
+  // thread-local static string.
+  std::unique_ptr<stbi_uc, void (*)(void*)> pixels(
+      stbi_load_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()),
+                            static_cast<int>(bytes.size()), &width, &height, &stored, channels),
+      stbi_image_free);
+  if (!pixels) {
+    const char* why = stbi_failure_reason();
+    throw DatasetError("'" + origin + "' is not a readable image (" +
+                       (why ? why : "unknown decoder error") + ", " +
+                       std::to_string(bytes.size()) + " bytes); the file is corrupt or truncated");
+  }
+  at::Tensor hwc = at::empty({height, width, channels}, at::kByte);
+  std::memcpy(hwc.data_ptr<uint8_t>(), pixels.get(), static_cast<size_t>(hwc.numel()));
+  return hwc.permute({2, 0, 1}).contiguous();
+}
+
+at::Tensor resize_area(const at::Tensor& image, int64_t size) {
+  if (image.size(1) == size && image.size(2) == size) return image;
+  const at::Tensor pooled =
+      at::adaptive_avg_pool2d(image.unsqueeze(0).to(at::kFloat), {size, size}).squeeze(0);
+  return pooled.round().clamp(0, 255).to(at::kByte);
+}
+
+}  // namespace metabench

@@ -1,0 +1,170 @@
+#include "datasets/io/source_files.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+#include "harness/core/errors.h"
+#include "harness/core/sha256.h"
+#include "harness/core/strings.h"
+
+namespace fs = std::filesystem;
+
+namespace metabench {
+namespace {
+
+std::string read_whole(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw DatasetError("cannot read '" + path.string() + "'");
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw DatasetError("error while reading '" + path.string() + "'");
+  return bytes;
+}
+
+std::vector<fs::path> sorted_files(const fs::path& root) {
+  std::vector<fs::path> files;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::end(it);
+       it.increment(ec)) {
+    if (it->is_regular_file()) files.push_back(it->path());
+  }
+  if (ec) throw DatasetError("cannot list '" + root.string() + "': " + ec.message());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+struct ArchiveCloser {
+  void operator()(archive* a) const { archive_read_free(a); }
+};
+using ArchivePtr = std::unique_ptr<archive, ArchiveCloser>;
+
+ArchivePtr open_archive(const std::string& source) {
+  ArchivePtr a(archive_read_new());
+  archive_read_support_filter_all(a.get());
+  archive_read_support_format_zip(a.get());
+  archive_read_support_format_tar(a.get());
+  archive_read_support_format_gnutar(a.get());
+  if (archive_read_open_filename(a.get(), source.c_str(), 1 << 16) != ARCHIVE_OK) {
+    throw DatasetError("cannot open archive '" + source + "': " + archive_error_string(a.get()));
+  }
+  return a;
+}
+
+[[noreturn]] void archive_failure(const std::string& source, archive* a, const std::string& at) {
+  const char* why = archive_error_string(a);
+  throw DatasetError("archive '" + source + "' is truncated or corrupt" +
+                     (at.empty() ? "" : " at entry '" + at + "'") + ": " +
+                     (why ? why : "unknown libarchive error") + "; delete it and download it again");
+}
+
+// Lists the entry names, to find a common top-level folder to strip.
+std::vector<std::string> archive_names(const std::string& source) {
+  ArchivePtr a = open_archive(source);
+  std::vector<std::string> names;
+  archive_entry* entry = nullptr;
+  int status;
+  while ((status = archive_read_next_header(a.get(), &entry)) == ARCHIVE_OK) {
+    names.push_back(archive_entry_pathname(entry));
+    // Skipping the data still reads it, so truncation is caught here too.
+    if (archive_read_data_skip(a.get()) != ARCHIVE_OK) archive_failure(source, a.get(), names.back());
+  }
+  if (status != ARCHIVE_EOF) archive_failure(source, a.get(), names.empty() ? "" : names.back());
+  return names;
+}
+
+std::string common_top_folder(const std::vector<std::string>& names) {
+  std::string top;
+  for (const auto& name : names) {
+    const auto slash = name.find('/');
+    if (slash == std::string::npos) return "";  // a file at the top level
+    const std::string first = name.substr(0, slash + 1);
+    if (top.empty()) top = first;
+    if (first != top) return "";
+  }
+  return top;
+}
+
+void visit_archive(const std::string& source, const SourceFilter& want,
+                   const SourceVisitor& visit) {
+  const std::string strip = common_top_folder(archive_names(source));
+  ArchivePtr a = open_archive(source);
+  archive_entry* entry = nullptr;
+  int status;
+  while ((status = archive_read_next_header(a.get(), &entry)) == ARCHIVE_OK) {
+    std::string name = archive_entry_pathname(entry);
+    if (archive_entry_filetype(entry) != AE_IFREG) continue;
+    const std::string path = name.substr(strip.size());
+    if (!want(path)) continue;
+    std::string bytes(static_cast<size_t>(archive_entry_size(entry)), '\0');
+    const la_ssize_t got = archive_read_data(a.get(), bytes.data(), bytes.size());
+    if (got < 0 || static_cast<size_t>(got) != bytes.size()) archive_failure(source, a.get(), name);
+    visit(path, bytes, source + ":" + name);
+  }
+  if (status != ARCHIVE_EOF) archive_failure(source, a.get(), "");
+}
+
+}  // namespace
+
+bool is_archive_path(const std::string& path) {
+  return ends_with(path, ".zip") || ends_with(path, ".tar") || ends_with(path, ".tar.gz") ||
+         ends_with(path, ".tgz");
+}
+
+void visit_source_files(const std::string& source, const SourceFilter& want,
+                        const SourceVisitor& visit) {
+  std::error_code ec;
+  if (fs::is_directory(source, ec)) {
+    const fs::path root(source);
+    for (const fs::path& file : sorted_files(root)) {
+      const std::string path = file.lexically_relative(root).generic_string();
+      if (want(path)) visit(path, read_whole(file), file.string());
+    }
+  } else if (fs::is_regular_file(source, ec) && is_archive_path(source)) {
+    visit_archive(source, want, visit);
+  } else if (fs::exists(source, ec)) {
+    throw DatasetError("'" + source + "' is neither a folder nor a .zip/.tar/.tar.gz archive");
+  } else {
+    throw DatasetError("dataset source '" + source + "' does not exist");
+  }
+}
+
+void ContentChecksum::add(const std::string& path, const std::string& bytes) {
+  entries_.emplace_back(path, sha256_hex(bytes));
+}
+
+std::string ContentChecksum::hex_digest() const {
+  auto sorted = entries_;
+  std::sort(sorted.begin(), sorted.end());
+  Sha256 h;
+  h.update("metabench-source-v1");
+  for (const auto& [path, digest] : sorted) {
+    h.update_value(static_cast<uint64_t>(path.size()));
+    h.update(path);
+    h.update(digest);
+  }
+  return h.hex_digest();
+}
+
+std::string source_fingerprint(const std::string& source) {
+  Sha256 h;
+  std::error_code ec;
+  auto add = [&](const fs::path& file) {
+    const auto size = fs::file_size(file, ec);
+    const auto mtime = fs::last_write_time(file, ec).time_since_epoch().count();
+    h.update(file.generic_string());
+    h.update_value(static_cast<uint64_t>(size));
+    h.update_value(static_cast<int64_t>(mtime));
+  };
+  if (fs::is_directory(source, ec)) {
+    for (const fs::path& file : sorted_files(source)) add(file);
+  } else {
+    add(source);
+  }
+  return h.hex_digest();
+}
+
+}  // namespace metabench

@@ -1,0 +1,140 @@
+// miniImageNet (Vinyals et al. 2016) in the layout of Ravi and Larochelle
+// (2017): a folder `images/` of JPEG files and the split files train.csv,
+// val.csv and test.csv, each with the header "filename,label" and one row per
+// image.  64/16/20 classes of 600 images, 84x84 RGB.  Images of another size
+// are resized by area averaging to data.image_size.
+#include <ATen/ATen.h>
+
+#include <filesystem>
+#include <map>
+#include <sstream>
+
+#include "datasets/class_pool.h"
+#include "datasets/dataset.h"
+#include "datasets/image_class_dataset.h"
+#include "datasets/io/data_paths.h"
+#include "datasets/io/image_decode.h"
+#include "datasets/io/source_files.h"
+#include "harness/config/experiment_config.h"
+#include "harness/core/errors.h"
+#include "harness/core/files.h"
+#include "harness/core/strings.h"
+
+namespace metabench {
+namespace {
+
+constexpr const char* kDecoderVersion = "mini-imagenet-decoder-v1";
+constexpr const char* kSplits[3] = {"train", "val", "test"};
+
+struct CsvRow {
+  std::string filename, label;
+  int line = 0;
+};
+
+std::vector<CsvRow> read_split_csv(const std::string& path) {
+  std::istringstream in(read_file(path));
+  std::vector<CsvRow> rows;
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    line = trim(line);
+    if (line.empty()) continue;
+    const auto fields = split(line, ',');
+    if (fields.size() != 2) {
+      throw DatasetError(format("'%s' line %d: expected 2 comma-separated fields "
+                                "(filename,label), got %zu",
+                                path.c_str(), number, fields.size()));
+    }
+    if (number == 1 && fields[0] == "filename") continue;  // the header
+    rows.push_back({trim(fields[0]), trim(fields[1]), number});
+  }
+  if (rows.empty()) throw DatasetError("'" + path + "' lists no images");
+  return rows;
+}
+
+ClassPool decode_mini_imagenet(const std::string& dir, int64_t size) {
+  ClassPool pool;
+  ContentChecksum checksum;
+  std::vector<at::Tensor> images;
+  std::map<std::string, std::string> split_of_label;
+  for (const char* split_name : kSplits) {
+    const std::string csv = dir + "/" + split_name + ".csv";
+    // Classes in order of first appearance; files in CSV order.
+    std::map<std::string, int64_t> class_of;
+    for (const CsvRow& row : read_split_csv(csv)) {
+      auto [it, inserted] = class_of.emplace(row.label, 0);
+      if (inserted) {
+        auto [other, fresh] = split_of_label.emplace(row.label, split_name);
+        if (!fresh) {
+          throw DatasetError(format("'%s' line %d: class '%s' is already in %s.csv; the splits "
+                                    "must not share classes",
+                                    csv.c_str(), row.line, row.label.c_str(),
+                                    other->second.c_str()));
+        }
+        it->second = pool.add_class(row.label, split_name);
+      }
+      const std::string path = dir + "/images/" + row.filename;
+      std::error_code ec;
+      if (!std::filesystem::is_regular_file(path, ec)) {
+        throw DatasetError(format("'%s' line %d names image '%s', but '%s' does not exist",
+                                  csv.c_str(), row.line, row.filename.c_str(), path.c_str()));
+      }
+      const std::string bytes = read_file(path);
+      checksum.add(std::string(split_name) + "/" + row.filename, bytes);
+      pool.class_examples[it->second].push_back(static_cast<int64_t>(images.size()));
+      images.push_back(resize_area(decode_image(bytes, 3, path), size));
+    }
+  }
+  pool.images = at::stack(images);
+  pool.source_checksum = checksum.hex_digest();
+  return pool;
+}
+
+std::unique_ptr<Dataset> create_mini_imagenet(const ExperimentConfig& cfg) {
+  const ConfigValues& v = cfg.values;
+  const std::string dir = dataset_dir(cfg);
+  const std::string hint =
+      "; miniImageNet has no public download: place images/ and train.csv, val.csv, test.csv "
+      "(Ravi and Larochelle's split) there, or set data.dir";
+  for (const char* split_name : kSplits) {
+    require_file("mini-imagenet", dir + "/" + split_name + ".csv", hint);
+  }
+  const int64_t size = v.get_int("data.image_size");
+  Sha256 key;
+  key.update(kDecoderVersion);
+  key.update_value(size);
+  for (const char* split_name : kSplits) {
+    key.update(source_fingerprint(dir + "/" + split_name + ".csv"));
+  }
+  key.update(source_fingerprint(dir + "/images"));
+  const CacheResult cached =
+      load_or_decode(resolve_cache_dir(v.get_string("data.cache_dir")), "mini-imagenet",
+                     key.hex_digest(), [&] { return decode_mini_imagenet(dir, size); });
+  std::vector<int> split(cached.pool.num_classes());
+  for (int64_t c = 0; c < cached.pool.num_classes(); ++c) {
+    const std::string& group = cached.pool.class_groups[c];
+    split[c] = group == "train" ? 0 : (group == "val" ? 1 : 2);
+  }
+  return split_pool("mini-imagenet", cached.pool, split, /*rotations=*/false);
+}
+
+Schema mini_imagenet_options() {
+  Schema s;
+  s.add_string("dir", "mini-imagenet", "folder with images/ and the CSVs, under the data root")
+      .not_hashed();
+  s.add_int("image_size", 84, "side in pixels (area-averaging resize if the files differ)")
+      .min(8)
+      .max(512);
+  s.add_string("cache_dir", "", "decoded-dataset cache; empty: $METABENCH_CACHE or ~/.cache")
+      .not_hashed();
+  return s;
+}
+
+METABENCH_REGISTER_DATASET(DatasetInfo{
+    "mini-imagenet",
+    "miniImageNet, Ravi & Larochelle CSV layout: 64/16/20 classes x 600, 84x84 RGB",
+    TaskKind::kClassification, mini_imagenet_options(), create_mini_imagenet});
+
+}  // namespace
+}  // namespace metabench
