@@ -90,6 +90,23 @@ SELECT r.run_id, r.algorithm, r.dataset, r.backbone, r.ways, r.shots, r.seed, r.
        s.test_loss, s.test_loss_ci95, r.queries, r.sweep, r.test_episodes_checksum
 FROM runs AS r LEFT JOIN run_results AS s USING (run_id);
 )sql",
+    // 1 -> 2: cross-dataset evaluation runs and the source files' checksum.
+    R"sql(
+ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'train' CHECK (kind IN ('train', 'eval'));
+ALTER TABLE runs ADD COLUMN source_run_id INTEGER REFERENCES runs (run_id);
+ALTER TABLE runs ADD COLUMN source_checkpoint TEXT;
+ALTER TABLE runs ADD COLUMN dataset_source_checksum TEXT;
+DROP VIEW run_summary;
+CREATE VIEW run_summary AS
+SELECT r.run_id, r.algorithm, r.dataset, r.backbone, r.ways, r.shots, r.seed, r.status,
+       100.0 * s.test_accuracy AS test_accuracy,
+       100.0 * s.test_accuracy_ci95 AS test_ci95,
+       s.test_episodes, s.train_seconds, s.seconds_per_iteration, s.adapt_ms,
+       s.peak_rss_mb, s.peak_device_mb, r.config_hash,
+       s.test_loss, s.test_loss_ci95, r.queries, r.sweep, r.test_episodes_checksum,
+       r.kind, r.source_run_id
+FROM runs AS r LEFT JOIN run_results AS s USING (run_id);
+)sql",
 };
 
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion,
@@ -130,13 +147,13 @@ int check_schema(Database& db) {
   return version;
 }
 
-void migrate(Database& db) {
+void migrate(Database& db, int target) {
   int version = check_schema(db);
-  while (version < kSchemaVersion) {
+  while (version < target) {
     Transaction tx(db);
     // Re-read inside the write lock: another process may have migrated.
     version = read_pragma(db, "user_version");
-    if (version >= kSchemaVersion) break;
+    if (version >= target) break;
     db.exec(kMigrations[version]);
     db.exec("PRAGMA application_id = " + std::to_string(kApplicationId));
     db.exec("PRAGMA user_version = " + std::to_string(version + 1));

@@ -79,8 +79,9 @@ int64_t ResultsStore::begin_run(const RunRecord& r, const std::string& started_a
       "INSERT INTO runs (sweep, name, config_hash, config_yaml, algorithm, dataset, backbone, "
       "ways, shots, queries, train_ways, train_shots, seed, eval_seed, status, git_commit, "
       "metabench_version, torch_version, threads, device, host, cpu_model, pid, "
-      "dataset_checksum, test_episodes_checksum, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
-      "?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "dataset_checksum, test_episodes_checksum, started_at, dataset_source_checksum, kind, "
+      "source_run_id, source_checkpoint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+      "'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   int i = 1;
   if (r.sweep.empty()) {
     s.bind_null(i++);
@@ -94,7 +95,17 @@ int64_t ResultsStore::begin_run(const RunRecord& r, const std::string& started_a
   s.bind(i++, r.git_commit).bind(i++, r.metabench_version).bind(i++, r.torch_version);
   s.bind(i++, r.threads).bind(i++, r.device).bind(i++, r.host).bind(i++, r.cpu_model);
   s.bind(i++, r.pid).bind(i++, r.dataset_checksum).bind(i++, r.test_episodes_checksum);
-  s.bind(i++, started_at);
+  s.bind(i++, started_at).bind(i++, r.dataset_source_checksum).bind(i++, r.kind);
+  if (r.source_run_id > 0) {
+    s.bind(i++, r.source_run_id);
+  } else {
+    s.bind_null(i++);
+  }
+  if (r.source_checkpoint.empty()) {
+    s.bind_null(i++);
+  } else {
+    s.bind(i++, r.source_checkpoint);
+  }
   s.run();
   const int64_t id = db_.last_insert_id();
   tx.commit();

@@ -28,6 +28,12 @@ struct RunRecord {
   std::string git_commit, metabench_version, torch_version, device, host, cpu_model;
   int64_t threads = 0, pid = 0;
   std::string dataset_checksum, test_episodes_checksum;
+  std::string dataset_source_checksum;  // SHA-256 of the files the dataset was read from
+  // Cross-dataset evaluation (`metabench eval`): kind "eval", the training
+  // run (0 when the checkpoint's run is not in this database) and checkpoint.
+  std::string kind = "train";
+  int64_t source_run_id = 0;
+  std::string source_checkpoint;
 };
 
 struct CurvePoint {

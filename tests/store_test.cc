@@ -140,10 +140,40 @@ TEST(ResultsStore, RunSummaryViewHasTheDocumentedColumns) {
                                                "adapt_ms",
                                                "peak_rss_mb",
                                                "peak_device_mb",
-                                               "config_hash"};
+                                               "config_hash",
+                                               "test_loss",
+                                               "test_loss_ci95",
+                                               "queries",
+                                               "sweep",
+                                               "test_episodes_checksum",
+                                               "kind",
+                                               "source_run_id"};
   ASSERT_GE(columns.size(), documented.size());
   EXPECT_EQ(std::vector<std::string>(columns.begin(), columns.begin() + documented.size()),
             documented);
+}
+
+TEST(ResultsStore, UpgradesAVersion1DatabaseKeepingItsRuns) {
+  TempDir dir;
+  const std::string path = dir.file("old.sqlite");
+  {
+    Database db(path, Database::Mode::kReadWrite);
+    migrate(db, 1);
+    db.exec(
+        "INSERT INTO runs (config_hash, config_yaml, algorithm, dataset, backbone, ways, shots, "
+        "queries, train_ways, train_shots, seed, eval_seed, status, started_at) VALUES "
+        "('old', 'x: 1', 'maml', 'sinusoid', 'mlp', 1, 10, 10, 1, 10, 1, 0, 'completed', 't')");
+  }
+  ResultsStore store(path, ResultsStore::Access::kReadWrite);
+  EXPECT_EQ(store.schema_version(), kSchemaVersion);
+  Statement s = store.database().prepare(
+      "SELECT config_hash, kind, source_run_id IS NULL FROM runs");
+  ASSERT_TRUE(s.step());
+  EXPECT_EQ(s.column_text(0), "old");
+  EXPECT_EQ(s.column_text(1), "train");
+  EXPECT_EQ(s.column_int(2), 1);
+  EXPECT_FALSE(s.step());
+  EXPECT_EQ(store.completed_run("old").value(), 1);
 }
 
 TEST(ResultsStore, RunLifeCycleAndPercentagesInTheView) {

@@ -1,5 +1,6 @@
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 
 #include "harness/algorithm/plugins.h"
 #include "harness/cli/commands.h"
@@ -14,18 +15,20 @@ namespace po = boost::program_options;
 namespace metabench {
 
 int command_run(const Args& args) {
-  std::string config_path, db_path, sweep;
+  std::string config_path, db_path, sweep, data_root;
   std::vector<std::string> overrides, plugins;
   po::options_description options("options");
   options.add_options()("config", po::value(&config_path)->required(), "experiment config (YAML)")(
       "set", po::value(&overrides)->composing(), "override a config key: --set KEY=VALUE")(
       "db", po::value(&db_path)->default_value(kDefaultDatabase), "results database (SQLite)")(
       "sweep", po::value(&sweep), "sweep name to record with the run (set by `metabench sweep`)")(
-      "plugin", po::value(&plugins)->composing(), "load an algorithm plugin (shared library)");
+      "plugin", po::value(&plugins)->composing(), "load an algorithm plugin (shared library)")(
+      "data-root", po::value(&data_root),
+      "data root (default: data.root, else $METABENCH_DATA, else ./data)");
   po::positional_options_description positional;
   positional.add("config", 1);
   po::variables_map values;
-  if (!parse_command_line("run", "CONFIG.yaml [--set KEY=VALUE]... [--db PATH]", options,
+  if (!parse_command_line("run", "CONFIG.yaml [--set KEY=VALUE]... [--data-root DIR] [--db PATH]", options,
                           positional, args, values)) {
     return 0;
   }
@@ -33,6 +36,9 @@ int command_run(const Args& args) {
   for (const auto& p : plugins) load_plugin(p);
   RawConfig raw = RawConfig::from_file(config_path);
   for (const auto& o : overrides) raw.apply_set(o);
+  if (!data_root.empty()) {
+    raw.apply_set("data.root=" + std::filesystem::absolute(data_root).string());
+  }
   load_plugins_from(raw);
   const ExperimentConfig cfg = resolve_experiment(raw);
   install_interrupt_handlers();

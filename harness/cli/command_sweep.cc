@@ -2,6 +2,7 @@
 
 #include <climits>
 #include <cstdio>
+#include <filesystem>
 
 #include "harness/algorithm/plugins.h"
 #include "harness/cli/commands.h"
@@ -26,6 +27,7 @@ std::string self_executable() {
 int command_sweep(const Args& args) {
   SweepOptions sweep;
   std::vector<std::string> plugins;
+  std::string data_root;
   po::options_description options("options");
   options.add_options()("sweep", po::value(&sweep.sweep_path)->required(), "sweep file (YAML)")(
       "set", po::value(&sweep.overrides)->composing(),
@@ -34,16 +36,21 @@ int command_sweep(const Args& args) {
       "results database (SQLite)")("plugin", po::value(&plugins)->composing(),
                                    "load an algorithm plugin (shared library)")(
       "jobs,j", po::value(&sweep.jobs)->default_value(1),
-      "runs at once; threads are shared out unless runtime.threads is set");
+      "runs at once; threads are shared out unless runtime.threads is set")(
+      "data-root", po::value(&data_root),
+      "data root for every cell (default: data.root, else $METABENCH_DATA, else ./data)");
   po::positional_options_description positional;
   positional.add("sweep", 1);
   po::variables_map values;
-  if (!parse_command_line("sweep", "SWEEP.yaml [--set KEY=VALUE]... [--db PATH] [--jobs N]",
+  if (!parse_command_line("sweep", "SWEEP.yaml [--set KEY=VALUE]... [--data-root DIR] [--db PATH] [--jobs N]",
                           options, positional, args, values)) {
     return 0;
   }
   if (sweep.jobs < 1)
     throw ConfigError("--jobs must be at least 1, got " + std::to_string(sweep.jobs));
+  if (!data_root.empty()) {
+    sweep.overrides.push_back("data.root=" + std::filesystem::absolute(data_root).string());
+  }
   for (const auto& p : plugins) load_plugin(p);
   sweep.executable = self_executable();
   install_interrupt_handlers();

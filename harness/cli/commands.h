@@ -15,6 +15,8 @@ int command_run(const Args& args);
 int command_sweep(const Args& args);
 int command_report(const Args& args);
 int command_list(const Args& args);
+int command_eval(const Args& args);
+int command_data(const Args& args);
 
 constexpr const char* kDefaultDatabase = "results/metabench.sqlite";
 

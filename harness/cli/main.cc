@@ -22,7 +22,9 @@ constexpr const char* kUsage =
     "commands:\n"
     "  run CONFIG.yaml     run one experiment and record it in the results database\n"
     "  sweep SWEEP.yaml    run (or resume) every cell of a sweep matrix\n"
+    "  eval                evaluate a trained checkpoint on another dataset's test episodes\n"
     "  report              print a comparison table from the results database\n"
+    "  data list|download  list datasets with downloads; download, verify and unpack one\n"
     "  list WHAT           list registered algorithms, datasets, backbones or config options\n"
     "\n"
     "`metabench COMMAND --help` describes each command's options.\n";
@@ -50,7 +52,9 @@ int main(int argc, char** argv) {
     if (command == "sweep") return command_sweep(rest);
     if (command == "report") return command_report(rest);
     if (command == "list") return command_list(rest);
-    const std::vector<std::string> commands = {"run", "sweep", "report", "list"};
+    if (command == "eval") return command_eval(rest);
+    if (command == "data") return command_data(rest);
+    const std::vector<std::string> commands = {"run", "sweep", "eval", "report", "list", "data"};
     throw ConfigError("unknown command '" + command + "'" + did_you_mean(command, commands) +
                       "; expected one of " + join(commands, ", ") + " (see metabench --help)");
   } catch (const Interrupted&) {

@@ -2,8 +2,6 @@
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
-#include <torch/csrc/api/include/torch/version.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
@@ -14,28 +12,14 @@
 #include "harness/core/errors.h"
 #include "harness/core/files.h"
 #include "harness/core/interrupt.h"
-#include "harness/core/stats.h"
 #include "harness/core/strings.h"
 #include "harness/core/system_info.h"
 #include "harness/model/checkpoint.h"
 #include "harness/run/progress.h"
+#include "harness/run/run_steps.h"
 
 namespace metabench {
 namespace {
-
-constexpr uint64_t kInitSeedTag = 0x696e6974ull;  // "init"
-
-at::Device resolve_device(const std::string& device) {
-  if (device == "cuda") {
-    if (!at::hasCUDA()) {
-      throw ConfigError(
-          "runtime.device is 'cuda' but this LibTorch build sees no CUDA device; "
-          "use runtime.device: cpu");
-    }
-    return at::Device(at::kCUDA);
-  }
-  return at::Device(at::kCPU);
-}
 
 // Is `candidate` a better validation result than `best`?  Classification
 // prefers higher accuracy, then lower loss; regression lower loss.
@@ -99,47 +83,11 @@ RunOutcome run_experiment(const ExperimentConfig& cfg, ResultsStore& store,
   const FixedEpisodes test(*dataset, Split::kTest, cfg.test_shape, cfg.eval_seed,
                            cfg.test_episodes);
   TrainingStream train(*dataset, cfg.train_shape, static_cast<uint64_t>(cfg.seed));
-  const std::unique_ptr<Backbone> backbone = BackboneRegistry::instance()
-                                                 .get(cfg.backbone, "backbone")
-                                                 .create(cfg, dataset->input_shape());
-  AlgorithmContext context;
-  context.config = &cfg;
-  context.dataset = dataset.get();
-  context.backbone = backbone.get();
-  context.kind = dataset->kind();
-  context.device = device;
-  context.init_seed = derive_seed({static_cast<uint64_t>(cfg.seed), kInitSeedTag});
-  const std::unique_ptr<Algorithm> algorithm =
-      AlgorithmRegistry::instance().get(cfg.algorithm, "algorithm").create(context);
+  const Model model = build_model(cfg, *dataset, device);
+  Algorithm* algorithm = model.algorithm.get();
   summary.data_seconds = now_seconds() - t0;
-
-  const SystemInfo system = collect_system_info();
-  RunRecord record;
-  record.sweep = options.sweep;
-  record.name = cfg.name;
-  record.config_hash = cfg.hash;
-  record.config_yaml = cfg.yaml;
-  record.algorithm = cfg.algorithm;
-  record.dataset = cfg.dataset;
-  record.backbone = cfg.backbone;
-  record.ways = cfg.test_shape.ways;
-  record.shots = cfg.test_shape.shots;
-  record.queries = cfg.test_shape.queries;
-  record.train_ways = cfg.train_shape.ways;
-  record.train_shots = cfg.train_shape.shots;
-  record.seed = cfg.seed;
-  record.eval_seed = static_cast<int64_t>(cfg.eval_seed);
-  record.git_commit = system.git_commit;
-  record.metabench_version = system.metabench_version;
-  record.torch_version = TORCH_VERSION;
-  record.threads = at::get_num_threads();
-  record.device = device.str();
-  record.host = system.host;
-  record.cpu_model = system.cpu_model;
-  record.pid = getpid();
-  record.dataset_checksum = dataset->checksum();
-  record.test_episodes_checksum = test.checksum();
-  const int64_t run_id = store.begin_run(record, utc_timestamp());
+  const int64_t run_id =
+      store.begin_run(make_run_record(cfg, *dataset, test, device, options.sweep), utc_timestamp());
 
   try {
     const std::string checkpoint = checkpoint_path(cfg, store.path(), run_id);
@@ -193,30 +141,8 @@ RunOutcome run_experiment(const ExperimentConfig& cfg, ResultsStore& store,
 
     // Model selection used validation only; test once with the selected model.
     algorithm->load_state(load_checkpoint(checkpoint).tensors);
-    std::vector<EpisodeResult> episodes;
-    std::vector<double> accuracies, losses;
-    double adapt_seconds = 0;
-    const double test_start = now_seconds();
-    for (int64_t i = 0; i < test.size(); ++i) {
-      throw_if_interrupted();
-      const Episode episode = test.get(i).to(device);
-      const double s = now_seconds();
-      const StepResult r = algorithm->evaluate(episode);
-      adapt_seconds += now_seconds() - s;
-      episodes.push_back({i, r.accuracy, r.loss});
-      accuracies.push_back(r.accuracy);
-      losses.push_back(r.loss);
-    }
-    summary.test_seconds = now_seconds() - test_start;
-    summary.test_episodes = test.size();
-    const MeanCi accuracy = mean_ci95(accuracies), loss = mean_ci95(losses);
-    summary.test_accuracy = accuracy.mean;
-    summary.test_accuracy_ci95 = accuracy.ci95;
-    summary.test_loss = loss.mean;
-    summary.test_loss_ci95 = loss.ci95;
-    summary.adapt_ms = 1000.0 * adapt_seconds / test.size();
-    summary.peak_rss_mb = peak_rss_mb();
-    summary.peak_device_mb = 0;  // CPU runs; device memory tracking comes with CUDA support
+    const std::vector<EpisodeResult> episodes =
+        run_test_episodes(*algorithm, test, device, summary);
     store.complete_run(run_id, episodes, summary, utc_timestamp());
   } catch (const Interrupted& e) {
     store.end_run(run_id, "interrupted", e.what(), utc_timestamp());

@@ -1,0 +1,119 @@
+#include "harness/run/eval_runner.h"
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+
+#include <map>
+
+#include "harness/core/errors.h"
+#include "harness/core/sha256.h"
+#include "harness/core/strings.h"
+#include "harness/core/system_info.h"
+#include "harness/model/checkpoint.h"
+#include "harness/run/run_steps.h"
+
+namespace metabench {
+namespace {
+
+std::string shape_text(const at::Tensor& t) {
+  std::vector<std::string> dims;
+  for (int64_t d : t.sizes()) dims.push_back(std::to_string(d));
+  return "[" + join(dims, ", ") + "]";
+}
+
+// Throws ConfigError unless `saved` has exactly the names and shapes the
+// freshly built model expects.
+void check_compatible(const NamedTensors& expected, const NamedTensors& saved,
+                      const std::string& checkpoint, const ExperimentConfig& cfg) {
+  std::map<std::string, at::Tensor> by_name(saved.begin(), saved.end());
+  for (const auto& [name, tensor] : expected) {
+    auto it = by_name.find(name);
+    if (it == by_name.end()) {
+      throw ConfigError("checkpoint '" + checkpoint + "' has no tensor '" + name + "' that " +
+                        cfg.algorithm + " needs; it was written by another algorithm or version");
+    }
+    if (!it->second.sizes().equals(tensor.sizes())) {
+      throw ConfigError("checkpoint '" + checkpoint + "' does not fit dataset '" + cfg.dataset +
+                        "' (" + cfg.test_shape.label() + "): parameter '" + name + "' is " +
+                        shape_text(it->second) + " in the checkpoint but " + shape_text(tensor) +
+                        " for this dataset's inputs and ways; evaluate on a dataset with the "
+                        "training input shape, and for a classifier head the same ways");
+    }
+  }
+}
+
+}  // namespace
+
+ExperimentConfig resolve_eval_config(const EvalRequest& request, ResultsStore& store) {
+  const Checkpoint checkpoint = load_checkpoint(request.checkpoint);
+  std::string yaml = checkpoint.config_yaml;
+  if (yaml.empty()) {
+    // Checkpoints from before configs were embedded: find their run.
+    Statement s = store.database().prepare(
+        "SELECT config_yaml FROM runs WHERE config_hash = ? ORDER BY run_id DESC LIMIT 1");
+    s.bind(1, checkpoint.config_hash);
+    if (!s.step()) {
+      throw UserError("checkpoint '" + request.checkpoint +
+                      "' does not carry its config and no run with its config hash " +
+                      checkpoint.config_hash.substr(0, 12) + " is in '" + store.path() +
+                      "'; pass the database it was trained with (--db)");
+    }
+    yaml = s.column_text(0);
+  }
+  RawConfig raw =
+      RawConfig::from_node(YAML::Load(yaml), "config of checkpoint '" + request.checkpoint + "'");
+  std::vector<std::string> stale;
+  for (const auto& [path, entry] : raw.entries()) {
+    if (starts_with(path, "data.") && path != "data.root") stale.push_back(path);
+  }
+  for (const auto& path : stale) raw.erase(path);
+  raw.set("dataset", YAML::Node(request.dataset), "--dataset");
+  raw.set("name", YAML::Node(""), "metabench eval");
+  for (const auto& o : request.overrides) raw.apply_set(o);
+  return resolve_experiment(raw);
+}
+
+RunOutcome run_evaluation(const EvalRequest& request, ResultsStore& store) {
+  ExperimentConfig cfg = resolve_eval_config(request, store);
+  const Checkpoint checkpoint = load_checkpoint(request.checkpoint);
+  at::set_num_threads(cfg.threads);
+  const at::Device device = resolve_device(cfg.device);
+  RunSummary summary;
+
+  const double t0 = now_seconds();
+  const std::unique_ptr<Dataset> dataset =
+      DatasetRegistry::instance().get(cfg.dataset, "dataset").create(cfg);
+  const FixedEpisodes test(*dataset, Split::kTest, cfg.test_shape, cfg.eval_seed,
+                           cfg.test_episodes);
+  const Model model = build_model(cfg, *dataset, device);
+  check_compatible(model.algorithm->state(), checkpoint.tensors, request.checkpoint, cfg);
+  model.algorithm->load_state(checkpoint.tensors);
+  summary.data_seconds = now_seconds() - t0;
+
+  RunRecord record = make_run_record(cfg, *dataset, test, device, "");
+  record.kind = "eval";
+  record.config_hash = sha256_hex("eval\n" + checkpoint.config_hash + "\n" + cfg.hash);
+  record.source_checkpoint = request.checkpoint;
+  {
+    Statement s = store.database().prepare(
+        "SELECT run_id FROM runs WHERE config_hash = ? AND status = 'completed' "
+        "ORDER BY (checkpoint_path = ?) DESC, run_id DESC LIMIT 1");
+    s.bind(1, checkpoint.config_hash).bind(2, request.checkpoint);
+    if (s.step()) record.source_run_id = s.column_int(0);
+  }
+  const int64_t run_id = store.begin_run(record, utc_timestamp());
+  try {
+    const std::vector<EpisodeResult> episodes =
+        run_test_episodes(*model.algorithm, test, device, summary);
+    store.complete_run(run_id, episodes, summary, utc_timestamp());
+  } catch (const Interrupted& e) {
+    store.end_run(run_id, "interrupted", e.what(), utc_timestamp());
+    throw;
+  } catch (const std::exception& e) {
+    store.end_run(run_id, "failed", e.what(), utc_timestamp());
+    throw;
+  }
+  return RunOutcome{run_id, summary};
+}
+
+}  // namespace metabench

@@ -1,0 +1,108 @@
+#include "harness/run/run_steps.h"
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <torch/csrc/api/include/torch/version.h>
+#include <unistd.h>
+
+#include "harness/core/errors.h"
+#include "harness/core/interrupt.h"
+#include "harness/core/stats.h"
+#include "harness/core/system_info.h"
+
+namespace metabench {
+namespace {
+constexpr uint64_t kInitSeedTag = 0x696e6974ull;  // "init"
+}  // namespace
+
+at::Device resolve_device(const std::string& device) {
+  if (device == "cuda") {
+    if (!at::hasCUDA()) {
+      throw ConfigError(
+          "runtime.device is 'cuda' but this LibTorch build sees no CUDA device; "
+          "use runtime.device: cpu");
+    }
+    return at::Device(at::kCUDA);
+  }
+  return at::Device(at::kCPU);
+}
+
+Model build_model(const ExperimentConfig& cfg, const Dataset& dataset, const at::Device& device) {
+  Model model;
+  model.backbone = BackboneRegistry::instance()
+                       .get(cfg.backbone, "backbone")
+                       .create(cfg, dataset.input_shape());
+  AlgorithmContext context;
+  context.config = &cfg;
+  context.dataset = &dataset;
+  context.backbone = model.backbone.get();
+  context.kind = dataset.kind();
+  context.device = device;
+  context.init_seed = derive_seed({static_cast<uint64_t>(cfg.seed), kInitSeedTag});
+  model.algorithm = AlgorithmRegistry::instance().get(cfg.algorithm, "algorithm").create(context);
+  return model;
+}
+
+RunRecord make_run_record(const ExperimentConfig& cfg, const Dataset& dataset,
+                          const FixedEpisodes& test, const at::Device& device,
+                          const std::string& sweep) {
+  const SystemInfo system = collect_system_info();
+  RunRecord record;
+  record.sweep = sweep;
+  record.name = cfg.name;
+  record.config_hash = cfg.hash;
+  record.config_yaml = cfg.yaml;
+  record.algorithm = cfg.algorithm;
+  record.dataset = cfg.dataset;
+  record.backbone = cfg.backbone;
+  record.ways = cfg.test_shape.ways;
+  record.shots = cfg.test_shape.shots;
+  record.queries = cfg.test_shape.queries;
+  record.train_ways = cfg.train_shape.ways;
+  record.train_shots = cfg.train_shape.shots;
+  record.seed = cfg.seed;
+  record.eval_seed = static_cast<int64_t>(cfg.eval_seed);
+  record.git_commit = system.git_commit;
+  record.metabench_version = system.metabench_version;
+  record.torch_version = TORCH_VERSION;
+  record.threads = at::get_num_threads();
+  record.device = device.str();
+  record.host = system.host;
+  record.cpu_model = system.cpu_model;
+  record.pid = getpid();
+  record.dataset_checksum = dataset.checksum();
+  record.dataset_source_checksum = dataset.source_checksum();
+  record.test_episodes_checksum = test.checksum();
+  return record;
+}
+
+std::vector<EpisodeResult> run_test_episodes(Algorithm& algorithm, const FixedEpisodes& test,
+                                             const at::Device& device, RunSummary& summary) {
+  std::vector<EpisodeResult> episodes;
+  std::vector<double> accuracies, losses;
+  double adapt_seconds = 0;
+  const double test_start = now_seconds();
+  for (int64_t i = 0; i < test.size(); ++i) {
+    throw_if_interrupted();
+    const Episode episode = test.get(i).to(device);
+    const double s = now_seconds();
+    const StepResult r = algorithm.evaluate(episode);
+    adapt_seconds += now_seconds() - s;
+    episodes.push_back({i, r.accuracy, r.loss});
+    accuracies.push_back(r.accuracy);
+    losses.push_back(r.loss);
+  }
+  summary.test_seconds = now_seconds() - test_start;
+  summary.test_episodes = test.size();
+  const MeanCi accuracy = mean_ci95(accuracies), loss = mean_ci95(losses);
+  summary.test_accuracy = accuracy.mean;
+  summary.test_accuracy_ci95 = accuracy.ci95;
+  summary.test_loss = loss.mean;
+  summary.test_loss_ci95 = loss.ci95;
+  summary.adapt_ms = 1000.0 * adapt_seconds / test.size();
+  summary.peak_rss_mb = peak_rss_mb();
+  summary.peak_device_mb = 0;  // CPU runs; device memory tracking comes with CUDA support
+  return episodes;
+}
+
+}  // namespace metabench

@@ -1,0 +1,46 @@
+// The steps that `metabench run` and `metabench eval` share: choosing the
+// device, building the model an experiment config describes, filling a run's
+// provenance record, and scoring the fixed test episodes.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+#include <c10/core/Device.h>
+
+#include <memory>
+#include <vector>
+
+#include "datasets/dataset.h"
+#include "datasets/episode_sampler.h"
+#include "harness/algorithm/algorithm.h"
+#include "harness/config/experiment_config.h"
+#include "results/store.h"
+
+namespace metabench {
+
+// runtime.device as an at::Device; ConfigError for 'cuda' without CUDA.
+at::Device resolve_device(const std::string& device);
+
+// A backbone and the algorithm that uses it; the algorithm refers to the
+// backbone and the dataset, so both must outlive it.
+struct Model {
+  std::unique_ptr<Backbone> backbone;
+  std::unique_ptr<Algorithm> algorithm;
+};
+
+// Builds the algorithm of `cfg` on `dataset`'s input shape, initialised from
+// the run's seed (identically for the same seed).
+Model build_model(const ExperimentConfig& cfg, const Dataset& dataset, const at::Device& device);
+
+// The run's identity and provenance (config, episode setting, versions,
+// hardware, dataset and test-set checksums) as begin_run() records it.
+RunRecord make_run_record(const ExperimentConfig& cfg, const Dataset& dataset,
+                          const FixedEpisodes& test, const at::Device& device,
+                          const std::string& sweep);
+
+// Scores every test episode once, in order; fills the test fields of
+// `summary` (mean and 95% CI, episodes, seconds, adaptation latency, peak
+// RSS) and returns the per-episode results.
+std::vector<EpisodeResult> run_test_episodes(Algorithm& algorithm, const FixedEpisodes& test,
+                                             const at::Device& device, RunSummary& summary);
+
+}  // namespace metabench
