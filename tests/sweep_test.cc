@@ -35,6 +35,9 @@ TEST(Sweep, ShippedSweepsExpandToTheDocumentedMatrix) {
       EXPECT_EQ(cell.test_shape.shots, 10);
     }
   }
+  const Sweep omniglot = load_sweep(testing::source_path("configs/sweeps/omniglot-small.yaml"), {});
+  EXPECT_EQ(omniglot.cells.size(), 6u * 2u * 3u);  // every algorithm x 1/5-shot x 3 seeds
+  for (const auto& cell : omniglot.cells) EXPECT_EQ(cell.dataset, "omniglot-small");
   const Sweep smoke = load_sweep(testing::source_path("configs/sweeps/smoke.yaml"), {});
   EXPECT_EQ(smoke.cells.size(), 6u);
   ASSERT_EQ(smoke.skipped.size(), 1u);
