@@ -29,7 +29,9 @@ std::string config_family(const std::string& config_yaml) {
   const RawConfig raw = RawConfig::from_node(YAML::Load(config_yaml), "config");
   Sha256 h;
   for (const auto& [path, entry] : raw.entries()) {
-    if (path == "seed" || path == "name" || path == "data.root" || starts_with(path, "runtime.")) {
+    // Keys that only say where things are (data.root, data.dir, data.cache_dir).
+    if (path == "seed" || path == "name" || path == "data.root" || path == "data.dir" ||
+        path == "data.cache_dir" || starts_with(path, "runtime.")) {
       continue;
     }
     h.update(path + "=" + YAML::Dump(entry.node) + "\n");
@@ -55,7 +57,8 @@ std::string markdown_report(ResultsStore& store, const ReportOptions& options) {
       "SELECT s.algorithm, s.dataset, s.backbone, s.ways, s.shots, s.seed, s.test_accuracy, "
       "s.test_ci95, s.test_episodes, s.test_loss, s.test_loss_ci95, s.train_seconds, "
       "s.seconds_per_iteration, s.adapt_ms, s.peak_rss_mb, s.test_episodes_checksum, "
-      "r.config_yaml FROM run_summary AS s JOIN runs AS r USING (run_id) "
+      "r.config_yaml, (SELECT t.dataset FROM runs AS t WHERE t.run_id = r.source_run_id), "
+      "r.kind FROM run_summary AS s JOIN runs AS r USING (run_id) "
       "WHERE run_id IN (SELECT max(run_id) FROM run_summary WHERE status = 'completed' "
       "AND (?1 = '' OR sweep = ?1) GROUP BY config_hash) "
       "ORDER BY s.dataset, s.ways, s.shots, s.algorithm, s.seed");
@@ -69,6 +72,12 @@ std::string markdown_report(ResultsStore& store, const ReportOptions& options) {
           query.column_int(8),     query.column_double(6),  query.column_double(7),
           query.column_double(9),  query.column_double(10), query.column_double(11),
           query.column_double(12), query.column_double(13), query.column_double(14)};
+    // Evaluations of checkpoints from another dataset get rows of their own.
+    if (query.column_text(18) == "eval") {
+      const std::string source = query.column_text(17);
+      r.algorithm += " (trained on " + (source.empty() ? "another database's run" : source) + ")";
+      r.train_seconds = r.seconds_per_iteration = std::nan("");
+    }
     groups[{r.dataset, r.ways, r.shots}][r.algorithm + "\t" + r.family].push_back(r);
   }
   Statement other = store.database().prepare(

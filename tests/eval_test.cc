@@ -74,6 +74,12 @@ TEST(Eval, ATrainedModelIsTestedOnFashionMnistAndLinkedToItsRun) {
   EXPECT_EQ(s.column_text(6).size(), 64u);
   EXPECT_EQ(s.column_int(7), 1);
   EXPECT_EQ(s.column_int(8), 30);
+
+  const auto report = testing::run_metabench({"report", "--db", w.db()});
+  ASSERT_EQ(report.exit_code, 0) << report.output;
+  EXPECT_NE(report.output.find("## fashion-mnist, 5-way 1-shot"), std::string::npos);
+  EXPECT_NE(report.output.find("| protonet (trained on omniglot) | "), std::string::npos)
+      << report.output;
 }
 
 TEST(Eval, ACheckpointThatDoesNotFitTheDatasetIsRefusedBeforeRecording) {
