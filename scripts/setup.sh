@@ -10,6 +10,8 @@ packages=(
   libgtest-dev libbenchmark-dev
   libarchive-dev libcurl4-openssl-dev zlib1g-dev libstb-dev   # dataset readers, downloader
   dataset-fashion-mnist                                        # cross-domain test set
+  gnuplot-nox                                                  # report plots
+  chromium                                                     # tests: the HTML report in a headless browser
 )
 
 missing=()

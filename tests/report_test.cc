@@ -4,8 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "harness/config/experiment_config.h"
 #include "harness/core/errors.h"
+#include "harness/core/strings.h"
 #include "harness/run/experiment_runner.h"
 #include "results/store.h"
 #include "tests/test_util.h"
@@ -22,9 +25,13 @@ void run_smoke(ResultsStore& store, const std::vector<std::string>& sets) {
   run_experiment(resolve_experiment(raw), store, {});
 }
 
-size_t count(const std::string& text, const std::string& needle) {
+// Rows of the main tables (not of the pairwise-test tables) starting with `prefix`.
+size_t count(const std::string& text, const std::string& prefix) {
   size_t n = 0;
-  for (size_t p = text.find(needle); p != std::string::npos; p = text.find(needle, p + 1)) ++n;
+  for (const std::string& line : split(text, '\n')) {
+    const auto bars = std::count(line.begin(), line.end(), '|');
+    if (line.rfind(prefix, 0) == 0 && bars >= 11) ++n;
+  }
   return n;
 }
 

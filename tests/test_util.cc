@@ -29,9 +29,18 @@ std::string source_path(const std::string& relative) {
   return std::string(METABENCH_SOURCE_DIR) + "/" + relative;
 }
 
+namespace {
+// 'text' for sh, with embedded single quotes closed, escaped and reopened.
+std::string shell_quote(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+}  // namespace
+
 CommandResult run_metabench(const std::vector<std::string>& args) {
-  std::string command = "'" + metabench_binary() + "'";
-  for (const auto& a : args) command += " '" + a + "'";
+  std::string command = shell_quote(metabench_binary());
+  for (const auto& a : args) command += " " + shell_quote(a);
   command += " 2>&1";
   CommandResult result;
   FILE* pipe = popen(command.c_str(), "r");

@@ -8,6 +8,7 @@
 #include "harness/core/errors.h"
 #include "harness/core/strings.h"
 #include "harness/model/backbone.h"
+#include "results/published_results.h"
 
 namespace po = boost::program_options;
 
@@ -28,7 +29,7 @@ int command_list(const Args& args) {
   std::vector<std::string> plugins;
   po::options_description options("options");
   options.add_options()("what", po::value(&what)->required(),
-                        "algorithms, datasets, backbones or options")(
+                        "algorithms, datasets, backbones, options or published (papers' numbers)")(
       "algorithm", po::value(&algorithm)->default_value("protonet"),
       "with `options`: include this algorithm's algo.* keys")(
       "dataset", po::value(&dataset)->default_value("synthetic-glyphs"),
@@ -37,7 +38,7 @@ int command_list(const Args& args) {
   po::positional_options_description positional;
   positional.add("what", 1);
   po::variables_map values;
-  if (!parse_command_line("list", "algorithms|datasets|backbones|options", options, positional,
+  if (!parse_command_line("list", "algorithms|datasets|backbones|options|published", options, positional,
                           args, values)) {
     return 0;
   }
@@ -48,6 +49,16 @@ int command_list(const Args& args) {
     print_entries(DatasetRegistry::instance());
   } else if (what == "backbones") {
     print_entries(BackboneRegistry::instance());
+  } else if (what == "published") {
+    std::printf("%-12s %-14s %-14s %-16s %s\n", "algorithm", "dataset", "setting", "accuracy (%)",
+                "source");
+    for (const auto& r : published_results()) {
+      const std::string setting = std::to_string(r.ways) + "-way " + std::to_string(r.shots) + "-shot";
+      const std::string accuracy =
+          r.ci95 > 0 ? format("%.2f ± %.2f", r.accuracy, r.ci95) : format("%.2f", r.accuracy);
+      std::printf("%-12s %-14s %-14s %-16s %s\n", r.algorithm.c_str(), r.dataset.c_str(),
+                  setting.c_str(), accuracy.c_str(), r.source.c_str());
+    }
   } else if (what == "options") {
     const Schema schema = experiment_schema(algorithm, dataset);
     for (const auto& f : schema.fields()) {
@@ -55,7 +66,8 @@ int command_list(const Args& args) {
                   value_to_string(f.default_value).c_str(), f.doc.c_str());
     }
   } else {
-    const std::vector<std::string> kinds = {"algorithms", "datasets", "backbones", "options"};
+    const std::vector<std::string> kinds = {"algorithms", "datasets", "backbones", "options",
+                                            "published"};
     throw ConfigError("metabench list: unknown list '" + what + "'" + did_you_mean(what, kinds) +
                       "; expected one of " + join(kinds, ", "));
   }

@@ -1,4 +1,5 @@
 #include <cstdio>
+#include <filesystem>
 
 #include "harness/cli/commands.h"
 #include "harness/core/errors.h"
@@ -16,22 +17,36 @@ int command_report(const Args& args) {
   po::options_description options("options");
   options.add_options()("db", po::value(&db_path)->default_value(kDefaultDatabase),
                         "results database (SQLite)")(
-      "format", po::value(&format)->default_value("md"), "output format: md (Markdown)")(
+      "format", po::value(&format)->default_value("md"),
+      "md (Markdown), csv (tidy, one row per run and per cell), latex (booktabs) or html "
+      "(self-contained page with plots)")(
       "out", po::value(&out), "write the report to this file instead of stdout")(
-      "sweep", po::value(&report.sweep), "only runs recorded by this sweep");
+      "sweep", po::value(&report.sweep), "only runs recorded by this sweep")(
+      "where", po::value(&report.where),
+      "only runs matching this SQL condition on run_summary, e.g. \"dataset = 'omniglot'\"")(
+      "plots", po::value(&report.plots_dir),
+      "write PNG and SVG plots (gnuplot) into this folder; Markdown links them")(
+      "alpha", po::value(&report.alpha)->default_value(0.05),
+      "significance level of the Holm-adjusted pairwise tests");
   po::variables_map values;
-  if (!parse_command_line("report", "[--db PATH] [--format md] [--out PATH] [--sweep NAME]",
+  if (!parse_command_line("report",
+                          "[--db PATH] [--sweep NAME | --where SQL] [--format md|csv|latex|html] "
+                          "[--out PATH] [--plots DIR]",
                           options, po::positional_options_description(), args, values)) {
     return 0;
   }
-  if (format != "md") {
-    throw ConfigError("--format '" + format + "' is not supported; expected md");
+  const ReportFormat report_format = parse_report_format(format);
+  if (!(report.alpha > 0 && report.alpha < 1)) {
+    throw ConfigError("--alpha must be in (0, 1), got " + std::to_string(report.alpha));
   }
   ResultsStore store(db_path, ResultsStore::Access::kReadOnly);
-  const std::string text = markdown_report(store, report);
+  const std::string document_dir =
+      out.empty() ? "." : std::filesystem::absolute(out).parent_path().string();
+  const std::string text = make_report(store, report, report_format, document_dir);
   if (out.empty()) {
     std::fputs(text.c_str(), stdout);
   } else {
+    make_directories(document_dir);
     write_file_atomically(out, text);
   }
   return 0;

@@ -1,0 +1,214 @@
+#include "results/report_data.h"
+
+#include <cmath>
+#include <map>
+#include <tuple>
+
+#include "harness/config/raw_config.h"
+#include "harness/core/errors.h"
+#include "harness/core/sha256.h"
+#include "harness/core/strings.h"
+#include "results/store.h"
+
+namespace metabench {
+namespace {
+
+// Identifies a configuration up to its seed: runs of one family differ only
+// in the seed (and in keys that do not affect results), so they may be
+// aggregated; runs of different families must not be.
+std::string config_family(const std::string& config_yaml) {
+  const RawConfig raw = RawConfig::from_node(YAML::Load(config_yaml), "config");
+  Sha256 h;
+  for (const auto& [path, entry] : raw.entries()) {
+    // Keys that only say where things are (data.root, data.dir, data.cache_dir).
+    if (path == "seed" || path == "name" || path == "data.root" || path == "data.dir" ||
+        path == "data.cache_dir" || starts_with(path, "runtime.")) {
+      continue;
+    }
+    h.update(path + "=" + YAML::Dump(entry.node) + "\n");
+  }
+  return h.hex_digest().substr(0, 8);
+}
+
+double mean_of(const std::vector<ReportRun>& runs, double ReportRun::*field) {
+  double sum = 0;
+  for (const auto& r : runs) sum += r.*field;
+  return runs.empty() ? std::nan("") : sum / runs.size();
+}
+
+std::string scope_condition(const ReportOptions& options) {
+  std::string condition = "status = 'completed' AND (?1 = '' OR sweep = ?1)";
+  if (!options.where.empty()) condition += " AND (" + options.where + ")";
+  return condition;
+}
+
+// Per-episode scores of `run_id`, by episode index.
+std::vector<double> episode_scores(ResultsStore& store, int64_t run_id, bool regression) {
+  Statement s = store.database().prepare(
+      "SELECT accuracy, loss FROM test_episodes WHERE run_id = ? ORDER BY episode_index");
+  s.bind(1, run_id);
+  std::vector<double> scores;
+  while (s.step()) scores.push_back(regression ? s.column_double(1) : 100 * s.column_double(0));
+  return scores;
+}
+
+void add_significance(ResultsStore& store, ReportTable& table, double alpha) {
+  if (table.checksums.size() != 1 || table.cells.size() < 2) return;
+  for (auto& cell : table.cells) {
+    for (const auto& run : cell.runs) {
+      const auto scores = episode_scores(store, run.run_id, table.regression);
+      if (cell.episode_scores.empty()) cell.episode_scores.assign(scores.size(), 0.0);
+      if (scores.size() != cell.episode_scores.size()) return;  // not comparable
+      for (size_t i = 0; i < scores.size(); ++i) {
+        cell.episode_scores[i] += scores[i] / cell.runs.size();
+      }
+    }
+  }
+  std::vector<double> p_values;
+  for (size_t a = 0; a < table.cells.size(); ++a) {
+    for (size_t b = a + 1; b < table.cells.size(); ++b) {
+      const auto& x = table.cells[a].episode_scores;
+      const auto& y = table.cells[b].episode_scores;
+      if (x.size() != y.size() || x.empty()) return;
+      std::vector<double> d(x.size());
+      double sum = 0;
+      for (size_t i = 0; i < x.size(); ++i) sum += (d[i] = x[i] - y[i]);
+      PairwiseTest t;
+      t.a = a;
+      t.b = b;
+      t.mean_difference = sum / static_cast<double>(d.size());
+      t.test = wilcoxon_signed_rank(d);
+      table.pairs.push_back(t);
+      p_values.push_back(t.test.p_value);
+    }
+  }
+  const auto adjusted = holm_adjust(p_values);
+  for (size_t i = 0; i < table.pairs.size(); ++i) {
+    table.pairs[i].p_adjusted = adjusted[i];
+    table.pairs[i].significant = adjusted[i] < alpha;
+  }
+}
+
+}  // namespace
+
+std::string fixed(double value, int digits) {
+  return std::isnan(value) ? "n/a" : format("%.*f", digits, value);
+}
+
+std::string ReportTable::title() const {
+  return dataset + ", " +
+         (regression ? std::to_string(shots) + "-shot regression"
+                     : std::to_string(ways) + "-way " + std::to_string(shots) + "-shot");
+}
+
+std::string ReportTable::metric() const { return regression ? "Test MSE" : "Test accuracy (%)"; }
+
+ReportData collect_report(ResultsStore& store, const ReportOptions& options) {
+  const std::string condition = scope_condition(options);
+  // The latest completed run of each config.
+  const std::string sql =
+      "SELECT s.run_id, s.algorithm, s.dataset, s.backbone, s.ways, s.shots, s.seed, "
+      "s.test_accuracy, s.test_ci95, s.test_episodes, s.test_loss, s.test_loss_ci95, "
+      "s.train_seconds, s.seconds_per_iteration, s.adapt_ms, s.peak_rss_mb, "
+      "s.test_episodes_checksum, r.config_yaml, s.sweep, r.kind, "
+      "(SELECT t.dataset FROM runs AS t WHERE t.run_id = r.source_run_id) "
+      "FROM run_summary AS s JOIN runs AS r USING (run_id) "
+      "WHERE run_id IN (SELECT max(run_id) FROM run_summary WHERE " +
+      condition +
+      " GROUP BY config_hash) ORDER BY s.dataset, s.ways, s.shots, s.algorithm, s.seed";
+  std::optional<Statement> query;
+  try {
+    query.emplace(store.database().prepare(sql));
+  } catch (const StoreError& e) {
+    throw ConfigError("--where '" + options.where +
+                      "' is not a valid condition on the columns of run_summary "
+                      "(docs/results-schema.md): " + e.what());
+  }
+  query->bind(1, options.sweep);
+  std::map<std::tuple<std::string, int64_t, int64_t>, std::map<std::string, std::vector<ReportRun>>>
+      groups;
+  while (query->step()) {
+    Statement& q = *query;
+    ReportRun r;
+    r.run_id = q.column_int(0);
+    r.algorithm = q.column_text(1);
+    r.dataset = q.column_text(2);
+    r.backbone = q.column_text(3);
+    r.ways = q.column_int(4);
+    r.shots = q.column_int(5);
+    r.seed = q.column_int(6);
+    r.accuracy = q.column_double(7);
+    r.ci95 = q.column_double(8);
+    r.episodes = q.column_int(9);
+    r.loss = q.column_double(10);
+    r.loss_ci95 = q.column_double(11);
+    r.train_seconds = q.column_double(12);
+    r.seconds_per_iteration = q.column_double(13);
+    r.adapt_ms = q.column_double(14);
+    r.rss = q.column_double(15);
+    r.checksum = q.column_text(16);
+    r.family = config_family(q.column_text(17));
+    r.sweep = q.column_text(18);
+    // Evaluations of checkpoints from another dataset get rows of their own.
+    if (q.column_text(19) == "eval") {
+      const std::string source = q.column_text(20);
+      r.algorithm += " (trained on " + (source.empty() ? "another database's run" : source) + ")";
+      r.train_seconds = r.seconds_per_iteration = std::nan("");
+    }
+    groups[{r.dataset, r.ways, r.shots}][r.algorithm + "\t" + r.family].push_back(r);
+  }
+
+  ReportData data;
+  data.database = store.path();
+  if (!options.sweep.empty()) data.scope = "sweep `" + options.sweep + "`";
+  if (!options.where.empty()) {
+    data.scope += std::string(data.scope.empty() ? "" : ", ") + "runs where `" + options.where + "`";
+  }
+  Statement other = store.database().prepare(
+      "SELECT status, count(*) FROM run_summary WHERE status != 'completed' "
+      "AND (?1 = '' OR sweep = ?1) GROUP BY status ORDER BY status");
+  other.bind(1, options.sweep);
+  while (other.step()) {
+    data.unfinished.push_back(std::to_string(other.column_int(1)) + " " + other.column_text(0));
+  }
+  if (groups.empty()) {
+    throw NoResults("no completed runs in '" + store.path() + "'" +
+                    (data.scope.empty() ? "" : " for " + data.scope) +
+                    (data.unfinished.empty() ? "" : " (" + join(data.unfinished, ", ") + ")"));
+  }
+  for (auto& [key, cells] : groups) {
+    ReportTable table;
+    std::tie(table.dataset, table.ways, table.shots) = key;
+    table.regression = std::isnan(cells.begin()->second.front().accuracy);
+    std::map<std::string, int> families;  // configurations per algorithm
+    for (const auto& item : cells) ++families[item.second.front().algorithm];
+    for (auto& [name, runs] : cells) {
+      ReportCell cell;
+      cell.algorithm = runs.front().algorithm;
+      cell.family = runs.front().family;
+      cell.label = families[cell.algorithm] > 1 ? cell.algorithm + " [config " + cell.family + "]"
+                                                : cell.algorithm;
+      std::vector<double> per_seed;
+      for (const auto& r : runs) {
+        per_seed.push_back(table.regression ? r.loss : r.accuracy);
+        table.checksums.insert(r.checksum);
+      }
+      cell.score = mean_ci95(per_seed);
+      cell.episode_ci = mean_of(runs, table.regression ? &ReportRun::loss_ci95 : &ReportRun::ci95);
+      cell.train_seconds = mean_of(runs, &ReportRun::train_seconds);
+      cell.seconds_per_iteration = mean_of(runs, &ReportRun::seconds_per_iteration);
+      cell.adapt_ms = mean_of(runs, &ReportRun::adapt_ms);
+      cell.rss = mean_of(runs, &ReportRun::rss);
+      if (!table.regression && families[cell.algorithm] == 1) {
+        cell.published = find_published(cell.algorithm, table.dataset, table.ways, table.shots);
+      }
+      cell.runs = std::move(runs);
+      table.cells.push_back(std::move(cell));
+    }
+    add_significance(store, table, options.alpha);
+    data.tables.push_back(std::move(table));
+  }
+  return data;
+}
+
+}  // namespace metabench

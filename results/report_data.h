@@ -1,0 +1,93 @@
+// What a comparison report shows, gathered from a results database once and
+// rendered by the format writers (report_markdown.cc, report_csv.cc,
+// report_latex.cc, report_html.cc) and the plots (report_plots.h).
+//
+// Per dataset and episode setting, one cell per algorithm configuration
+// (runs that differ only in their seed): the mean over seeds with its 95% CI,
+// the mean per-run CI over test episodes, cost figures, the published number
+// where the paper reports this setting, and, when every run of the setting
+// was tested on the same episodes, paired Wilcoxon signed-rank tests between
+// all cells with Holm-adjusted p-values.  Only the documented run_summary
+// view, test_episodes and learning_curve are read.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "harness/core/stats.h"
+#include "results/published_results.h"
+#include "results/significance.h"
+
+namespace metabench {
+
+class ResultsStore;
+
+struct ReportOptions {
+  std::string sweep;       // only runs of this sweep; empty = all runs
+  std::string where;       // extra SQL condition on run_summary columns; empty = none
+  std::string plots_dir;   // where plots are written (md, html); empty = no plots
+  double alpha = 0.05;     // significance level after Holm's adjustment
+};
+
+struct ReportRun {
+  int64_t run_id = 0, ways = 0, shots = 0, seed = 0, episodes = 0;
+  std::string algorithm, dataset, backbone, family, checksum, sweep;
+  double accuracy = 0, ci95 = 0;  // percent; NaN for regression
+  double loss = 0, loss_ci95 = 0;
+  double train_seconds = 0, seconds_per_iteration = 0, adapt_ms = 0, rss = 0;
+};
+
+struct ReportCell {
+  std::string label;  // algorithm, "[config abcd1234]" when it has several
+  std::string algorithm, family;
+  std::vector<ReportRun> runs;
+  MeanCi score;               // over seeds: accuracy (%) or MSE
+  double episode_ci = 0;      // mean of the runs' CIs over episodes
+  double train_seconds = 0, seconds_per_iteration = 0, adapt_ms = 0, rss = 0;
+  std::optional<PublishedResult> published;
+  std::vector<double> episode_scores;  // per test episode, mean over seeds (shared episodes only)
+};
+
+struct PairwiseTest {
+  size_t a = 0, b = 0;          // cell indices
+  double mean_difference = 0;   // score(a) - score(b), per episode, averaged
+  SignedRankResult test;
+  double p_adjusted = 1;        // Holm, within the table
+  bool significant = false;
+};
+
+struct ReportTable {
+  std::string dataset;
+  int64_t ways = 0, shots = 0;
+  bool regression = false;
+  std::vector<ReportCell> cells;
+  std::set<std::string> checksums;
+  std::vector<PairwiseTest> pairs;  // empty unless all runs share one episode set
+  std::string title() const;        // "omniglot, 5-way 1-shot"
+  std::string metric() const;       // "Test accuracy (%)" or "Test MSE"
+};
+
+struct ReportData {
+  std::string database;
+  std::string scope;  // "sweep `x`", "runs where ...", or ""
+  std::vector<ReportTable> tables;
+  std::vector<std::string> unfinished;  // "2 failed", ...
+};
+
+// Throws NoResults when nothing completed matches, ConfigError for a filter
+// that is not valid SQL over run_summary.
+ReportData collect_report(ResultsStore& store, const ReportOptions& options);
+
+// Renderers.  Each returns the whole document.
+std::string render_markdown(const ReportData& data, const std::vector<std::string>& plots);
+std::string render_csv(const ReportData& data);
+std::string render_latex(const ReportData& data);
+std::string render_html(const ReportData& data, const std::vector<std::string>& svg_plots);
+
+// "12.34" with `digits` decimals, or "n/a" for NaN.
+std::string fixed(double value, int digits);
+
+}  // namespace metabench

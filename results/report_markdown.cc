@@ -1,0 +1,90 @@
+// The Markdown report: one table per dataset and setting, the published
+// numbers and deltas where the paper reports the setting, and the pairwise
+// significance of the differences.
+#include <cmath>
+
+#include "harness/core/strings.h"
+#include "results/report_data.h"
+
+namespace metabench {
+namespace {
+
+std::string p_text(double p) { return p < 0.001 ? "< 0.001" : format("%.3f", p); }
+
+std::string published_text(const ReportCell& cell) {
+  if (!cell.published) return "";
+  const PublishedResult& p = *cell.published;
+  return fixed(p.accuracy, 2) + (p.ci95 > 0 ? " ± " + fixed(p.ci95, 2) : "");
+}
+
+std::string delta_text(const ReportCell& cell) {
+  if (!cell.published) return "";
+  return format("%+.2f", cell.score.mean - cell.published->accuracy);
+}
+
+}  // namespace
+
+std::string render_markdown(const ReportData& data, const std::vector<std::string>& plots) {
+  std::string out = "# metabench report\n\nDatabase: `" + data.database + "`" +
+                    (data.scope.empty() ? "" : ", " + data.scope) + "\n";
+  for (const ReportTable& table : data.tables) {
+    const bool papers = [&] {
+      for (const auto& c : table.cells) {
+        if (c.published) return true;
+      }
+      return false;
+    }();
+    out += "\n## " + table.title() + "\n\n";
+    out += "| Algorithm | " + table.metric() +
+           " | 95% CI over seeds | Mean 95% CI over episodes | Seeds | Episodes per run | "
+           "Train time (s) | s/iteration | Adapt (ms/task) | Peak RSS (MB) |" +
+           (papers ? " Paper | Δ paper |" : "") + "\n";
+    out += std::string("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|") +
+           (papers ? "---:|---:|" : "") + "\n";
+    const int digits = table.regression ? 3 : 2;
+    for (const ReportCell& c : table.cells) {
+      out += "| " + c.label + " | " + fixed(c.score.mean, digits) + " | " +
+             (c.runs.size() > 1 ? "± " + fixed(c.score.ci95, digits) : "n/a (1 seed)") + " | ± " +
+             fixed(c.episode_ci, digits) + " | " + std::to_string(c.runs.size()) + " | " +
+             std::to_string(c.runs.front().episodes) + " | " + fixed(c.train_seconds, 1) + " | " +
+             fixed(c.seconds_per_iteration, 4) + " | " + fixed(c.adapt_ms, 2) + " | " +
+             fixed(c.rss, 0) + " |" +
+             (papers ? " " + published_text(c) + " | " + delta_text(c) + " |" : "") + "\n";
+    }
+    if (table.checksums.size() == 1) {
+      out += "\nEvery run above was tested on the same fixed episodes (checksum `" +
+             table.checksums.begin()->substr(0, 16) + "`).\n";
+    } else {
+      out += "\nWarning: these runs were tested on " + std::to_string(table.checksums.size()) +
+             " different episode sets (different eval seeds or episode counts); compare with "
+             "care. No significance tests.\n";
+    }
+    if (papers) {
+      out += "\nPaper: the original paper's number for this setting (sources: `metabench list "
+             "published`); Δ paper = our mean minus the paper's.\n";
+    }
+    if (!table.pairs.empty()) {
+      out += "\nPairwise differences (Wilcoxon signed-rank on per-episode " +
+             std::string(table.regression ? "MSE" : "accuracy") +
+             ", averaged over seeds; p-values Holm-adjusted over the " +
+             std::to_string(table.pairs.size()) + " pairs):\n\n";
+      out += "| A | B | mean A − B | p (Holm) | significant at 0.05 |\n|---|---|---:|---:|---|\n";
+      for (const PairwiseTest& t : table.pairs) {
+        out += "| " + table.cells[t.a].label + " | " + table.cells[t.b].label + " | " +
+               format("%+.*f", digits, t.mean_difference) + " | " + p_text(t.p_adjusted) + " | " +
+               (t.significant ? "yes" : "no") + " |\n";
+      }
+    }
+  }
+  if (!plots.empty()) {
+    out += "\n## Plots\n\n";
+    for (const auto& path : plots) out += "![" + path + "](" + path + ")\n\n";
+  }
+  if (!data.unfinished.empty()) {
+    out += "\nNot included: " + join(data.unfinished, ", ") +
+           " run(s); query `run_summary` for details.\n";
+  }
+  return out;
+}
+
+}  // namespace metabench

@@ -1,0 +1,62 @@
+#include "results/significance.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace metabench {
+
+double normal_upper_tail(double z) { return 0.5 * std::erfc(z / std::sqrt(2.0)); }
+
+SignedRankResult wilcoxon_signed_rank(const std::vector<double>& differences) {
+  std::vector<double> d;
+  for (double x : differences) {
+    if (x != 0 && !std::isnan(x)) d.push_back(x);
+  }
+  SignedRankResult result;
+  result.n = static_cast<int64_t>(d.size());
+  if (d.empty()) return result;
+  std::vector<size_t> order(d.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return std::fabs(d[a]) < std::fabs(d[b]); });
+  double tie_term = 0;  // sum of t^3 - t over groups of tied |d|
+  for (size_t i = 0; i < order.size();) {
+    size_t j = i;
+    while (j + 1 < order.size() && std::fabs(d[order[j + 1]]) == std::fabs(d[order[i]])) ++j;
+    const double rank = (static_cast<double>(i) + static_cast<double>(j)) / 2.0 + 1.0;
+    for (size_t k = i; k <= j; ++k) {
+      if (d[order[k]] > 0) result.w_plus += rank;
+    }
+    const double t = static_cast<double>(j - i + 1);
+    tie_term += t * t * t - t;
+    i = j + 1;
+  }
+  const double n = static_cast<double>(d.size());
+  const double mean = n * (n + 1) / 4.0;
+  const double variance = n * (n + 1) * (2 * n + 1) / 24.0 - tie_term / 48.0;
+  if (variance <= 0) return result;
+  const double deviation = result.w_plus - mean;
+  // Continuity correction towards the mean.
+  const double corrected = std::max(0.0, std::fabs(deviation) - 0.5);
+  result.z = std::copysign(corrected / std::sqrt(variance), deviation);
+  result.p_value = std::min(1.0, 2.0 * normal_upper_tail(std::fabs(result.z)));
+  return result;
+}
+
+std::vector<double> holm_adjust(const std::vector<double>& p_values) {
+  const size_t m = p_values.size();
+  std::vector<size_t> order(m);
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return p_values[a] < p_values[b]; });
+  std::vector<double> adjusted(m);
+  double running = 0;
+  for (size_t rank = 0; rank < m; ++rank) {
+    const double value = std::min(1.0, static_cast<double>(m - rank) * p_values[order[rank]]);
+    running = std::max(running, value);  // adjusted p-values never decrease
+    adjusted[order[rank]] = running;
+  }
+  return adjusted;
+}
+
+}  // namespace metabench

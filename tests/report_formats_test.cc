@@ -1,0 +1,202 @@
+// The four report formats on a database whose runs the test writes itself, so
+// the expected output (golden text) is built here from the same numbers; the
+// published-number deltas, the paired tests, the plots, the HTML page in
+// headless Chromium, and `metabench report`'s bad input.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "harness/core/errors.h"
+#include "harness/core/strings.h"
+#include "results/report.h"
+#include "results/store.h"
+#include "tests/test_util.h"
+
+namespace metabench {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::TempDir;
+
+// Adds a completed run whose episode i has accuracy 1 when i % period != 0.
+void add_run(ResultsStore& store, const std::string& algorithm, int64_t seed, int period,
+             double train_seconds) {
+  RunRecord r;
+  r.config_hash = algorithm + "-" + std::to_string(seed);
+  r.config_yaml = "algorithm: " + algorithm + "\ndataset: omniglot\nseed: " +
+                  std::to_string(seed) + "\n";
+  r.algorithm = algorithm;
+  r.dataset = "omniglot";
+  r.backbone = "conv4";
+  r.ways = r.train_ways = 5;
+  r.shots = r.train_shots = 1;
+  r.queries = 15;
+  r.seed = seed;
+  r.test_episodes_checksum = "c0ffee";
+  const int64_t id = store.begin_run(r, "2026-11-22T00:00:00Z");
+  store.add_curve_points(id, {{10, "val", 1.0, 0.5, 1.0}, {20, "val", 0.8, 0.7, 2.0}});
+  std::vector<EpisodeResult> episodes;
+  double sum = 0;
+  for (int i = 0; i < 40; ++i) {
+    const double a = i % period == 0 ? 0.0 : 1.0;
+    episodes.push_back({i, a, 1 - a});
+    sum += a;
+  }
+  RunSummary s;
+  s.test_accuracy = sum / 40;
+  s.test_accuracy_ci95 = 0.01;
+  s.test_episodes = 40;
+  s.iterations = 100;
+  s.train_seconds = train_seconds;
+  s.seconds_per_iteration = train_seconds / 100;
+  s.adapt_ms = 5;
+  s.peak_rss_mb = 200 + seed;
+  store.complete_run(id, episodes, s, "2026-11-22T00:01:00Z");
+}
+
+// maml: 39/40 correct episodes (97.5%); protonet: every other (50%).
+void fill(ResultsStore& store) {
+  for (int seed = 1; seed <= 2; ++seed) {
+    add_run(store, "maml", seed, 40, 100);
+    add_run(store, "protonet", seed, 2, 10);
+  }
+}
+
+TEST(ReportFormats, CsvIsTidyWithOneRowPerRunAndPerCell) {
+  TempDir dir;
+  ResultsStore store(dir.file("r.sqlite"), ResultsStore::Access::kReadWrite);
+  fill(store);
+  const std::string csv = make_report(store, {}, ReportFormat::kCsv);
+  const std::string expected =
+      "row_type,dataset,ways,shots,algorithm,config_family,run_id,seed,seeds,episodes,metric,"
+      "value,ci95_seeds,ci95_episodes,train_seconds,seconds_per_iteration,adapt_ms,peak_rss_mb,"
+      "published,delta_published,test_episodes_checksum\n";
+  ASSERT_EQ(csv.substr(0, expected.size()), expected);
+  const auto lines = split(csv, '\n');
+  ASSERT_EQ(lines.size(), 1u + 6u + 1u);  // header, 4 runs + 2 cells, trailing newline
+  const std::string family = split(lines[1], ',')[5];
+  EXPECT_EQ(lines[1], "run,omniglot,5,1,maml," + family +
+                          ",1,1,1,40,accuracy_percent,97.5,,1,100,1,5,201,,,c0ffee");
+  // MAML's published 5-way 1-shot Omniglot number is 98.7: delta -1.2.
+  EXPECT_EQ(lines[3], "cell,omniglot,5,1,maml," + family +
+                          ",,,2,40,accuracy_percent,97.5,0,1,100,1,5,201.5,98.7,-1.2,c0ffee");
+}
+
+TEST(ReportFormats, MarkdownHasPaperDeltasAndSignificance) {
+  TempDir dir;
+  ResultsStore store(dir.file("r.sqlite"), ResultsStore::Access::kReadWrite);
+  fill(store);
+  const std::string md = make_report(store, {}, ReportFormat::kMarkdown);
+  EXPECT_NE(md.find("## omniglot, 5-way 1-shot"), std::string::npos) << md;
+  EXPECT_NE(md.find("| maml | 97.50 | ± 0.00 | ± 1.00 | 2 | 40 | 100.0 | 1.0000 | 5.00 | 202 | "
+                    "98.70 ± 0.40 | -1.20 |"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| protonet | 50.00 | ± 0.00 | ± 1.00 | 2 | 40 | 10.0 | 0.1000 | 5.00 | 202 "
+                    "| 98.80 | -48.80 |"),
+            std::string::npos)
+      << md;
+  // 19 episodes where maml is right and protonet wrong, none the other way.
+  EXPECT_NE(md.find("| maml | protonet | +47.50 | < 0.001 | yes |"), std::string::npos) << md;
+}
+
+TEST(ReportFormats, LatexUsesBooktabsAndBoldsTheBestOfEachColumn) {
+  TempDir dir;
+  ResultsStore store(dir.file("r.sqlite"), ResultsStore::Access::kReadWrite);
+  fill(store);
+  const std::string tex = make_report(store, {}, ReportFormat::kLatex);
+  EXPECT_NE(tex.find("\\toprule"), std::string::npos);
+  EXPECT_NE(tex.find("\\bottomrule"), std::string::npos);
+  EXPECT_NE(tex.find("maml & \\textbf{97.50 $\\pm$ 0.00} & 2 & 100.0 & 1.0000 & \\textbf{5.00} & "
+                     "\\textbf{202} \\\\"),
+            std::string::npos)
+      << tex;
+  EXPECT_NE(tex.find("protonet & 50.00 $\\pm$ 0.00 & 2 & \\textbf{10.0} & \\textbf{0.1000} & 5.00 "
+                     "& 202 \\\\"),
+            std::string::npos)
+      << tex;
+}
+
+TEST(ReportFormats, HtmlIsSelfContainedAndRendersItsPlotsInChromium) {
+  if (std::system("command -v gnuplot > /dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "gnuplot is not installed (scripts/setup.sh installs gnuplot-nox)";
+  }
+  TempDir dir;
+  ResultsStore store(dir.file("r.sqlite"), ResultsStore::Access::kReadWrite);
+  fill(store);
+  ReportOptions options;
+  options.plots_dir = dir.file("plots");
+  const std::string html = make_report(store, options, ReportFormat::kHtml);
+  for (const char* name : {"omniglot-5w1s-val-vs-iteration", "omniglot-5w1s-val-vs-time",
+                           "omniglot-5w1s-score-vs-train-time", "omniglot-5w1s-peak-memory"}) {
+    EXPECT_GT(fs::file_size(dir.file("plots/") + name + ".png"), 1000u) << name;
+    EXPECT_GT(fs::file_size(dir.file("plots/") + name + ".svg"), 1000u) << name;
+  }
+  EXPECT_EQ(html.find("src=\"http"), std::string::npos);
+  EXPECT_EQ(html.find("href=\"http"), std::string::npos);
+  EXPECT_EQ(html.find("<link"), std::string::npos);
+  EXPECT_EQ(html.find("@import"), std::string::npos);
+  testing::write_text(dir.file("report.html"), html);
+
+  const char* browsers[] = {"chromium", "chromium-browser", "google-chrome"};
+  std::string browser;
+  for (const char* b : browsers) {
+    if (std::system(("command -v " + std::string(b) + " > /dev/null 2>&1").c_str()) == 0) {
+      browser = b;
+      break;
+    }
+  }
+  if (browser.empty()) {
+    GTEST_SKIP() << "no headless Chromium (scripts/setup.sh installs the chromium package)";
+  }
+  // --dump-dom prints the DOM after the scripts ran; console messages go to
+  // stderr with --enable-logging.  Network access is refused outright.
+  const std::string command =
+      browser + " --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir=" +
+      dir.file("chrome") +
+      " --proxy-server=127.0.0.1:9 --enable-logging=stderr --v=0 --virtual-time-budget=3000 "
+      "--dump-dom file://" + dir.file("report.html") + " > " + dir.file("dom.html") + " 2> " +
+      dir.file("console.txt");
+  ASSERT_EQ(std::system(command.c_str()), 0) << testing::read_text(dir.file("console.txt"));
+  const std::string dom = testing::read_text(dir.file("dom.html"));
+  const std::string console = testing::read_text(dir.file("console.txt"));
+  EXPECT_NE(dom.find("data-plots=\"4\""), std::string::npos) << dom.substr(0, 2000);
+  EXPECT_NE(dom.find("data-plots-visible=\"4\""), std::string::npos) << console;
+  EXPECT_EQ(console.find("Uncaught"), std::string::npos) << console;
+  EXPECT_EQ(console.find("CONSOLE"), std::string::npos) << console;
+  EXPECT_EQ(console.find("ERR_"), std::string::npos) << console;
+}
+
+TEST(ReportCommand, BadInputHasClearMessagesAndExitCodes) {
+  TempDir dir;
+  const std::string db = dir.file("r.sqlite");
+  { ResultsStore store(db, ResultsStore::Access::kReadWrite); }
+  const auto empty = testing::run_metabench({"report", "--db", db});
+  EXPECT_EQ(empty.exit_code, 3) << empty.output;
+  EXPECT_NE(empty.output.find("no completed runs in '" + db + "'"), std::string::npos);
+  const auto format = testing::run_metabench({"report", "--db", db, "--format", "htm"});
+  EXPECT_EQ(format.exit_code, 2);
+  EXPECT_NE(format.output.find("--format 'htm' is not supported (did you mean 'html'?)"),
+            std::string::npos)
+      << format.output;
+  {
+    ResultsStore store(db, ResultsStore::Access::kReadWrite);
+    fill(store);
+  }
+  const auto nothing = testing::run_metabench({"report", "--db", db, "--where", "shots = 7"});
+  EXPECT_EQ(nothing.exit_code, 3);
+  EXPECT_NE(nothing.output.find("for runs where `shots = 7`"), std::string::npos)
+      << nothing.output;
+  const auto invalid = testing::run_metabench({"report", "--db", db, "--where", "shotz = 1"});
+  EXPECT_EQ(invalid.exit_code, 2);
+  EXPECT_NE(invalid.output.find("--where 'shotz = 1' is not a valid condition"), std::string::npos)
+      << invalid.output;
+  const auto csv = testing::run_metabench(
+      {"report", "--db", db, "--where", "algorithm = 'maml'", "--format", "csv", "--out",
+       dir.file("out/r.csv")});
+  EXPECT_EQ(csv.exit_code, 0) << csv.output;
+  EXPECT_EQ(split(testing::read_text(dir.file("out/r.csv")), '\n').size(), 1u + 3u + 1u);
+}
+
+}  // namespace
+}  // namespace metabench
