@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "harness/config/sweep_config.h"
+#include "harness/core/strings.h"
 #include "results/store.h"
 #include "tests/test_util.h"
 
@@ -56,6 +57,27 @@ TEST(Sweep, RunsEveryCellOnceAndResumesIdempotently) {
   ASSERT_EQ(again.exit_code, 0) << again.output;
   EXPECT_NE(again.output.find("6 cells, 0 run, 6 skipped"), std::string::npos) << again.output;
   EXPECT_EQ(count(db, "1"), 6);
+
+  // The four report formats from this sweep's database agree with it: the
+  // golden numbers are computed here from run_summary.
+  ResultsStore store(db, ResultsStore::Access::kReadOnly);
+  Statement q = store.database().prepare(
+      "SELECT avg(test_accuracy), count(*) FROM run_summary WHERE algorithm = 'maml' AND "
+      "dataset = 'synthetic-glyphs'");
+  ASSERT_TRUE(q.step());
+  const std::string maml_mean = format("%.2f", q.column_double(0));
+  for (const char* format_name : {"md", "csv", "latex", "html"}) {
+    const auto report = run_metabench({"report", "--db", db, "--sweep", "smoke", "--format",
+                                       format_name, "--out", dir.file(std::string("r.") + format_name)});
+    ASSERT_EQ(report.exit_code, 0) << format_name << ": " << report.output;
+  }
+  EXPECT_NE(testing::read_text(dir.file("r.md")).find("| maml | " + maml_mean + " | ± "),
+            std::string::npos)
+      << maml_mean << "\n" << testing::read_text(dir.file("r.md"));
+  EXPECT_NE(testing::read_text(dir.file("r.latex")).find(maml_mean), std::string::npos);
+  EXPECT_NE(testing::read_text(dir.file("r.html")).find("<td>maml</td><td"), std::string::npos);
+  // csv: a header, 6 runs and 3 cells (protonet and maml on glyphs, maml on sinusoid).
+  EXPECT_EQ(split(testing::read_text(dir.file("r.csv")), '\n').size(), 1u + 6u + 3u + 1u);
   // A changed hyperparameter is a different cell.
   const auto changed =
       run_metabench({"sweep", sweep, "--db", db, "--set", "eval.test_episodes=21"});
