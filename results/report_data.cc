@@ -148,6 +148,12 @@ ReportData collect_report(ResultsStore& store, const ReportOptions& options) {
     r.rss = q.column_double(15);
     r.checksum = q.column_text(16);
     r.family = config_family(q.column_text(17));
+    {
+      const YAML::Node config = YAML::Load(q.column_text(17));
+      if (config["optim"] && config["optim"]["inner_steps"]) {
+        r.inner_steps = config["optim"]["inner_steps"].as<int64_t>();
+      }
+    }
     r.sweep = q.column_text(18);
     // Evaluations of checkpoints from another dataset get rows of their own.
     if (q.column_text(19) == "eval") {
@@ -186,6 +192,7 @@ ReportData collect_report(ResultsStore& store, const ReportOptions& options) {
       ReportCell cell;
       cell.algorithm = runs.front().algorithm;
       cell.family = runs.front().family;
+      cell.inner_steps = runs.front().inner_steps;
       cell.label = families[cell.algorithm] > 1 ? cell.algorithm + " [config " + cell.family + "]"
                                                 : cell.algorithm;
       std::vector<double> per_seed;

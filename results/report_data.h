@@ -35,6 +35,7 @@ struct ReportOptions {
 struct ReportRun {
   int64_t run_id = 0, ways = 0, shots = 0, seed = 0, episodes = 0;
   std::string algorithm, dataset, backbone, family, checksum, sweep;
+  int64_t inner_steps = 0;
   double accuracy = 0, ci95 = 0;  // percent; NaN for regression
   double loss = 0, loss_ci95 = 0;
   double train_seconds = 0, seconds_per_iteration = 0, adapt_ms = 0, rss = 0;
@@ -43,6 +44,7 @@ struct ReportRun {
 struct ReportCell {
   std::string label;  // algorithm, "[config abcd1234]" when it has several
   std::string algorithm, family;
+  int64_t inner_steps = 0;  // optim.inner_steps of the configuration
   std::vector<ReportRun> runs;
   MeanCi score;               // over seeds: accuracy (%) or MSE
   double episode_ci = 0;      // mean of the runs' CIs over episodes

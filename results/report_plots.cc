@@ -145,6 +145,30 @@ PlotFiles write_plots(ResultsStore& store, const ReportData& data, const std::st
                 "plot " + gnuplot_string(plotter.data(name + "-memory", memory)) +
                     " using 0:2:xtic(1) with boxes notitle");
     if (!t.regression) by_ways[{t.dataset, t.ways}].push_back(&t);
+
+    // Where a sweep varies the inner-loop steps of an algorithm.
+    std::map<std::string, std::map<int64_t, const ReportCell*>> by_steps;
+    for (const ReportCell& c : t.cells) by_steps[c.algorithm][c.inner_steps] = &c;
+    std::string steps_plot;
+    int series = 0;
+    for (const auto& [algorithm, cells] : by_steps) {
+      if (cells.size() < 2) continue;
+      std::string rows;
+      for (const auto& [steps, cell] : cells) {
+        rows += format("%lld %.6g %.6g\n", static_cast<long long>(steps), cell->score.mean,
+                       cell->runs.size() > 1 ? cell->score.ci95 : 0.0);
+      }
+      steps_plot += (series ? ", " : "") +
+                    gnuplot_string(plotter.data(name + "-steps-" + std::to_string(series), rows)) +
+                    " using 1:2:3 with yerrorlines title " + gnuplot_string(algorithm);
+      ++series;
+    }
+    if (series > 0) {
+      plotter.add(name + "-score-vs-inner-steps",
+                  title + "set xlabel 'inner-loop steps (training)'\nset ylabel '" + t.metric() +
+                      "'\nset offsets 0.5, 0.5, 0, 0",
+                  "plot " + steps_plot);
+    }
   }
   for (const auto& [key, tables] : by_ways) {
     if (tables.size() < 2) continue;  // shots do not vary

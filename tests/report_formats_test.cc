@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "harness/core/errors.h"
+#include "harness/core/sha256.h"
 #include "harness/core/strings.h"
 #include "results/report.h"
 #include "results/store.h"
@@ -20,16 +21,17 @@ using testing::TempDir;
 
 // Adds a completed run whose episode i has accuracy 1 when i % period != 0.
 void add_run(ResultsStore& store, const std::string& algorithm, int64_t seed, int period,
-             double train_seconds) {
+             double train_seconds, int64_t shots = 1, int64_t inner_steps = 1) {
   RunRecord r;
-  r.config_hash = algorithm + "-" + std::to_string(seed);
   r.config_yaml = "algorithm: " + algorithm + "\ndataset: omniglot\nseed: " +
-                  std::to_string(seed) + "\n";
+                  std::to_string(seed) + "\nepisode: {shots: " + std::to_string(shots) +
+                  "}\noptim: {inner_steps: " + std::to_string(inner_steps) + "}\n";
+  r.config_hash = sha256_hex(r.config_yaml);
   r.algorithm = algorithm;
   r.dataset = "omniglot";
   r.backbone = "conv4";
   r.ways = r.train_ways = 5;
-  r.shots = r.train_shots = 1;
+  r.shots = r.train_shots = shots;
   r.queries = 15;
   r.seed = seed;
   r.test_episodes_checksum = "c0ffee";
@@ -165,6 +167,28 @@ TEST(ReportFormats, HtmlIsSelfContainedAndRendersItsPlotsInChromium) {
   EXPECT_EQ(console.find("Uncaught"), std::string::npos) << console;
   EXPECT_EQ(console.find("CONSOLE"), std::string::npos) << console;
   EXPECT_EQ(console.find("ERR_"), std::string::npos) << console;
+}
+
+TEST(ReportFormats, PlotsScoreAgainstShotsAndInnerStepsWhenASweepVariesThem) {
+  if (std::system("command -v gnuplot > /dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "gnuplot is not installed (scripts/setup.sh installs gnuplot-nox)";
+  }
+  TempDir dir;
+  ResultsStore store(dir.file("r.sqlite"), ResultsStore::Access::kReadWrite);
+  fill(store);
+  add_run(store, "maml", 1, 10, 100, /*shots=*/5);
+  add_run(store, "maml", 1, 20, 200, /*shots=*/1, /*inner_steps=*/5);
+  ReportOptions options;
+  options.plots_dir = dir.file("plots");
+  const std::string md = make_report(store, options, ReportFormat::kMarkdown, dir.path());
+  EXPECT_GT(fs::file_size(dir.file("plots/omniglot-5w-score-vs-shots.png")), 1000u);
+  EXPECT_GT(fs::file_size(dir.file("plots/omniglot-5w1s-score-vs-inner-steps.svg")), 1000u);
+  EXPECT_NE(md.find("![plots/omniglot-5w1s-score-vs-inner-steps.png]"
+                    "(plots/omniglot-5w1s-score-vs-inner-steps.png)"),
+            std::string::npos)
+      << md;
+  // Two maml configurations in one setting: labelled rows, no paper delta.
+  EXPECT_NE(md.find("| maml [config "), std::string::npos);
 }
 
 TEST(ReportCommand, BadInputHasClearMessagesAndExitCodes) {
