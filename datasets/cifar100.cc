@@ -32,16 +32,15 @@ constexpr const char* kDecoderVersion = "cifar100-decoder-v1";
 constexpr int64_t kRecord = 2 + 3 * 32 * 32;
 
 const std::set<std::string> kCifarFsVal = {
-    "beaver", "otter",  "flatfish", "shark", "lamp",     "television", "beetle",     "butterfly",
-    "sea",    "camel",  "cattle",   "crab",  "crocodile", "maple_tree", "motorcycle", "tractor"};
+    "beaver", "otter", "flatfish", "shark", "lamp",      "television", "beetle",     "butterfly",
+    "sea",    "camel", "cattle",   "crab",  "crocodile", "maple_tree", "motorcycle", "tractor"};
 const std::set<std::string> kCifarFsTest = {
-    "whale", "poppy",      "rose",  "sweet_pepper", "telephone", "bed",   "table",
-    "wardrobe", "leopard", "plain", "chimpanzee",   "fox",       "snail", "worm",
-    "baby",  "man",        "woman", "bicycle",      "pickup_truck", "rocket"};
+    "whale",    "poppy",   "rose",  "sweet_pepper", "telephone",    "bed",   "table",
+    "wardrobe", "leopard", "plain", "chimpanzee",   "fox",          "snail", "worm",
+    "baby",     "man",     "woman", "bicycle",      "pickup_truck", "rocket"};
 const std::set<std::string> kFc100Val = {"large_carnivores", "large_omnivores_and_herbivores",
                                          "non-insect_invertebrates", "small_mammals"};
-const std::set<std::string> kFc100Test = {"aquatic_mammals", "insects", "medium_mammals",
-                                          "people"};
+const std::set<std::string> kFc100Test = {"aquatic_mammals", "insects", "medium_mammals", "people"};
 
 std::vector<std::string> read_names(const std::string& path) {
   std::vector<std::string> names;
@@ -81,15 +80,15 @@ ClassPool decode_cifar100(const std::string& dir, const std::string& dataset) {
     for (int64_t r = 0; r < records; ++r) {
       const auto* rec = reinterpret_cast<const uint8_t*>(bytes.data()) + r * kRecord;
       if (rec[0] >= 20 || rec[1] >= 100) {
-        throw DatasetError(format("dataset '%s': '%s' record %lld has labels (%d, %d); expected "
-                                  "coarse < 20 and fine < 100",
-                                  dataset.c_str(), path.c_str(), static_cast<long long>(r),
-                                  rec[0], rec[1]));
+        throw DatasetError(
+            format("dataset '%s': '%s' record %lld has labels (%d, %d); expected "
+                   "coarse < 20 and fine < 100",
+                   dataset.c_str(), path.c_str(), static_cast<long long>(r), rec[0], rec[1]));
       }
       const std::string& group = pool.class_groups[rec[1]];
       if (!group.empty() && group != coarse[rec[0]]) {
-        throw DatasetError("dataset '" + dataset + "': '" + path + "' puts class '" +
-                           fine[rec[1]] + "' in two superclasses");
+        throw DatasetError("dataset '" + dataset + "': '" + path + "' puts class '" + fine[rec[1]] +
+                           "' in two superclasses");
       }
       pool.class_groups[rec[1]] = coarse[rec[0]];
       std::memcpy(out + r * (kRecord - 2), rec + 2, kRecord - 2);
@@ -132,8 +131,8 @@ std::unique_ptr<Dataset> create_cifar(const std::string& name, const ExperimentC
     for (const auto& wanted : *listed) {
       if (!seen.count(wanted)) {
         throw DatasetError("dataset '" + name + "': the standard split names " +
-                           (by_superclass ? "superclass '" : "class '") + wanted +
-                           "', which '" + dir + "' does not have");
+                           (by_superclass ? "superclass '" : "class '") + wanted + "', which '" +
+                           dir + "' does not have");
       }
     }
   }

@@ -55,9 +55,10 @@ std::vector<int64_t> idx_header(const std::string& bytes, int dims, const std::s
                                 size_t* offset) {
   const size_t header = 4 + 4 * static_cast<size_t>(dims);
   if (bytes.size() < header || big_endian(bytes, 0) != 0x800u + static_cast<uint32_t>(dims)) {
-    throw DatasetError(format("'%s' is not an IDX file of %d-dimensional unsigned bytes "
-                              "(expected magic 0x%08x)",
-                              path.c_str(), dims, 0x800 + dims));
+    throw DatasetError(
+        format("'%s' is not an IDX file of %d-dimensional unsigned bytes "
+               "(expected magic 0x%08x)",
+               path.c_str(), dims, 0x800 + dims));
   }
   std::vector<int64_t> sizes;
   size_t total = 1;
@@ -89,8 +90,8 @@ ClassPool decode_fashion_mnist(const std::string& dir, const std::vector<std::st
     const auto shape = idx_header(images, 3, image_path, &image_offset);
     const auto label_shape = idx_header(labels, 1, label_path, &label_offset);
     if (label_shape[0] != shape[0]) {
-      throw DatasetError(format("'%s' has %lld labels for %lld images in '%s'",
-                                label_path.c_str(), static_cast<long long>(label_shape[0]),
+      throw DatasetError(format("'%s' has %lld labels for %lld images in '%s'", label_path.c_str(),
+                                static_cast<long long>(label_shape[0]),
                                 static_cast<long long>(shape[0]), image_path.c_str()));
     }
     at::Tensor chunk = at::empty({shape[0], 1, shape[1], shape[2]}, at::kByte);
@@ -98,8 +99,8 @@ ClassPool decode_fashion_mnist(const std::string& dir, const std::vector<std::st
     for (int64_t i = 0; i < shape[0]; ++i) {
       const uint8_t label = static_cast<uint8_t>(labels[label_offset + i]);
       if (label >= 10) {
-        throw DatasetError(format("'%s': label %d of image %lld is not in 0..9",
-                                  label_path.c_str(), label, static_cast<long long>(i)));
+        throw DatasetError(format("'%s': label %d of image %lld is not in 0..9", label_path.c_str(),
+                                  label, static_cast<long long>(i)));
       }
       pool.class_examples[label].push_back(count + i);
     }
@@ -126,9 +127,8 @@ std::unique_ptr<Dataset> create_fashion_mnist(const ExperimentConfig& cfg) {
   const std::vector<std::string> parts =
       subset == "all" ? std::vector<std::string>{"train", "t10k"}
                       : std::vector<std::string>{subset == "test" ? "t10k" : "train"};
-  const std::string hint =
-      "; install the Debian package dataset-fashion-mnist (files in " + std::string(kSystemDir) +
-      ") or set data.dir";
+  const std::string hint = "; install the Debian package dataset-fashion-mnist (files in " +
+                           std::string(kSystemDir) + ") or set data.dir";
   Sha256 key;
   key.update(kDecoderVersion);
   for (const auto& part : parts) {

@@ -54,8 +54,8 @@ std::string ImageClassDataset::describe() const {
 void ImageClassDataset::check_shape(Split split, const EpisodeShape& shape) const {
   const auto& classes = split_classes_[static_cast<int>(split)];
   if (classes.empty()) {
-    throw DatasetError("dataset '" + name_ + "' has no " + split_name(split) +
-                       " classes (" + describe() + ")" +
+    throw DatasetError("dataset '" + name_ + "' has no " + split_name(split) + " classes (" +
+                       describe() + ")" +
                        (split == Split::kTest ? ""
                                               : "; an evaluation-only dataset is used with "
                                                 "`metabench eval --checkpoint PATH --dataset " +

@@ -42,9 +42,10 @@ std::vector<CsvRow> read_split_csv(const std::string& path) {
     if (line.empty()) continue;
     const auto fields = split(line, ',');
     if (fields.size() != 2) {
-      throw DatasetError(format("'%s' line %d: expected 2 comma-separated fields "
-                                "(filename,label), got %zu",
-                                path.c_str(), number, fields.size()));
+      throw DatasetError(
+          format("'%s' line %d: expected 2 comma-separated fields "
+                 "(filename,label), got %zu",
+                 path.c_str(), number, fields.size()));
     }
     if (number == 1 && fields[0] == "filename") continue;  // the header
     rows.push_back({trim(fields[0]), trim(fields[1]), number});
@@ -67,10 +68,10 @@ ClassPool decode_mini_imagenet(const std::string& dir, int64_t size) {
       if (inserted) {
         auto [other, fresh] = split_of_label.emplace(row.label, split_name);
         if (!fresh) {
-          throw DatasetError(format("'%s' line %d: class '%s' is already in %s.csv; the splits "
-                                    "must not share classes",
-                                    csv.c_str(), row.line, row.label.c_str(),
-                                    other->second.c_str()));
+          throw DatasetError(
+              format("'%s' line %d: class '%s' is already in %s.csv; the splits "
+                     "must not share classes",
+                     csv.c_str(), row.line, row.label.c_str(), other->second.c_str()));
         }
         it->second = pool.add_class(row.label, split_name);
       }

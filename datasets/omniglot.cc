@@ -50,15 +50,16 @@ ClassPool decode_omniglot(const std::vector<std::string>& sources, int64_t size)
       const std::string key = parts[0] + "/" + parts[1];
       return from_this_source.count(key) > 0 || classes.count(key) == 0;
     };
-    visit_source_files(source, want, [&](const std::string& path, const std::string& bytes,
-                                         const std::string& origin) {
-      const auto parts = split(path, '/');
-      const std::string key = parts[0] + "/" + parts[1];
-      from_this_source.insert(key);
-      checksum.add(path, bytes);
-      at::Tensor ink = 255 - decode_image(bytes, 1, origin);
-      classes[key][parts[2]] = resize_area(ink, size);
-    });
+    visit_source_files(
+        source, want,
+        [&](const std::string& path, const std::string& bytes, const std::string& origin) {
+          const auto parts = split(path, '/');
+          const std::string key = parts[0] + "/" + parts[1];
+          from_this_source.insert(key);
+          checksum.add(path, bytes);
+          at::Tensor ink = 255 - decode_image(bytes, 1, origin);
+          classes[key][parts[2]] = resize_area(ink, size);
+        });
   }
   ClassPool pool;
   std::vector<at::Tensor> images;
@@ -86,8 +87,7 @@ std::vector<int> split_by_characters(const ClassPool& pool, const ConfigValues& 
     throw DatasetError(format(
         "dataset 'omniglot': data.train_characters (%lld) must be below the %lld characters "
         "found and data.val_characters (%lld) below data.train_characters",
-        static_cast<long long>(train), static_cast<long long>(total),
-        static_cast<long long>(val)));
+        static_cast<long long>(train), static_cast<long long>(total), static_cast<long long>(val)));
   }
   std::vector<int64_t> order(total);
   for (int64_t i = 0; i < total; ++i) order[i] = i;
@@ -119,8 +119,8 @@ std::vector<int> split_by_alphabets(const std::string& dataset, const ClassPool&
       }
       if (!split_of.emplace(name, s).second) {
         throw DatasetError("dataset '" + dataset + "': alphabet '" + name +
-                           "' is listed in more than one split (" + keys[split_of[name]] +
-                           " and " + keys[s] + ")");
+                           "' is listed in more than one split (" + keys[split_of[name]] + " and " +
+                           keys[s] + ")");
       }
     }
   }
@@ -156,8 +156,7 @@ std::unique_ptr<Dataset> create_omniglot(const std::string& name, const Experime
 }
 
 Schema omniglot_options(const std::string& sources, const std::string& split,
-                        const std::string& train, const std::string& val,
-                        const std::string& test) {
+                        const std::string& train, const std::string& val, const std::string& test) {
   Schema s;
   s.add_string("dir", "omniglot", "folder holding the sources, relative to the data root")
       .not_hashed();

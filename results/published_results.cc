@@ -6,7 +6,8 @@ const std::vector<PublishedResult>& published_results() {
   static const std::string kMaml = "Finn et al. 2017, Tables 1 and 2";
   static const std::string kReptile = "Nichol et al. 2018, Tables 1 and 2 (transductive)";
   static const std::string kProto = "Snell et al. 2017, Tables 1 and 2";
-  static const std::string kMatching = "Vinyals et al. 2016, Tables 1 and 2 (miniImageNet: FCE, own split)";
+  static const std::string kMatching =
+      "Vinyals et al. 2016, Tables 1 and 2 (miniImageNet: FCE, own split)";
   static const std::string kAnil = "Raghu et al. 2020, Table 2";
   static const std::vector<PublishedResult> results = {
       {"maml", "omniglot", 5, 1, 98.7, 0.4, kMaml},

@@ -16,9 +16,9 @@ struct PublishedResult {
   std::string algorithm;  // registry name
   std::string dataset;    // registry name
   int64_t ways = 0, shots = 0;
-  double accuracy = 0;    // percent
-  double ci95 = 0;        // percent; 0 when the paper gives none
-  std::string source;     // paper, table
+  double accuracy = 0;  // percent
+  double ci95 = 0;      // percent; 0 when the paper gives none
+  std::string source;   // paper, table
 };
 
 const std::vector<PublishedResult>& published_results();

@@ -45,7 +45,8 @@ std::string make_report(ResultsStore& store, const ReportOptions& options, Repor
       std::string dir = options.plots_dir;
       const bool temporary = dir.empty();
       if (temporary) {
-        dir = (fs::temp_directory_path() / ("metabench-plots-" + std::to_string(getpid()))).string();
+        dir =
+            (fs::temp_directory_path() / ("metabench-plots-" + std::to_string(getpid()))).string();
       }
       std::vector<std::string> svgs;
       try {

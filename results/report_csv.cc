@@ -26,14 +26,13 @@ std::string render_csv(const ReportData& data) {
       "published,delta_published,test_episodes_checksum\n";
   for (const ReportTable& t : data.tables) {
     const std::string metric = t.regression ? "mse" : "accuracy_percent";
-    const std::string prefix = quoted(t.dataset) + "," + std::to_string(t.ways) + "," +
-                               std::to_string(t.shots) + ",";
+    const std::string prefix =
+        quoted(t.dataset) + "," + std::to_string(t.ways) + "," + std::to_string(t.shots) + ",";
     for (const ReportCell& c : t.cells) {
       for (const ReportRun& r : c.runs) {
-        out += "run," + prefix + quoted(c.label) + "," + c.family + "," +
-               std::to_string(r.run_id) + "," + std::to_string(r.seed) + ",1," +
-               std::to_string(r.episodes) + "," + metric + "," +
-               number(t.regression ? r.loss : r.accuracy) + ",," +
+        out += "run," + prefix + quoted(c.label) + "," + c.family + "," + std::to_string(r.run_id) +
+               "," + std::to_string(r.seed) + ",1," + std::to_string(r.episodes) + "," + metric +
+               "," + number(t.regression ? r.loss : r.accuracy) + ",," +
                number(t.regression ? r.loss_ci95 : r.ci95) + "," + number(r.train_seconds) + "," +
                number(r.seconds_per_iteration) + "," + number(r.adapt_ms) + "," + number(r.rss) +
                ",,," + r.checksum + "\n";

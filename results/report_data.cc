@@ -114,15 +114,15 @@ ReportData collect_report(ResultsStore& store, const ReportOptions& options) {
       "(SELECT t.dataset FROM runs AS t WHERE t.run_id = r.source_run_id) "
       "FROM run_summary AS s JOIN runs AS r USING (run_id) "
       "WHERE run_id IN (SELECT max(run_id) FROM run_summary WHERE " +
-      condition +
-      " GROUP BY config_hash) ORDER BY s.dataset, s.ways, s.shots, s.algorithm, s.seed";
+      condition + " GROUP BY config_hash) ORDER BY s.dataset, s.ways, s.shots, s.algorithm, s.seed";
   std::optional<Statement> query;
   try {
     query.emplace(store.database().prepare(sql));
   } catch (const StoreError& e) {
     throw ConfigError("--where '" + options.where +
                       "' is not a valid condition on the columns of run_summary "
-                      "(docs/results-schema.md): " + e.what());
+                      "(docs/results-schema.md): " +
+                      e.what());
   }
   query->bind(1, options.sweep);
   std::map<std::tuple<std::string, int64_t, int64_t>, std::map<std::string, std::vector<ReportRun>>>
@@ -168,7 +168,8 @@ ReportData collect_report(ResultsStore& store, const ReportOptions& options) {
   data.database = store.path();
   if (!options.sweep.empty()) data.scope = "sweep `" + options.sweep + "`";
   if (!options.where.empty()) {
-    data.scope += std::string(data.scope.empty() ? "" : ", ") + "runs where `" + options.where + "`";
+    data.scope +=
+        std::string(data.scope.empty() ? "" : ", ") + "runs where `" + options.where + "`";
   }
   Statement other = store.database().prepare(
       "SELECT status, count(*) FROM run_summary WHERE status != 'completed' "

@@ -26,10 +26,10 @@ namespace metabench {
 class ResultsStore;
 
 struct ReportOptions {
-  std::string sweep;       // only runs of this sweep; empty = all runs
-  std::string where;       // extra SQL condition on run_summary columns; empty = none
-  std::string plots_dir;   // where plots are written (md, html); empty = no plots
-  double alpha = 0.05;     // significance level after Holm's adjustment
+  std::string sweep;      // only runs of this sweep; empty = all runs
+  std::string where;      // extra SQL condition on run_summary columns; empty = none
+  std::string plots_dir;  // where plots are written (md, html); empty = no plots
+  double alpha = 0.05;    // significance level after Holm's adjustment
 };
 
 struct ReportRun {
@@ -46,18 +46,18 @@ struct ReportCell {
   std::string algorithm, family;
   int64_t inner_steps = 0;  // optim.inner_steps of the configuration
   std::vector<ReportRun> runs;
-  MeanCi score;               // over seeds: accuracy (%) or MSE
-  double episode_ci = 0;      // mean of the runs' CIs over episodes
+  MeanCi score;           // over seeds: accuracy (%) or MSE
+  double episode_ci = 0;  // mean of the runs' CIs over episodes
   double train_seconds = 0, seconds_per_iteration = 0, adapt_ms = 0, rss = 0;
   std::optional<PublishedResult> published;
   std::vector<double> episode_scores;  // per test episode, mean over seeds (shared episodes only)
 };
 
 struct PairwiseTest {
-  size_t a = 0, b = 0;          // cell indices
-  double mean_difference = 0;   // score(a) - score(b), per episode, averaged
+  size_t a = 0, b = 0;         // cell indices
+  double mean_difference = 0;  // score(a) - score(b), per episode, averaged
   SignedRankResult test;
-  double p_adjusted = 1;        // Holm, within the table
+  double p_adjusted = 1;  // Holm, within the table
   bool significant = false;
 };
 

@@ -15,11 +15,20 @@ std::string escape(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -59,12 +68,14 @@ document.addEventListener('DOMContentLoaded', function () {
 }  // namespace
 
 std::string render_html(const ReportData& data, const std::vector<std::string>& svg_plots) {
-  std::string out = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-                    "<title>metabench report</title>\n<style>" +
-                    std::string(kStyle) + "</style>\n<script>" + kScript +
-                    "</script>\n</head>\n<body>\n<h1>metabench report</h1>\n<p class=\"note\">"
-                    "Database <code>" + escape(data.database) + "</code>" +
-                    (data.scope.empty() ? "" : ", " + escape(data.scope)) + "</p>\n";
+  std::string out =
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+      "<title>metabench report</title>\n<style>" +
+      std::string(kStyle) + "</style>\n<script>" + kScript +
+      "</script>\n</head>\n<body>\n<h1>metabench report</h1>\n<p class=\"note\">"
+      "Database <code>" +
+      escape(data.database) + "</code>" + (data.scope.empty() ? "" : ", " + escape(data.scope)) +
+      "</p>\n";
   for (const ReportTable& t : data.tables) {
     const int digits = t.regression ? 3 : 2;
     size_t best = 0;
@@ -74,7 +85,8 @@ std::string render_html(const ReportData& data, const std::vector<std::string>& 
       if (better) best = i;
     }
     out += "<h2>" + escape(t.title()) + "</h2>\n<table>\n<thead><tr><th>Algorithm</th><th>" +
-           escape(t.metric()) + "</th><th>95% CI (seeds)</th><th>95% CI (episodes)</th>"
+           escape(t.metric()) +
+           "</th><th>95% CI (seeds)</th><th>95% CI (episodes)</th>"
            "<th>Seeds</th><th>Episodes</th><th>Train (s)</th><th>s/iteration</th>"
            "<th>Adapt (ms)</th><th>Peak RSS (MB)</th><th>Paper</th><th>&Delta; paper</th>"
            "</tr></thead>\n<tbody>\n";
@@ -87,15 +99,16 @@ std::string render_html(const ReportData& data, const std::vector<std::string>& 
              std::to_string(c.runs.size()) + "</td><td>" + std::to_string(c.runs.front().episodes) +
              "</td><td>" + fixed(c.train_seconds, 1) + "</td><td>" +
              fixed(c.seconds_per_iteration, 4) + "</td><td>" + fixed(c.adapt_ms, 2) + "</td><td>" +
-             fixed(c.rss, 0) + "</td><td>" +
-             (c.published ? fixed(c.published->accuracy, 2) : "") + "</td><td>" +
+             fixed(c.rss, 0) + "</td><td>" + (c.published ? fixed(c.published->accuracy, 2) : "") +
+             "</td><td>" +
              (c.published ? format("%+.2f", c.score.mean - c.published->accuracy) : "") +
              "</td></tr>\n";
     }
     out += "</tbody>\n</table>\n";
     if (!t.pairs.empty()) {
-      out += "<table>\n<thead><tr><th>A</th><th>B</th><th>mean A &minus; B</th>"
-             "<th>p (Wilcoxon, Holm)</th><th>significant at 0.05</th></tr></thead>\n<tbody>\n";
+      out +=
+          "<table>\n<thead><tr><th>A</th><th>B</th><th>mean A &minus; B</th>"
+          "<th>p (Wilcoxon, Holm)</th><th>significant at 0.05</th></tr></thead>\n<tbody>\n";
       for (const PairwiseTest& p : t.pairs) {
         out += "<tr><td>" + escape(t.cells[p.a].label) + "</td><td>" + escape(t.cells[p.b].label) +
                "</td><td>" + format("%+.*f", digits, p.mean_difference) + "</td><td>" +
@@ -110,8 +123,8 @@ std::string render_html(const ReportData& data, const std::vector<std::string>& 
     out += "<figure class=\"plot\">\n" + inline_svg(svg) + "\n</figure>\n";
   }
   if (!data.unfinished.empty()) {
-    out += "<p class=\"note\">Not included: " + escape(join(data.unfinished, ", ")) +
-           " run(s).</p>\n";
+    out +=
+        "<p class=\"note\">Not included: " + escape(join(data.unfinished, ", ")) + " run(s).</p>\n";
   }
   out += "</body>\n</html>\n";
   return out;

@@ -14,22 +14,35 @@ std::string escape(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '_': case '&': case '%': case '#': case '$': case '{': case '}':
+      case '_':
+      case '&':
+      case '%':
+      case '#':
+      case '$':
+      case '{':
+      case '}':
         out += '\\';
         out += c;
         break;
-      case '~': out += "\\textasciitilde{}"; break;
-      case '^': out += "\\textasciicircum{}"; break;
-      case '\\': out += "\\textbackslash{}"; break;
-      default: out += c;
+      case '~':
+        out += "\\textasciitilde{}";
+        break;
+      case '^':
+        out += "\\textasciicircum{}";
+        break;
+      case '\\':
+        out += "\\textbackslash{}";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
 }
 
 // Index of the best cell by `value` (lowest unless `highest`); -1 if none.
-int best(const std::vector<ReportCell>& cells, const std::function<double(const ReportCell&)>& value,
-         bool highest) {
+int best(const std::vector<ReportCell>& cells,
+         const std::function<double(const ReportCell&)>& value, bool highest) {
   int index = -1;
   for (size_t i = 0; i < cells.size(); ++i) {
     const double v = value(cells[i]);
@@ -48,9 +61,9 @@ std::string bold_if(bool bold, const std::string& text) {
 }  // namespace
 
 std::string render_latex(const ReportData& data) {
-  std::string out = "% metabench report: " + data.database +
-                    (data.scope.empty() ? "" : " (" + data.scope + ")") +
-                    "\n% Needs \\usepackage{booktabs}.  Means over seeds with 95% CIs over seeds.\n";
+  std::string out =
+      "% metabench report: " + data.database + (data.scope.empty() ? "" : " (" + data.scope + ")") +
+      "\n% Needs \\usepackage{booktabs}.  Means over seeds with 95% CIs over seeds.\n";
   for (const ReportTable& t : data.tables) {
     const int digits = t.regression ? 3 : 2;
     using Getter = std::function<double(const ReportCell&)>;
@@ -75,8 +88,8 @@ std::string render_latex(const ReportData& data) {
       if (c.runs.size() > 1) score += " $\\pm$ " + fixed(c.score.ci95, digits);
       out += escape(c.label) + " & " + bold_if(w0, score) + " & " + std::to_string(c.runs.size()) +
              " & " + bold_if(winners[1] == static_cast<int>(i), fixed(c.train_seconds, 1)) + " & " +
-             bold_if(winners[2] == static_cast<int>(i), fixed(c.seconds_per_iteration, 4)) +
-             " & " + bold_if(winners[3] == static_cast<int>(i), fixed(c.adapt_ms, 2)) + " & " +
+             bold_if(winners[2] == static_cast<int>(i), fixed(c.seconds_per_iteration, 4)) + " & " +
+             bold_if(winners[3] == static_cast<int>(i), fixed(c.adapt_ms, 2)) + " & " +
              bold_if(winners[4] == static_cast<int>(i), fixed(c.rss, 0)) + " \\\\\n";
     }
     out += "\\bottomrule\n\\end{tabular}\n\\end{table}\n";

@@ -60,8 +60,9 @@ std::string render_markdown(const ReportData& data, const std::vector<std::strin
              "care. No significance tests.\n";
     }
     if (papers) {
-      out += "\nPaper: the original paper's number for this setting (sources: `metabench list "
-             "published`); Δ paper = our mean minus the paper's.\n";
+      out +=
+          "\nPaper: the original paper's number for this setting (sources: `metabench list "
+          "published`); Δ paper = our mean minus the paper's.\n";
     }
     if (!table.pairs.empty()) {
       out += "\nPairwise differences (Wilcoxon signed-rank on per-episode " +

@@ -30,9 +30,7 @@ std::string gnuplot_string(const std::string& text) {
 
 class Plotter {
  public:
-  explicit Plotter(std::string dir) : dir_(std::move(dir)) {
-    make_directories(dir_ + "/data");
-  }
+  explicit Plotter(std::string dir) : dir_(std::move(dir)) { make_directories(dir_ + "/data"); }
 
   // Writes `rows` as a data file; returns its path.
   std::string data(const std::string& name, const std::string& rows) {
@@ -59,8 +57,9 @@ class Plotter {
     const std::string script = dir_ + "/data/plots.gp", log = dir_ + "/data/gnuplot.log";
     write_file_atomically(script, script_);
     if (std::system("command -v gnuplot > /dev/null 2>&1") != 0) {
-      throw UserError("plots need gnuplot, which is not installed (apt-get install gnuplot-nox); "
-                      "drop --plots for a report without them");
+      throw UserError(
+          "plots need gnuplot, which is not installed (apt-get install gnuplot-nox); "
+          "drop --plots for a report without them");
     }
     if (std::system(("gnuplot '" + script + "' > '" + log + "' 2>&1").c_str()) != 0) {
       throw UserError("gnuplot failed on '" + script + "': " + trim(read_file(log)));
@@ -76,8 +75,8 @@ class Plotter {
 
 // Mean validation score over the cell's runs at each step, with mean elapsed seconds.
 std::map<int64_t, std::pair<double, double>> validation_curve(ResultsStore& store,
-                                                               const ReportCell& cell,
-                                                               bool regression) {
+                                                              const ReportCell& cell,
+                                                              bool regression) {
   std::map<int64_t, std::tuple<double, double, int>> sums;
   for (const ReportRun& run : cell.runs) {
     Statement s = store.database().prepare(
@@ -115,8 +114,8 @@ PlotFiles write_plots(ResultsStore& store, const ReportData& data, const std::st
         rows_time += format("%.6g %.6g\n", point.second, point.first);
       }
       const std::string title = gnuplot_string(t.cells[i].label);
-      by_step += (i ? ", " : "") + gnuplot_string(plotter.data(name + "-val-" + std::to_string(i),
-                                                               rows_step)) +
+      by_step += (i ? ", " : "") +
+                 gnuplot_string(plotter.data(name + "-val-" + std::to_string(i), rows_step)) +
                  " using 1:2 with linespoints title " + title;
       by_time += (i ? ", " : "") +
                  gnuplot_string(plotter.data(name + "-valtime-" + std::to_string(i), rows_time)) +
@@ -124,13 +123,16 @@ PlotFiles write_plots(ResultsStore& store, const ReportData& data, const std::st
     }
     const std::string title = "set title " + gnuplot_string(t.title()) + "\n";
     plotter.add(name + "-val-vs-iteration",
-                title + "set xlabel 'meta-iteration'\nset ylabel '" + metric + "'", "plot " + by_step);
+                title + "set xlabel 'meta-iteration'\nset ylabel '" + metric + "'",
+                "plot " + by_step);
     plotter.add(name + "-val-vs-time",
-                title + "set xlabel 'wall-clock (s)'\nset ylabel '" + metric + "'", "plot " + by_time);
+                title + "set xlabel 'wall-clock (s)'\nset ylabel '" + metric + "'",
+                "plot " + by_time);
 
     std::string pareto, memory;
     for (const ReportCell& c : t.cells) {
-      pareto += format("%.6g %.6g %s\n", c.train_seconds, c.score.mean, gnuplot_string(c.label).c_str());
+      pareto +=
+          format("%.6g %.6g %s\n", c.train_seconds, c.score.mean, gnuplot_string(c.label).c_str());
       memory += format("%s %.6g\n", gnuplot_string(c.label).c_str(), c.rss);
     }
     plotter.add(name + "-score-vs-train-time",
@@ -140,8 +142,9 @@ PlotFiles write_plots(ResultsStore& store, const ReportData& data, const std::st
                     " using 1:2 with points pt 7 ps 1.5 notitle, '' using 1:2:3 with labels "
                     "offset 0,1 notitle");
     plotter.add(name + "-peak-memory",
-                title + "set ylabel 'peak RSS (MB)'\nset style fill solid 0.6\nset boxwidth 0.6\n"
-                        "set yrange [0:*]\nset xtics rotate by -30",
+                title +
+                    "set ylabel 'peak RSS (MB)'\nset style fill solid 0.6\nset boxwidth 0.6\n"
+                    "set yrange [0:*]\nset xtics rotate by -30",
                 "plot " + gnuplot_string(plotter.data(name + "-memory", memory)) +
                     " using 0:2:xtic(1) with boxes notitle");
     if (!t.regression) by_ways[{t.dataset, t.ways}].push_back(&t);
@@ -171,7 +174,7 @@ PlotFiles write_plots(ResultsStore& store, const ReportData& data, const std::st
     }
   }
   for (const auto& [key, tables] : by_ways) {
-    if (tables.size() < 2) continue;  // shots do not vary
+    if (tables.size() < 2) continue;          // shots do not vary
     std::map<std::string, std::string> rows;  // label -> "shots mean ci"
     for (const ReportTable* t : tables) {
       for (const ReportCell& c : t->cells) {
@@ -188,11 +191,13 @@ PlotFiles write_plots(ResultsStore& store, const ReportData& data, const std::st
               " using 1:2:3 with yerrorlines title " + gnuplot_string(label);
       ++i;
     }
-    plotter.add(name,
-                "set title " + gnuplot_string(key.first + ", " + std::to_string(key.second) +
-                                              "-way: test accuracy against shots") +
-                    "\nset xlabel 'shots'\nset ylabel 'Test accuracy (%)'\nset offsets 0.5, 0.5, 0, 0",
-                "plot " + plot);
+    plotter.add(
+        name,
+        "set title " +
+            gnuplot_string(key.first + ", " + std::to_string(key.second) +
+                           "-way: test accuracy against shots") +
+            "\nset xlabel 'shots'\nset ylabel 'Test accuracy (%)'\nset offsets 0.5, 0.5, 0, 0",
+        "plot " + plot);
   }
   return plotter.run();
 }

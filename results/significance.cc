@@ -48,7 +48,8 @@ std::vector<double> holm_adjust(const std::vector<double>& p_values) {
   const size_t m = p_values.size();
   std::vector<size_t> order(m);
   std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return p_values[a] < p_values[b]; });
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return p_values[a] < p_values[b]; });
   std::vector<double> adjusted(m);
   double running = 0;
   for (size_t rank = 0; rank < m; ++rank) {

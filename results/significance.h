@@ -15,10 +15,10 @@
 namespace metabench {
 
 struct SignedRankResult {
-  int64_t n = 0;          // non-zero differences used
-  double w_plus = 0;      // sum of the ranks of positive differences
-  double z = 0;           // standardised statistic (0 when n == 0)
-  double p_value = 1.0;   // two-sided
+  int64_t n = 0;         // non-zero differences used
+  double w_plus = 0;     // sum of the ranks of positive differences
+  double z = 0;          // standardised statistic (0 when n == 0)
+  double p_value = 1.0;  // two-sided
 };
 
 // Two-sided Wilcoxon signed-rank test of `differences` (a - b per pair)

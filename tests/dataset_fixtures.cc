@@ -190,9 +190,8 @@ void write_cifar100(const std::string& dir, int train_per_class, int test_per_cl
   write_bytes(dir + "/fine_label_names.txt", fine_names);
   write_bytes(dir + "/coarse_label_names.txt", coarse_names);
   Rng rng(42);
-  for (const auto& [file, per_class] :
-       std::vector<std::pair<std::string, int>>{{"train.bin", train_per_class},
-                                                {"test.bin", test_per_class}}) {
+  for (const auto& [file, per_class] : std::vector<std::pair<std::string, int>>{
+           {"train.bin", train_per_class}, {"test.bin", test_per_class}}) {
     std::string bytes;
     for (int i = 0; i < per_class; ++i) {
       for (size_t label = 0; label < fine.size(); ++label) {
@@ -216,8 +215,8 @@ void write_fashion_mnist(const std::string& dir, const std::string& part, int pe
   std::string images = be32(0x803) + be32(n) + be32(28) + be32(28);
   std::string labels = be32(0x801) + be32(n);
   for (uint32_t i = 0; i < n; ++i) {
-    const auto pixels = bar_image(28, 0x9e3779b9u * (i % 10 + 1), 0, static_cast<int>(i / 10 % 2),
-                                  false);
+    const auto pixels =
+        bar_image(28, 0x9e3779b9u * (i % 10 + 1), 0, static_cast<int>(i / 10 % 2), false);
     images.append(pixels.begin(), pixels.end());
     labels += static_cast<char>(i % 10);
   }

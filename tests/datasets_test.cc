@@ -85,8 +85,8 @@ TEST(Omniglot, RotationsCanBeTurnedOffAndSizeChosen) {
 
 TEST(Omniglot, CharacterSplitIsSeededAndCoversEveryCharacter) {
   TempDir dir;
-  testing::write_tree(dir.file("omniglot"), testing::omniglot_entries(
-                                                "images_background/", kAlphabets, 3));
+  testing::write_tree(dir.file("omniglot"),
+                      testing::omniglot_entries("images_background/", kAlphabets, 3));
   const std::vector<std::string> sets = {"data.sources=images_background",
                                          "data.train_characters=7", "data.val_characters=2",
                                          "data.rotations=false"};
@@ -101,8 +101,9 @@ TEST(Omniglot, CharacterSplitIsSeededAndCoversEveryCharacter) {
   EXPECT_NE(load("omniglot", dir.path(), dir.file("cache"), reseeded)->checksum(), a->checksum());
   auto too_many = sets;
   too_many.push_back("data.train_characters=10");
-  EXPECT_NE(error_of([&] { load("omniglot", dir.path(), dir.file("cache"), too_many); })
-                .find("data.train_characters (10) must be below the 10 characters"),
+  EXPECT_NE(error_of([&] {
+              load("omniglot", dir.path(), dir.file("cache"), too_many);
+            }).find("data.train_characters (10) must be below the 10 characters"),
             std::string::npos);
 }
 
@@ -118,8 +119,9 @@ TEST(Omniglot, BadAlphabetListsAreNamed) {
             std::string::npos);
   auto twice = kAlphabetSplit;
   twice.push_back("data.val_alphabets=Alpha");
-  EXPECT_NE(error_of([&] { load("omniglot", dir.path(), dir.file("c"), twice); })
-                .find("alphabet 'Alpha' is listed in more than one split"),
+  EXPECT_NE(error_of([&] {
+              load("omniglot", dir.path(), dir.file("c"), twice);
+            }).find("alphabet 'Alpha' is listed in more than one split"),
             std::string::npos);
 }
 
@@ -127,8 +129,7 @@ TEST(Omniglot, MissingCorruptAndTruncatedSourcesAreNamed) {
   TempDir dir;
   const std::string missing = error_of([&] { load("omniglot-small", dir.path(), dir.file("c")); });
   EXPECT_NE(missing.find("missing source 'images_background_small1'"), std::string::npos);
-  EXPECT_NE(missing.find(dir.path() + "/omniglot/images_background_small1.zip"),
-            std::string::npos);
+  EXPECT_NE(missing.find(dir.path() + "/omniglot/images_background_small1.zip"), std::string::npos);
   EXPECT_NE(missing.find("metabench data download omniglot-small"), std::string::npos);
 
   auto entries = testing::omniglot_entries("images_background/", kAlphabets, 2);
@@ -156,11 +157,13 @@ TEST(Omniglot, TooFewClassesOrImagesForTheEpisodeShape) {
   testing::write_tree(dir.file("omniglot"),
                       testing::omniglot_entries("images_background/", kAlphabets, 4));
   const auto d = load("omniglot", dir.path(), dir.file("c"), kAlphabetSplit);
-  EXPECT_NE(error_of([&] { d->check_shape(Split::kTest, {20, 1, 1}); })
-                .find("the test split has 12 classes, fewer than the 20 ways requested"),
+  EXPECT_NE(error_of([&] {
+              d->check_shape(Split::kTest, {20, 1, 1});
+            }).find("the test split has 12 classes, fewer than the 20 ways requested"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { d->check_shape(Split::kTest, {5, 1, 15}); })
-                .find("has 4 examples, fewer than the 16 (shots + queries)"),
+  EXPECT_NE(error_of([&] {
+              d->check_shape(Split::kTest, {5, 1, 15});
+            }).find("has 4 examples, fewer than the 16 (shots + queries)"),
             std::string::npos);
 }
 
@@ -251,14 +254,17 @@ TEST(FashionMnist, ReadsGzippedIdxAsATestOnlyDataset) {
   EXPECT_EQ(d->num_classes(Split::kTest), 10);
   EXPECT_EQ(d->num_classes(Split::kTrain), 0);
   EXPECT_EQ(d->input_shape(), (std::vector<int64_t>{1, 28, 28}));
-  EXPECT_NE(error_of([&] { d->check_shape(Split::kTrain, {5, 1, 1}); })
-                .find("has no train classes"),
+  EXPECT_NE(error_of([&] {
+              d->check_shape(Split::kTrain, {5, 1, 1});
+            }).find("has no train classes"),
             std::string::npos);
-  const std::string images = testing::read_bytes(dir.file("fashion-mnist/t10k-images-idx3-ubyte.gz"));
+  const std::string images =
+      testing::read_bytes(dir.file("fashion-mnist/t10k-images-idx3-ubyte.gz"));
   testing::write_bytes(dir.file("fashion-mnist/t10k-images-idx3-ubyte.gz"),
                        images.substr(0, images.size() / 2));
-  EXPECT_NE(error_of([&] { load("fashion-mnist", dir.path(), dir.file("c")); })
-                .find("t10k-images-idx3-ubyte.gz"),
+  EXPECT_NE(error_of([&] {
+              load("fashion-mnist", dir.path(), dir.file("c"));
+            }).find("t10k-images-idx3-ubyte.gz"),
             std::string::npos);
 }
 

@@ -2,11 +2,12 @@
 // good archive, a corrupted one, a truncated transfer (then resumed), an
 // HTML error page and a 404; and the real Omniglot small subsets verified
 // against their pinned checksums through the command line.
+#include "datasets/download/download.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
-#include "datasets/download/download.h"
 #include "harness/core/errors.h"
 #include "harness/core/sha256.h"
 #include "tests/dataset_fixtures.h"
@@ -143,9 +144,9 @@ TEST(DownloadCommand, VerifiesTheRealOmniglotSubsetsAgainstThePinnedChecksums) {
     server.set(std::string("/mirror/") + name,
                HttpRoute{200, testing::read_bytes(shared + "/" + name)});
   }
-  const auto ok = testing::run_metabench({"data", "download", "omniglot-small", "--data-root",
-                                          dir.file("data"), "--mirror",
-                                          server.base_url() + "/mirror"});
+  const auto ok =
+      testing::run_metabench({"data", "download", "omniglot-small", "--data-root", dir.file("data"),
+                              "--mirror", server.base_url() + "/mirror"});
   ASSERT_EQ(ok.exit_code, 0) << ok.output;
   EXPECT_NE(ok.output.find("2 file(s) installed"), std::string::npos) << ok.output;
   EXPECT_TRUE(fs::is_directory(dir.file("data/omniglot/images_background_small2/Tagalog")));
@@ -153,9 +154,9 @@ TEST(DownloadCommand, VerifiesTheRealOmniglotSubsetsAgainstThePinnedChecksums) {
   // The same command against a mirror serving other bytes: exit 2, one line.
   testing::HttpTestServer bad;
   bad.set("/mirror/images_background_small1.zip", HttpRoute{200, "not the archive"});
-  const auto refused = testing::run_metabench({"data", "download", "omniglot-small",
-                                               "--data-root", dir.file("other"), "--mirror",
-                                               bad.base_url() + "/mirror"});
+  const auto refused =
+      testing::run_metabench({"data", "download", "omniglot-small", "--data-root",
+                              dir.file("other"), "--mirror", bad.base_url() + "/mirror"});
   EXPECT_EQ(refused.exit_code, 2) << refused.output;
   EXPECT_NE(refused.output.find("metabench: error: '" + bad.base_url() +
                                 "/mirror/images_background_small1.zip' has 15 bytes, expected "

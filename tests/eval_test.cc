@@ -24,19 +24,18 @@ struct Workspace {
     testing::write_mini_imagenet(dir.file("data/mini-imagenet"), {5, 5, 5}, 4, 84);
   }
   std::vector<std::string> train(const std::string& algorithm) const {
-    return {"run",
-            testing::source_path("configs/smoke/" + algorithm + ".yaml"),
-            "--set", "dataset=omniglot",
-            "--set", "data.sources=images_background",
-            "--set", "data.split=alphabets",
-            "--set", "data.train_alphabets=Alpha",
-            "--set", "data.val_alphabets=Beta",
-            "--set", "data.test_alphabets=Gamma",
-            "--set", "episode.queries=2",
-            "--set", "data.cache_dir=" + dir.file("cache"),
-            "--set", "runtime.progress=false",
+    return {"run",         testing::source_path("configs/smoke/" + algorithm + ".yaml"),
+            "--set",       "dataset=omniglot",
+            "--set",       "data.sources=images_background",
+            "--set",       "data.split=alphabets",
+            "--set",       "data.train_alphabets=Alpha",
+            "--set",       "data.val_alphabets=Beta",
+            "--set",       "data.test_alphabets=Gamma",
+            "--set",       "episode.queries=2",
+            "--set",       "data.cache_dir=" + dir.file("cache"),
+            "--set",       "runtime.progress=false",
             "--data-root", dir.file("data"),
-            "--db", db()};
+            "--db",        db()};
   }
   std::string db() const { return dir.file("results/r.sqlite"); }
   int64_t count(const std::string& where) const {
@@ -54,8 +53,7 @@ TEST(Eval, ATrainedModelIsTestedOnFashionMnistAndLinkedToItsRun) {
   const auto eval = testing::run_metabench(
       {"eval", "--checkpoint", w.dir.file("results/checkpoints/run-1-best.ckpt"), "--dataset",
        "fashion-mnist", "--set", "data.dir=" + w.dir.file("fashion"), "--set",
-       "data.cache_dir=" + w.dir.file("cache"), "--set", "eval.test_episodes=30", "--db",
-       w.db()});
+       "data.cache_dir=" + w.dir.file("cache"), "--set", "eval.test_episodes=30", "--db", w.db()});
   ASSERT_EQ(eval.exit_code, 0) << eval.output;
   EXPECT_NE(eval.output.find("run 2 completed: evaluation of"), std::string::npos) << eval.output;
   ResultsStore store(w.db(), ResultsStore::Access::kReadOnly);
@@ -93,9 +91,8 @@ TEST(Eval, ACheckpointThatDoesNotFitTheDatasetIsRefusedBeforeRecording) {
   EXPECT_NE(eval.output.find("does not fit dataset 'mini-imagenet'"), std::string::npos)
       << eval.output;
   EXPECT_EQ(w.count("1"), 1) << "nothing may be recorded for a refused evaluation";
-  const auto missing = testing::run_metabench(
-      {"eval", "--checkpoint", w.dir.file("nope.ckpt"), "--dataset", "fashion-mnist", "--db",
-       w.db()});
+  const auto missing = testing::run_metabench({"eval", "--checkpoint", w.dir.file("nope.ckpt"),
+                                               "--dataset", "fashion-mnist", "--db", w.db()});
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.output.find(w.dir.file("nope.ckpt")), std::string::npos);
 }

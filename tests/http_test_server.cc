@@ -50,9 +50,7 @@ void HttpTestServer::set(const std::string& path, HttpRoute route) {
   routes_[path] = std::move(route);
 }
 
-std::string HttpTestServer::base_url() const {
-  return "http://127.0.0.1:" + std::to_string(port_);
-}
+std::string HttpTestServer::base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
 std::vector<std::string> HttpTestServer::ranges(const std::string& path) {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -107,7 +105,8 @@ void HttpTestServer::handle(int client) {
     start = std::stoul(range.substr(6));
     status = start < route.body.size() ? 206 : 416;
   }
-  const std::string body = status == 416 ? "" : route.body.substr(std::min(start, route.body.size()));
+  const std::string body =
+      status == 416 ? "" : route.body.substr(std::min(start, route.body.size()));
   std::ostringstream head;
   head << "HTTP/1.1 " << status << (status < 300 ? " OK" : " Error") << "\r\n"
        << "Content-Type: " << route.content_type << "\r\n"

@@ -23,8 +23,8 @@ using testing::TempDir;
 void add_run(ResultsStore& store, const std::string& algorithm, int64_t seed, int period,
              double train_seconds, int64_t shots = 1, int64_t inner_steps = 1) {
   RunRecord r;
-  r.config_yaml = "algorithm: " + algorithm + "\ndataset: omniglot\nseed: " +
-                  std::to_string(seed) + "\nepisode: {shots: " + std::to_string(shots) +
+  r.config_yaml = "algorithm: " + algorithm + "\ndataset: omniglot\nseed: " + std::to_string(seed) +
+                  "\nepisode: {shots: " + std::to_string(shots) +
                   "}\noptim: {inner_steps: " + std::to_string(inner_steps) + "}\n";
   r.config_hash = sha256_hex(r.config_yaml);
   r.algorithm = algorithm;
@@ -157,8 +157,8 @@ TEST(ReportFormats, HtmlIsSelfContainedAndRendersItsPlotsInChromium) {
       browser + " --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir=" +
       dir.file("chrome") +
       " --proxy-server=127.0.0.1:9 --enable-logging=stderr --v=0 --virtual-time-budget=3000 "
-      "--dump-dom file://" + dir.file("report.html") + " > " + dir.file("dom.html") + " 2> " +
-      dir.file("console.txt");
+      "--dump-dom file://" +
+      dir.file("report.html") + " > " + dir.file("dom.html") + " 2> " + dir.file("console.txt");
   ASSERT_EQ(std::system(command.c_str()), 0) << testing::read_text(dir.file("console.txt"));
   const std::string dom = testing::read_text(dir.file("dom.html"));
   const std::string console = testing::read_text(dir.file("console.txt"));
@@ -209,15 +209,13 @@ TEST(ReportCommand, BadInputHasClearMessagesAndExitCodes) {
   }
   const auto nothing = testing::run_metabench({"report", "--db", db, "--where", "shots = 7"});
   EXPECT_EQ(nothing.exit_code, 3);
-  EXPECT_NE(nothing.output.find("for runs where `shots = 7`"), std::string::npos)
-      << nothing.output;
+  EXPECT_NE(nothing.output.find("for runs where `shots = 7`"), std::string::npos) << nothing.output;
   const auto invalid = testing::run_metabench({"report", "--db", db, "--where", "shotz = 1"});
   EXPECT_EQ(invalid.exit_code, 2);
   EXPECT_NE(invalid.output.find("--where 'shotz = 1' is not a valid condition"), std::string::npos)
       << invalid.output;
-  const auto csv = testing::run_metabench(
-      {"report", "--db", db, "--where", "algorithm = 'maml'", "--format", "csv", "--out",
-       dir.file("out/r.csv")});
+  const auto csv = testing::run_metabench({"report", "--db", db, "--where", "algorithm = 'maml'",
+                                           "--format", "csv", "--out", dir.file("out/r.csv")});
   EXPECT_EQ(csv.exit_code, 0) << csv.output;
   EXPECT_EQ(split(testing::read_text(dir.file("out/r.csv")), '\n').size(), 1u + 3u + 1u);
 }

@@ -166,8 +166,8 @@ TEST(ResultsStore, UpgradesAVersion1DatabaseKeepingItsRuns) {
   }
   ResultsStore store(path, ResultsStore::Access::kReadWrite);
   EXPECT_EQ(store.schema_version(), kSchemaVersion);
-  Statement s = store.database().prepare(
-      "SELECT config_hash, kind, source_run_id IS NULL FROM runs");
+  Statement s =
+      store.database().prepare("SELECT config_hash, kind, source_run_id IS NULL FROM runs");
   ASSERT_TRUE(s.step());
   EXPECT_EQ(s.column_text(0), "old");
   EXPECT_EQ(s.column_text(1), "train");

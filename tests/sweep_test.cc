@@ -67,13 +67,15 @@ TEST(Sweep, RunsEveryCellOnceAndResumesIdempotently) {
   ASSERT_TRUE(q.step());
   const std::string maml_mean = format("%.2f", q.column_double(0));
   for (const char* format_name : {"md", "csv", "latex", "html"}) {
-    const auto report = run_metabench({"report", "--db", db, "--sweep", "smoke", "--format",
-                                       format_name, "--out", dir.file(std::string("r.") + format_name)});
+    const auto report =
+        run_metabench({"report", "--db", db, "--sweep", "smoke", "--format", format_name, "--out",
+                       dir.file(std::string("r.") + format_name)});
     ASSERT_EQ(report.exit_code, 0) << format_name << ": " << report.output;
   }
   EXPECT_NE(testing::read_text(dir.file("r.md")).find("| maml | " + maml_mean + " | ± "),
             std::string::npos)
-      << maml_mean << "\n" << testing::read_text(dir.file("r.md"));
+      << maml_mean << "\n"
+      << testing::read_text(dir.file("r.md"));
   EXPECT_NE(testing::read_text(dir.file("r.latex")).find(maml_mean), std::string::npos);
   EXPECT_NE(testing::read_text(dir.file("r.html")).find("<td>maml</td><td"), std::string::npos);
   // csv: a header, 6 runs and 3 cells (protonet and maml on glyphs, maml on sinusoid).

@@ -64,25 +64,26 @@ void fetch(const std::string& url, const std::string& part) {
   if (code == CURLE_HTTP_RETURNED_ERROR) {
     out.reset();
     if (have == 0) fs::remove(part, ec);
-    throw DatasetError(format("downloading '%s' failed: the server answered HTTP %ld", url.c_str(),
-                              status));
+    throw DatasetError(
+        format("downloading '%s' failed: the server answered HTTP %ld", url.c_str(), status));
   }
-  if (code == CURLE_PARTIAL_FILE || code == CURLE_OPERATION_TIMEDOUT ||
-      code == CURLE_RECV_ERROR) {
-    throw DatasetError(format("downloading '%s' was cut off after %lld bytes (%s); the partial "
-                              "file '%s' is kept and the next attempt resumes it",
-                              url.c_str(), static_cast<long long>(got),
-                              *error ? error : curl_easy_strerror(code), part.c_str()));
+  if (code == CURLE_PARTIAL_FILE || code == CURLE_OPERATION_TIMEDOUT || code == CURLE_RECV_ERROR) {
+    throw DatasetError(
+        format("downloading '%s' was cut off after %lld bytes (%s); the partial "
+               "file '%s' is kept and the next attempt resumes it",
+               url.c_str(), static_cast<long long>(got), *error ? error : curl_easy_strerror(code),
+               part.c_str()));
   }
-  throw DatasetError("downloading '" + url + "' failed: " +
-                     (*error ? std::string(error) : curl_easy_strerror(code)));
+  throw DatasetError("downloading '" + url +
+                     "' failed: " + (*error ? std::string(error) : curl_easy_strerror(code)));
 }
 
 // Throws DatasetError (deleting `part`) unless it has the pinned size and hash.
 void verify(const DownloadFile& file, const std::string& part) {
   const std::string bytes = read_file(part);
   const std::string actual = sha256_hex(bytes);
-  if (actual == file.sha256 && (file.size == 0 || static_cast<int64_t>(bytes.size()) == file.size)) {
+  if (actual == file.sha256 &&
+      (file.size == 0 || static_cast<int64_t>(bytes.size()) == file.size)) {
     return;
   }
   std::error_code ec;
@@ -92,14 +93,16 @@ void verify(const DownloadFile& file, const std::string& part) {
   for (char c : head) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (starts_with(lower, "<!doctype html") || starts_with(lower, "<html") ||
       lower.find("<html") != std::string::npos) {
-    throw DatasetError(format("'%s' returned an HTML page (%zu bytes) instead of the archive; "
-                              "the server or a proxy refused the download. Nothing was unpacked",
-                              file.url.c_str(), bytes.size()));
+    throw DatasetError(
+        format("'%s' returned an HTML page (%zu bytes) instead of the archive; "
+               "the server or a proxy refused the download. Nothing was unpacked",
+               file.url.c_str(), bytes.size()));
   }
   if (file.size > 0 && static_cast<int64_t>(bytes.size()) != file.size) {
-    throw DatasetError(format("'%s' has %zu bytes, expected %lld: truncated or not the pinned "
-                              "file; deleted it. Nothing was unpacked",
-                              file.url.c_str(), bytes.size(), static_cast<long long>(file.size)));
+    throw DatasetError(
+        format("'%s' has %zu bytes, expected %lld: truncated or not the pinned "
+               "file; deleted it. Nothing was unpacked",
+               file.url.c_str(), bytes.size(), static_cast<long long>(file.size)));
   }
   throw DatasetError("'" + file.url + "' failed its checksum: SHA-256 " + actual + ", expected " +
                      file.sha256 + "; deleted it. Nothing was unpacked");

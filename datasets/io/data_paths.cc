@@ -16,9 +16,8 @@ std::string dataset_dir(const ExperimentConfig& cfg) {
   return (fs::path(cfg.data_root) / dir).string();
 }
 
-std::string find_source(const std::string& dataset, const std::string& dir,
-                        const std::string& name, const std::vector<std::string>& archive_suffixes,
-                        const std::string& hint) {
+std::string find_source(const std::string& dataset, const std::string& dir, const std::string& name,
+                        const std::vector<std::string>& archive_suffixes, const std::string& hint) {
   std::error_code ec;
   const std::string folder = dir + "/" + name;
   if (fs::is_directory(folder, ec)) return folder;

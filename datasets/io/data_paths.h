@@ -16,9 +16,8 @@ std::string dataset_dir(const ExperimentConfig& cfg);
 // The source `name` inside `dir`: the folder `dir/name` if it exists, else the
 // first of `dir/name` + each of `archive_suffixes` that exists.  Throws
 // DatasetError listing what was tried and `hint` (e.g. how to download it).
-std::string find_source(const std::string& dataset, const std::string& dir,
-                        const std::string& name, const std::vector<std::string>& archive_suffixes,
-                        const std::string& hint);
+std::string find_source(const std::string& dataset, const std::string& dir, const std::string& name,
+                        const std::vector<std::string>& archive_suffixes, const std::string& hint);
 
 // Throws DatasetError unless `path` is a regular file, naming the dataset.
 void require_file(const std::string& dataset, const std::string& path, const std::string& hint);

@@ -24,8 +24,8 @@ at::Tensor decode_image(const std::string& bytes, int channels, const std::strin
   if (!pixels) {
     const char* why = stbi_failure_reason();
     throw DatasetError("'" + origin + "' is not a readable image (" +
-                       (why ? why : "unknown decoder error") + ", " +
-                       std::to_string(bytes.size()) + " bytes); the file is corrupt or truncated");
+                       (why ? why : "unknown decoder error") + ", " + std::to_string(bytes.size()) +
+                       " bytes); the file is corrupt or truncated");
   }
   at::Tensor hwc = at::empty({height, width, channels}, at::kByte);
   std::memcpy(hwc.data_ptr<uint8_t>(), pixels.get(), static_cast<size_t>(hwc.numel()));

@@ -58,7 +58,8 @@ ArchivePtr open_archive(const std::string& source) {
   const char* why = archive_error_string(a);
   throw DatasetError("archive '" + source + "' is truncated or corrupt" +
                      (at.empty() ? "" : " at entry '" + at + "'") + ": " +
-                     (why ? why : "unknown libarchive error") + "; delete it and download it again");
+                     (why ? why : "unknown libarchive error") +
+                     "; delete it and download it again");
 }
 
 // Lists the entry names, to find a common top-level folder to strip.
@@ -70,7 +71,8 @@ std::vector<std::string> archive_names(const std::string& source) {
   while ((status = archive_read_next_header(a.get(), &entry)) == ARCHIVE_OK) {
     names.push_back(archive_entry_pathname(entry));
     // Skipping the data still reads it, so truncation is caught here too.
-    if (archive_read_data_skip(a.get()) != ARCHIVE_OK) archive_failure(source, a.get(), names.back());
+    if (archive_read_data_skip(a.get()) != ARCHIVE_OK)
+      archive_failure(source, a.get(), names.back());
   }
   if (status != ARCHIVE_EOF) archive_failure(source, a.get(), names.empty() ? "" : names.back());
   return names;

@@ -54,7 +54,9 @@ int data_download(const Args& args) {
   DownloadOptions download;
   download.data_root = root;
   download.mirror = mirror;
-  download.log = [](const std::string& line) { std::fprintf(stderr, "metabench: %s\n", line.c_str()); };
+  download.log = [](const std::string& line) {
+    std::fprintf(stderr, "metabench: %s\n", line.c_str());
+  };
   const int installed = download_dataset(spec, download);
   std::printf("%s: %d file(s) installed, %zu already present, under %s\n", spec.name.c_str(),
               installed, spec.files.size() - static_cast<size_t>(installed), root.c_str());

@@ -27,7 +27,8 @@ int command_eval(const Args& args) {
       "db", po::value(&db_path)->default_value(kDefaultDatabase), "results database (SQLite)");
   po::positional_options_description positional;
   po::variables_map values;
-  if (!parse_command_line("eval", "--checkpoint PATH --dataset NAME [--set KEY=VALUE]... [--db PATH]",
+  if (!parse_command_line("eval",
+                          "--checkpoint PATH --dataset NAME [--set KEY=VALUE]... [--db PATH]",
                           options, positional, args, values)) {
     return 0;
   }

@@ -38,8 +38,8 @@ int command_list(const Args& args) {
   po::positional_options_description positional;
   positional.add("what", 1);
   po::variables_map values;
-  if (!parse_command_line("list", "algorithms|datasets|backbones|options|published", options, positional,
-                          args, values)) {
+  if (!parse_command_line("list", "algorithms|datasets|backbones|options|published", options,
+                          positional, args, values)) {
     return 0;
   }
   for (const auto& p : plugins) load_plugin(p);
@@ -53,7 +53,8 @@ int command_list(const Args& args) {
     std::printf("%-12s %-14s %-14s %-16s %s\n", "algorithm", "dataset", "setting", "accuracy (%)",
                 "source");
     for (const auto& r : published_results()) {
-      const std::string setting = std::to_string(r.ways) + "-way " + std::to_string(r.shots) + "-shot";
+      const std::string setting =
+          std::to_string(r.ways) + "-way " + std::to_string(r.shots) + "-shot";
       const std::string accuracy =
           r.ci95 > 0 ? format("%.2f ± %.2f", r.accuracy, r.ci95) : format("%.2f", r.accuracy);
       std::printf("%-12s %-14s %-14s %-16s %s\n", r.algorithm.c_str(), r.dataset.c_str(),

@@ -19,8 +19,8 @@ int command_report(const Args& args) {
                         "results database (SQLite)")(
       "format", po::value(&format)->default_value("md"),
       "md (Markdown), csv (tidy, one row per run and per cell), latex (booktabs) or html "
-      "(self-contained page with plots)")(
-      "out", po::value(&out), "write the report to this file instead of stdout")(
+      "(self-contained page with plots)")("out", po::value(&out),
+                                          "write the report to this file instead of stdout")(
       "sweep", po::value(&report.sweep), "only runs recorded by this sweep")(
       "where", po::value(&report.where),
       "only runs matching this SQL condition on run_summary, e.g. \"dataset = 'omniglot'\"")(

@@ -28,8 +28,8 @@ int command_run(const Args& args) {
   po::positional_options_description positional;
   positional.add("config", 1);
   po::variables_map values;
-  if (!parse_command_line("run", "CONFIG.yaml [--set KEY=VALUE]... [--data-root DIR] [--db PATH]", options,
-                          positional, args, values)) {
+  if (!parse_command_line("run", "CONFIG.yaml [--set KEY=VALUE]... [--data-root DIR] [--db PATH]",
+                          options, positional, args, values)) {
     return 0;
   }
   // The config is fully validated before the database is opened.

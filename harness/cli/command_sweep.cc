@@ -42,8 +42,9 @@ int command_sweep(const Args& args) {
   po::positional_options_description positional;
   positional.add("sweep", 1);
   po::variables_map values;
-  if (!parse_command_line("sweep", "SWEEP.yaml [--set KEY=VALUE]... [--data-root DIR] [--db PATH] [--jobs N]",
-                          options, positional, args, values)) {
+  if (!parse_command_line(
+          "sweep", "SWEEP.yaml [--set KEY=VALUE]... [--data-root DIR] [--db PATH] [--jobs N]",
+          options, positional, args, values)) {
     return 0;
   }
   if (sweep.jobs < 1)

@@ -102,17 +102,11 @@ RunOutcome run_evaluation(const EvalRequest& request, ResultsStore& store) {
     if (s.step()) record.source_run_id = s.column_int(0);
   }
   const int64_t run_id = store.begin_run(record, utc_timestamp());
-  try {
+  record_outcome(store, run_id, [&] {
     const std::vector<EpisodeResult> episodes =
         run_test_episodes(*model.algorithm, test, device, summary);
     store.complete_run(run_id, episodes, summary, utc_timestamp());
-  } catch (const Interrupted& e) {
-    store.end_run(run_id, "interrupted", e.what(), utc_timestamp());
-    throw;
-  } catch (const std::exception& e) {
-    store.end_run(run_id, "failed", e.what(), utc_timestamp());
-    throw;
-  }
+  });
   return RunOutcome{run_id, summary};
 }
 

@@ -89,7 +89,7 @@ RunOutcome run_experiment(const ExperimentConfig& cfg, ResultsStore& store,
   const int64_t run_id =
       store.begin_run(make_run_record(cfg, *dataset, test, device, options.sweep), utc_timestamp());
 
-  try {
+  record_outcome(store, run_id, [&] {
     const std::string checkpoint = checkpoint_path(cfg, store.path(), run_id);
     store.set_checkpoint_path(run_id, checkpoint);
     const TaskKind kind = dataset->kind();
@@ -144,13 +144,7 @@ RunOutcome run_experiment(const ExperimentConfig& cfg, ResultsStore& store,
     const std::vector<EpisodeResult> episodes =
         run_test_episodes(*algorithm, test, device, summary);
     store.complete_run(run_id, episodes, summary, utc_timestamp());
-  } catch (const Interrupted& e) {
-    store.end_run(run_id, "interrupted", e.what(), utc_timestamp());
-    throw;
-  } catch (const std::exception& e) {
-    store.end_run(run_id, "failed", e.what(), utc_timestamp());
-    throw;
-  }
+  });
   return RunOutcome{run_id, summary};
 }
 

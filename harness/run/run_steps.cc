@@ -29,9 +29,8 @@ at::Device resolve_device(const std::string& device) {
 
 Model build_model(const ExperimentConfig& cfg, const Dataset& dataset, const at::Device& device) {
   Model model;
-  model.backbone = BackboneRegistry::instance()
-                       .get(cfg.backbone, "backbone")
-                       .create(cfg, dataset.input_shape());
+  model.backbone =
+      BackboneRegistry::instance().get(cfg.backbone, "backbone").create(cfg, dataset.input_shape());
   AlgorithmContext context;
   context.config = &cfg;
   context.dataset = &dataset;

@@ -13,6 +13,8 @@
 #include "datasets/episode_sampler.h"
 #include "harness/algorithm/algorithm.h"
 #include "harness/config/experiment_config.h"
+#include "harness/core/errors.h"
+#include "harness/core/system_info.h"
 #include "results/store.h"
 
 namespace metabench {
@@ -42,5 +44,21 @@ RunRecord make_run_record(const ExperimentConfig& cfg, const Dataset& dataset,
 // RSS) and returns the per-episode results.
 std::vector<EpisodeResult> run_test_episodes(Algorithm& algorithm, const FixedEpisodes& test,
                                              const at::Device& device, RunSummary& summary);
+
+// Runs `body` for the recorded run `run_id`: if it throws, records the run
+// as 'interrupted' (Interrupted) or 'failed' (anything else) with the
+// message, then rethrows.  This is the harness's catch around one run.
+template <typename Body>
+void record_outcome(ResultsStore& store, int64_t run_id, Body&& body) {
+  try {
+    body();
+  } catch (const Interrupted& e) {
+    store.end_run(run_id, "interrupted", e.what(), utc_timestamp());
+    throw;
+  } catch (const std::exception& e) {
+    store.end_run(run_id, "failed", e.what(), utc_timestamp());
+    throw;
+  }
+}
 
 }  // namespace metabench
