@@ -1,0 +1,168 @@
+// Google Benchmark micro-benchmarks of metabench's hot paths: one
+// meta-iteration and one adaptation per algorithm on Omniglot-shaped
+// episodes (28x28, Conv4-64, 15 queries), episode sampling, loading a
+// cached dataset, and the SQLite writes a run makes.  Run:
+//   ./build/tests/metabench_micro_benchmarks [--benchmark_filter=REGEX]
+// CI runs them once, briefly, only to check that they run.
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <benchmark/benchmark.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <thread>
+
+#include "datasets/dataset.h"
+#include "datasets/episode_sampler.h"
+#include "harness/config/experiment_config.h"
+#include "harness/run/run_steps.h"
+#include "results/store.h"
+
+namespace metabench {
+namespace {
+
+ExperimentConfig config(const std::vector<std::string>& sets) {
+  RawConfig raw;
+  for (const auto& s : sets) raw.apply_set(s);
+  return resolve_experiment(raw);
+}
+
+// The synthetic glyphs have Omniglot's shape (1x28x28, 20 drawings a class).
+const Dataset& glyphs() {
+  static const std::unique_ptr<Dataset> dataset = [] {
+    const ExperimentConfig cfg = config({"dataset=synthetic-glyphs"});
+    return DatasetRegistry::instance().get("synthetic-glyphs", "dataset").create(cfg);
+  }();
+  return *dataset;
+}
+
+// algorithm, training ways, meta-batch.  Inner-loop steps are each
+// algorithm's defaults (MAML-style: 1 in training, 3 at test; Reptile: 5 and
+// 10 with its inner Adam).
+struct Setting {
+  const char* algorithm;
+  int64_t ways;
+  int64_t meta_batch;
+};
+const std::map<std::string, Setting> kSettings = {
+    {"maml", {"maml", 5, 32}},        {"fomaml", {"fomaml", 5, 32}},
+    {"anil", {"anil", 5, 32}},        {"reptile", {"reptile", 5, 5}},
+    {"protonet", {"protonet", 20, 1}}, {"matchingnet", {"matchingnet", 20, 1}}};
+
+struct Bench {
+  ExperimentConfig cfg;
+  Model model;
+  std::vector<Episode> batch;
+};
+
+std::unique_ptr<Bench> make_bench(const std::string& name) {
+  const Setting& s = kSettings.at(name);
+  auto b = std::make_unique<Bench>();
+  b->cfg = config({"algorithm=" + std::string(s.algorithm), "dataset=synthetic-glyphs",
+                   "model.width=64", "episode.ways=5", "episode.shots=1", "episode.queries=15",
+                   "episode.train_ways=" + std::to_string(s.ways),
+                   "optim.meta_batch=" + std::to_string(s.meta_batch)});
+  at::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  b->model = build_model(b->cfg, glyphs(), at::kCPU);
+  TrainingStream stream(glyphs(), b->cfg.train_shape, 1);
+  for (int64_t i = 0; i < s.meta_batch; ++i) b->batch.push_back(stream.next());
+  return b;
+}
+
+void BM_MetaIteration(benchmark::State& state, const std::string& name) {
+  const auto b = make_bench(name);
+  for (auto _ : state) benchmark::DoNotOptimize(b->model.algorithm->meta_train_step(b->batch));
+  state.SetLabel(name + ", meta-batch " + std::to_string(b->batch.size()));
+}
+
+void BM_AdaptAndScore(benchmark::State& state, const std::string& name) {
+  const auto b = make_bench(name);
+  const FixedEpisodes test(glyphs(), Split::kTest, b->cfg.test_shape, 7, 1);
+  const Episode episode = test.get(0);
+  for (auto _ : state) benchmark::DoNotOptimize(b->model.algorithm->evaluate(episode));
+}
+
+void BM_SampleTrainingEpisode(benchmark::State& state) {
+  TrainingStream stream(glyphs(), EpisodeShape{5, 1, 15}, 1);
+  for (auto _ : state) benchmark::DoNotOptimize(stream.next());
+}
+BENCHMARK(BM_SampleTrainingEpisode);
+
+// Loads Fashion-MNIST's test images (10,000, a little more than Omniglot's
+// background set) from the decode cache; the first, untimed load fills it.
+void BM_LoadCachedDataset(benchmark::State& state) {
+  if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz")) {
+    state.SkipWithError("Debian package dataset-fashion-mnist is not installed");
+    return;
+  }
+  const std::string cache =
+      (std::filesystem::temp_directory_path() / ("metabench-bench-" + std::to_string(getpid())))
+          .string();
+  const ExperimentConfig cfg = config({"dataset=fashion-mnist", "data.cache_dir=" + cache});
+  const DatasetInfo& info = DatasetRegistry::instance().get("fashion-mnist", "dataset");
+  info.create(cfg);
+  for (auto _ : state) benchmark::DoNotOptimize(info.create(cfg));
+  std::filesystem::remove_all(cache);
+}
+BENCHMARK(BM_LoadCachedDataset)->Unit(benchmark::kMillisecond);
+
+struct TempStore {
+  std::string dir = (std::filesystem::temp_directory_path() /
+                     ("metabench-bench-db-" + std::to_string(getpid())))
+                        .string();
+  std::unique_ptr<ResultsStore> store;
+  int64_t run_id = 0;
+  TempStore() {
+    std::filesystem::create_directories(dir);
+    store = std::make_unique<ResultsStore>(dir + "/r.sqlite", ResultsStore::Access::kReadWrite);
+  }
+  ~TempStore() {
+    store.reset();
+    std::filesystem::remove_all(dir);
+  }
+  int64_t begin() {
+    RunRecord r;
+    r.config_hash = "bench-" + std::to_string(++run_id);
+    r.config_yaml = "x: 1\n";
+    r.algorithm = "maml";
+    r.dataset = "synthetic-glyphs";
+    r.backbone = "conv4";
+    return store->begin_run(r, "2026-01-01T00:00:00Z");
+  }
+};
+
+void BM_WriteCurvePoint(benchmark::State& state) {
+  TempStore t;
+  const int64_t id = t.begin();
+  int64_t step = 0;
+  for (auto _ : state) t.store->add_curve_points(id, {{++step, "train", 1.0, 0.5, 0.1}});
+}
+BENCHMARK(BM_WriteCurvePoint)->Unit(benchmark::kMicrosecond);
+
+// begin_run plus complete_run with 600 test episodes: what a run writes.
+void BM_WriteRunSummary(benchmark::State& state) {
+  TempStore t;
+  std::vector<EpisodeResult> episodes;
+  for (int64_t i = 0; i < 600; ++i) episodes.push_back({i, 0.8, 0.5});
+  RunSummary summary;
+  summary.test_episodes = 600;
+  for (auto _ : state) t.store->complete_run(t.begin(), episodes, summary, "t");
+}
+BENCHMARK(BM_WriteRunSummary)->Unit(benchmark::kMillisecond);
+
+const bool kRegistered = [] {
+  for (const auto& [name, setting] : kSettings) {
+    benchmark::RegisterBenchmark(("BM_MetaIteration/" + name).c_str(), BM_MetaIteration, name)
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("BM_AdaptAndScore/" + name).c_str(), BM_AdaptAndScore, name)
+        ->Unit(benchmark::kMillisecond);
+  }
+  return true;
+}();
+
+}  // namespace
+}  // namespace metabench
+
+BENCHMARK_MAIN();
