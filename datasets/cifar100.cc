@@ -87,8 +87,12 @@ ClassPool decode_cifar100(const std::string& dir, const std::string& dataset) {
       }
       const std::string& group = pool.class_groups[rec[1]];
       if (!group.empty() && group != coarse[rec[0]]) {
-        throw DatasetError("dataset '" + dataset + "': '" + path + "' puts class '" + fine[rec[1]] +
-                           "' in two superclasses");
+        throw DatasetError(
+            format("dataset '%s': '%s' record %lld puts class '%s' in superclass "
+                   "'%s', but earlier records put it in '%s'; expected one "
+                   "superclass per class",
+                   dataset.c_str(), path.c_str(), static_cast<long long>(r), fine[rec[1]].c_str(),
+                   coarse[rec[0]].c_str(), group.c_str()));
       }
       pool.class_groups[rec[1]] = coarse[rec[0]];
       std::memcpy(out + r * (kRecord - 2), rec + 2, kRecord - 2);
@@ -113,10 +117,8 @@ std::unique_ptr<Dataset> create_cifar(const std::string& name, const ExperimentC
   Sha256 key;
   key.update(kDecoderVersion);
   key.update(source_fingerprint(dir));
-  const CacheResult cached =
-      load_or_decode(resolve_cache_dir(v.get_string("data.cache_dir")), "cifar-100",
-                     key.hex_digest(), [&] { return decode_cifar100(dir, name); });
-  const ClassPool& pool = cached.pool;
+  const ClassPool pool =
+      load_or_decode(v, "cifar-100", key.hex_digest(), [&] { return decode_cifar100(dir, name); });
   const bool by_superclass = name == "fc100";
   const auto& val = by_superclass ? kFc100Val : kCifarFsVal;
   const auto& test = by_superclass ? kFc100Test : kCifarFsTest;
@@ -143,8 +145,7 @@ Schema cifar_options() {
   Schema s;
   s.add_string("dir", "cifar-100-binary", "CIFAR-100 binary folder, relative to the data root")
       .not_hashed();
-  s.add_string("cache_dir", "", "decoded-dataset cache; empty: $METABENCH_CACHE or ~/.cache")
-      .not_hashed();
+  add_cache_dir_option(s);
   return s;
 }
 

@@ -93,30 +93,33 @@ std::string resolve_cache_dir(const std::string& configured) {
   return ".metabench-cache";
 }
 
-CacheResult load_or_decode(const std::string& cache_dir, const std::string& dataset,
-                           const std::string& key, const std::function<ClassPool()>& decode) {
-  CacheResult result;
-  result.path = cache_dir + "/" + dataset + "-" + key.substr(0, 16) + ".pool";
+void add_cache_dir_option(Schema& options) {
+  options.add_string("cache_dir", "", "decoded-dataset cache; empty: $METABENCH_CACHE or ~/.cache")
+      .not_hashed();
+}
+
+ClassPool load_or_decode(const ConfigValues& values, const std::string& dataset,
+                         const std::string& key, const std::function<ClassPool()>& decode) {
+  const std::string cache_dir = resolve_cache_dir(values.get_string("data.cache_dir"));
+  const std::string path = cache_dir + "/" + dataset + "-" + key.substr(0, 16) + ".pool";
   std::error_code ec;
-  if (std::filesystem::is_regular_file(result.path, ec)) {
+  if (std::filesystem::is_regular_file(path, ec)) {
     try {
-      if (deserialize(read_file(result.path), result.path, key, result.pool)) {
-        result.hit = true;
-        return result;
-      }
+      ClassPool pool;
+      if (deserialize(read_file(path), path, key, pool)) return pool;
     } catch (const UserError&) {
       // A truncated or unreadable cache is only a cache: decode again below.
     }
   }
-  result.pool = decode();
+  ClassPool pool = decode();
   try {
     make_directories(cache_dir);
-    write_file_atomically(result.path, serialize(result.pool, key));
+    write_file_atomically(path, serialize(pool, key));
   } catch (const UserError& e) {
     std::cerr << "metabench: warning: could not cache " << dataset << " (" << e.what()
               << "); the next run decodes it again\n";
   }
-  return result;
+  return pool;
 }
 
 std::unique_ptr<ImageClassDataset> split_pool(const std::string& name, const ClassPool& pool,

@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "harness/config/schema.h"
+
 namespace metabench {
 
 class ImageClassDataset;
@@ -39,18 +41,17 @@ struct ClassPool {
 // $METABENCH_CACHE, else $XDG_CACHE_HOME/metabench, else ~/.cache/metabench.
 std::string resolve_cache_dir(const std::string& configured);
 
-struct CacheResult {
-  ClassPool pool;
-  bool hit = false;  // loaded from the cache rather than decoded
-  std::string path;  // the cache file
-};
+// Adds `cache_dir` (not hashed: it does not change the data) to a dataset's
+// options; load_or_decode() reads it as data.cache_dir.
+void add_cache_dir_option(Schema& options);
 
-// Returns the pool cached under `cache_dir` for (`dataset`, `key`), or runs
-// `decode`, writes its result to the cache atomically and returns it.  An
-// unreadable or stale cache file is ignored and rewritten; a cache directory
-// that cannot be written only costs the next run a decode (with a warning).
-CacheResult load_or_decode(const std::string& cache_dir, const std::string& dataset,
-                           const std::string& key, const std::function<ClassPool()>& decode);
+// Returns the pool cached for (`dataset`, `key`) under data.cache_dir of
+// `values` (see resolve_cache_dir), or runs `decode`, writes its result to
+// the cache atomically and returns it.  An unreadable or stale cache file is
+// ignored and rewritten; a cache directory that cannot be written only costs
+// the next run a decode (with a warning).
+ClassPool load_or_decode(const ConfigValues& values, const std::string& dataset,
+                         const std::string& key, const std::function<ClassPool()>& decode);
 
 // Splits a pool into train/validation/test by class.  split_of_class[c] is 0,
 // 1 or 2, or -1 to leave class c out.  With `rotations`, every class also

@@ -57,8 +57,10 @@ std::vector<int64_t> idx_header(const std::string& bytes, int dims, const std::s
   if (bytes.size() < header || big_endian(bytes, 0) != 0x800u + static_cast<uint32_t>(dims)) {
     throw DatasetError(
         format("'%s' is not an IDX file of %d-dimensional unsigned bytes "
-               "(expected magic 0x%08x)",
-               path.c_str(), dims, 0x800 + dims));
+               "(expected magic 0x%08x, found %s)",
+               path.c_str(), dims, 0x800 + dims,
+               bytes.size() < 4 ? "a file of under 4 bytes"
+                                : format("0x%08x", big_endian(bytes, 0)).c_str()));
   }
   std::vector<int64_t> sizes;
   size_t total = 1;
@@ -138,10 +140,9 @@ std::unique_ptr<Dataset> create_fashion_mnist(const ExperimentConfig& cfg) {
       key.update(source_fingerprint(path));
     }
   }
-  const CacheResult cached =
-      load_or_decode(resolve_cache_dir(v.get_string("data.cache_dir")), "fashion-mnist",
-                     key.hex_digest(), [&] { return decode_fashion_mnist(dir, parts); });
-  return split_pool("fashion-mnist", cached.pool, std::vector<int>(10, 2), /*rotations=*/false);
+  const ClassPool pool = load_or_decode(v, "fashion-mnist", key.hex_digest(),
+                                        [&] { return decode_fashion_mnist(dir, parts); });
+  return split_pool("fashion-mnist", pool, std::vector<int>(10, 2), /*rotations=*/false);
 }
 
 Schema fashion_mnist_options() {
@@ -149,8 +150,7 @@ Schema fashion_mnist_options() {
   s.add_string("dir", "", "IDX folder; empty: <data root>/fashion-mnist, else the Debian package's")
       .not_hashed();
   s.add_string("subset", "test", "which official images to use").choices({"test", "train", "all"});
-  s.add_string("cache_dir", "", "decoded-dataset cache; empty: $METABENCH_CACHE or ~/.cache")
-      .not_hashed();
+  add_cache_dir_option(s);
   return s;
 }
 

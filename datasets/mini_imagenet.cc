@@ -109,15 +109,14 @@ std::unique_ptr<Dataset> create_mini_imagenet(const ExperimentConfig& cfg) {
     key.update(source_fingerprint(dir + "/" + split_name + ".csv"));
   }
   key.update(source_fingerprint(dir + "/images"));
-  const CacheResult cached =
-      load_or_decode(resolve_cache_dir(v.get_string("data.cache_dir")), "mini-imagenet",
-                     key.hex_digest(), [&] { return decode_mini_imagenet(dir, size); });
-  std::vector<int> split(cached.pool.num_classes());
-  for (int64_t c = 0; c < cached.pool.num_classes(); ++c) {
-    const std::string& group = cached.pool.class_groups[c];
+  const ClassPool pool = load_or_decode(v, "mini-imagenet", key.hex_digest(),
+                                        [&] { return decode_mini_imagenet(dir, size); });
+  std::vector<int> split(pool.num_classes());
+  for (int64_t c = 0; c < pool.num_classes(); ++c) {
+    const std::string& group = pool.class_groups[c];
     split[c] = group == "train" ? 0 : (group == "val" ? 1 : 2);
   }
-  return split_pool("mini-imagenet", cached.pool, split, /*rotations=*/false);
+  return split_pool("mini-imagenet", pool, split, /*rotations=*/false);
 }
 
 Schema mini_imagenet_options() {
@@ -127,8 +126,7 @@ Schema mini_imagenet_options() {
   s.add_int("image_size", 84, "side in pixels (area-averaging resize if the files differ)")
       .min(8)
       .max(512);
-  s.add_string("cache_dir", "", "decoded-dataset cache; empty: $METABENCH_CACHE or ~/.cache")
-      .not_hashed();
+  add_cache_dir_option(s);
   return s;
 }
 

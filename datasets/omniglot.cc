@@ -146,13 +146,12 @@ std::unique_ptr<Dataset> create_omniglot(const std::string& name, const Experime
   key.update(kDecoderVersion);
   key.update_value(size);
   for (const auto& source : sources) key.update(source_fingerprint(source));
-  const CacheResult cached =
-      load_or_decode(resolve_cache_dir(v.get_string("data.cache_dir")), name, key.hex_digest(),
-                     [&] { return decode_omniglot(sources, size); });
+  const ClassPool pool =
+      load_or_decode(v, name, key.hex_digest(), [&] { return decode_omniglot(sources, size); });
   const std::vector<int> split = v.get_string("data.split") == "characters"
-                                     ? split_by_characters(cached.pool, v)
-                                     : split_by_alphabets(name, cached.pool, v);
-  return split_pool(name, cached.pool, split, v.get_bool("data.rotations"));
+                                     ? split_by_characters(pool, v)
+                                     : split_by_alphabets(name, pool, v);
+  return split_pool(name, pool, split, v.get_bool("data.rotations"));
 }
 
 Schema omniglot_options(const std::string& sources, const std::string& split,
@@ -173,8 +172,7 @@ Schema omniglot_options(const std::string& sources, const std::string& split,
   s.add_string("test_alphabets", test, "split=alphabets: test alphabets");
   s.add_bool("rotations", true, "add 90/180/270-degree rotations of each character as classes");
   s.add_int("image_size", 28, "side after area-averaging resize from 105").min(8).max(105);
-  s.add_string("cache_dir", "", "decoded-dataset cache; empty: $METABENCH_CACHE or ~/.cache")
-      .not_hashed();
+  add_cache_dir_option(s);
   return s;
 }
 

@@ -4,6 +4,7 @@
 #include <map>
 #include <tuple>
 
+#include "harness/config/experiment_config.h"
 #include "harness/config/raw_config.h"
 #include "harness/core/errors.h"
 #include "harness/core/sha256.h"
@@ -13,21 +14,40 @@
 namespace metabench {
 namespace {
 
-// Identifies a configuration up to its seed: runs of one family differ only
-// in the seed (and in keys that do not affect results), so they may be
-// aggregated; runs of different families must not be.
-std::string config_family(const std::string& config_yaml) {
+// What a report needs from a run's resolved config.
+struct ConfigSummary {
+  std::string family;       // identifies the configuration up to its seed
+  int64_t inner_steps = 0;  // optim.inner_steps
+};
+
+// Runs of one family differ only in the seed and in keys the schema marks
+// as not affecting results (runtime.*, data.root, data.cache_dir, ...), so
+// they may be aggregated; runs of different families must not be.  Keys the
+// schema does not know (an algorithm plugin that is not loaded) count.
+ConfigSummary summarize_config(const std::string& config_yaml) {
   const RawConfig raw = RawConfig::from_node(YAML::Load(config_yaml), "config");
+  auto name_of = [&](const char* key) {
+    const RawEntry* entry = raw.find(key);
+    return entry && entry->node.IsScalar() ? entry->node.Scalar() : std::string();
+  };
+  Schema schema;
+  try {
+    schema = experiment_schema(name_of("algorithm"), name_of("dataset"));
+  } catch (const ConfigError&) {
+    schema = core_schema();
+  }
+  ConfigSummary summary;
   Sha256 h;
   for (const auto& [path, entry] : raw.entries()) {
-    // Keys that only say where things are (data.root, data.dir, data.cache_dir).
-    if (path == "seed" || path == "name" || path == "data.root" || path == "data.dir" ||
-        path == "data.cache_dir" || starts_with(path, "runtime.")) {
-      continue;
-    }
+    const FieldSpec* spec = schema.find(path);
+    if (path == "seed" || (spec && !spec->affects_results)) continue;
     h.update(path + "=" + YAML::Dump(entry.node) + "\n");
   }
-  return h.hex_digest().substr(0, 8);
+  summary.family = h.hex_digest().substr(0, 8);
+  if (const RawEntry* steps = raw.find("optim.inner_steps")) {
+    summary.inner_steps = steps->node.as<int64_t>();
+  }
+  return summary;
 }
 
 double mean_of(const std::vector<ReportRun>& runs, double ReportRun::*field) {
@@ -147,13 +167,9 @@ ReportData collect_report(ResultsStore& store, const ReportOptions& options) {
     r.adapt_ms = q.column_double(14);
     r.rss = q.column_double(15);
     r.checksum = q.column_text(16);
-    r.family = config_family(q.column_text(17));
-    {
-      const YAML::Node config = YAML::Load(q.column_text(17));
-      if (config["optim"] && config["optim"]["inner_steps"]) {
-        r.inner_steps = config["optim"]["inner_steps"].as<int64_t>();
-      }
-    }
+    const ConfigSummary config = summarize_config(q.column_text(17));
+    r.family = config.family;
+    r.inner_steps = config.inner_steps;
     r.sweep = q.column_text(18);
     // Evaluations of checkpoints from another dataset get rows of their own.
     if (q.column_text(19) == "eval") {

@@ -189,6 +189,24 @@ std::optional<int64_t> ResultsStore::completed_run(const std::string& config_has
   return std::nullopt;
 }
 
+std::optional<std::string> ResultsStore::config_yaml(const std::string& config_hash) {
+  Statement s = db_.prepare(
+      "SELECT config_yaml FROM runs WHERE config_hash = ? ORDER BY run_id DESC LIMIT 1");
+  s.bind(1, config_hash);
+  if (s.step()) return s.column_text(0);
+  return std::nullopt;
+}
+
+std::optional<int64_t> ResultsStore::training_run(const std::string& config_hash,
+                                                  const std::string& checkpoint_path) {
+  Statement s = db_.prepare(
+      "SELECT run_id FROM runs WHERE config_hash = ? AND status = 'completed' "
+      "ORDER BY (checkpoint_path = ?) DESC, run_id DESC LIMIT 1");
+  s.bind(1, config_hash).bind(2, checkpoint_path);
+  if (s.step()) return s.column_int(0);
+  return std::nullopt;
+}
+
 int64_t ResultsStore::close_orphaned_runs(const std::string& host, int64_t pid,
                                           const std::string& message) {
   Transaction tx(db_);

@@ -82,6 +82,12 @@ class ResultsStore {
 
   // The run_id of a completed run with this config hash, if any.
   std::optional<int64_t> completed_run(const std::string& config_hash);
+  // The resolved config YAML of the latest run with this config hash, if any.
+  std::optional<std::string> config_yaml(const std::string& config_hash);
+  // The completed run with this config hash that trained a checkpoint: the
+  // one that recorded `checkpoint_path` if any, else the latest.
+  std::optional<int64_t> training_run(const std::string& config_hash,
+                                      const std::string& checkpoint_path);
   // Marks runs of `host` still 'running' whose process `pid` is gone as
   // interrupted (they were killed without a chance to record it); returns
   // how many.  With pid > 0, only that process's runs, as failed with `message`.

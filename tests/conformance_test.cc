@@ -16,10 +16,8 @@ namespace {
 class Conformance : public ::testing::TestWithParam<std::string> {};
 
 RunSummary run(const std::vector<std::string>& sets, const std::string& db) {
-  RawConfig raw;
-  for (const auto& s : sets) raw.apply_set(s);
   ResultsStore store(db, ResultsStore::Access::kReadWrite);
-  return run_experiment(resolve_experiment(raw), store, {}).summary;
+  return run_experiment(resolve_assignments(sets), store, {}).summary;
 }
 
 TEST_P(Conformance, LearnsAnEasyClassificationTaskFarAboveChance) {

@@ -22,12 +22,8 @@ using testing::TempDir;
 
 std::unique_ptr<Dataset> load(const std::string& dataset, const std::string& root,
                               const std::string& cache, std::vector<std::string> sets = {}) {
-  RawConfig raw;
-  raw.apply_set("dataset=" + dataset);
-  raw.apply_set("data.root=" + root);
-  raw.apply_set("data.cache_dir=" + cache);
-  for (const auto& s : sets) raw.apply_set(s);
-  const ExperimentConfig cfg = resolve_experiment(raw);
+  sets.insert(sets.begin(), {"dataset=" + dataset, "data.root=" + root, "data.cache_dir=" + cache});
+  const ExperimentConfig cfg = resolve_assignments(sets);
   return DatasetRegistry::instance().get(dataset, "dataset").create(cfg);
 }
 
@@ -171,7 +167,6 @@ TEST(DecodeCache, SecondLoadHitsAndAChangedSourceMisses) {
   TempDir dir;
   const auto entries = testing::omniglot_entries("images_background/", kAlphabets, 3);
   testing::write_zip(dir.file("omniglot/images_background.zip"), entries);
-  std::vector<std::string> paths;
   auto cache_files = [&] {
     std::vector<std::string> files;
     if (fs::exists(dir.file("cache"))) {

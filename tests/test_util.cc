@@ -79,9 +79,7 @@ std::unique_ptr<AlgorithmUnderTest> make_algorithm(const std::vector<std::string
                                                    const std::vector<int64_t>& input_shape,
                                                    TaskKind kind, uint64_t init_seed) {
   auto out = std::make_unique<AlgorithmUnderTest>();
-  RawConfig raw;
-  for (const auto& o : overrides) raw.apply_set(o);
-  out->config = resolve_experiment(raw);
+  out->config = resolve_assignments(overrides);
   out->backbone = BackboneRegistry::instance()
                       .get(out->config.backbone, "backbone")
                       .create(out->config, input_shape);

@@ -5,18 +5,15 @@
 
 #include "harness/config/experiment_config.h"
 #include "harness/model/params.h"
+#include "tests/test_util.h"
 
 namespace metabench {
 namespace {
 
-ExperimentConfig anil_config() {
-  RawConfig raw;
-  for (const char* s : {"algorithm=anil", "model.width=4", "optim.inner_steps=3"}) raw.apply_set(s);
-  return resolve_experiment(raw);
-}
+const std::vector<std::string> kAnil = {"algorithm=anil", "model.width=4", "optim.inner_steps=3"};
 
 TEST(Anil, InnerLoopLeavesEveryBodyParameterUnchanged) {
-  const ExperimentConfig cfg = anil_config();
+  const ExperimentConfig cfg = resolve_assignments(kAnil);
   const auto backbone =
       BackboneRegistry::instance().get("conv4", "backbone").create(cfg, {1, 28, 28});
   const MamlNetwork net(*backbone, 5);
@@ -35,14 +32,8 @@ TEST(Anil, InnerLoopLeavesEveryBodyParameterUnchanged) {
 }
 
 TEST(Anil, OuterLoopUpdatesTheBody) {
-  const ExperimentConfig cfg = anil_config();
-  const auto backbone =
-      BackboneRegistry::instance().get("conv4", "backbone").create(cfg, {1, 28, 28});
-  AlgorithmContext ctx;
-  ctx.config = &cfg;
-  ctx.backbone = backbone.get();
-  ctx.init_seed = 2;
-  auto anil = AlgorithmRegistry::instance().get("anil", "algorithm").create(ctx);
+  const auto built = testing::make_algorithm(kAnil, {1, 28, 28}, TaskKind::kClassification, 2);
+  Algorithm* anil = built->algorithm.get();
   const at::Tensor first_body = anil->state().front().second.detach().clone();
   const Episode e{at::rand({5, 1, 28, 28}), at::arange(5, at::kLong), at::rand({10, 1, 28, 28}),
                   at::arange(5, at::kLong).repeat({2}), 5};

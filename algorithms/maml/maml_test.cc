@@ -12,15 +12,10 @@
 #include "harness/algorithm/losses.h"
 #include "harness/config/experiment_config.h"
 #include "harness/model/params.h"
+#include "tests/test_util.h"
 
 namespace metabench {
 namespace {
-
-ExperimentConfig config(const std::vector<std::string>& sets) {
-  RawConfig raw;
-  for (const auto& s : sets) raw.apply_set(s);
-  return resolve_experiment(raw);
-}
 
 struct Problem {
   std::unique_ptr<Backbone> backbone;
@@ -31,8 +26,9 @@ struct Problem {
 };
 
 Problem regression_problem() {
-  const ExperimentConfig cfg = config({"algorithm=maml", "dataset=sinusoid", "backbone=mlp",
-                                       "model.hidden=[5, 4]", "episode.ways=1"});
+  const ExperimentConfig cfg =
+      resolve_assignments({"algorithm=maml", "dataset=sinusoid", "backbone=mlp",
+                           "model.hidden=[5, 4]", "episode.ways=1"});
   Problem p;
   p.kind = TaskKind::kRegression;
   p.backbone = BackboneRegistry::instance().get("mlp", "backbone").create(cfg, {1});
@@ -48,7 +44,7 @@ Problem regression_problem() {
 }
 
 Problem classification_problem() {
-  const ExperimentConfig cfg = config({"algorithm=maml", "model.width=3"});
+  const ExperimentConfig cfg = resolve_assignments({"algorithm=maml", "model.width=3"});
   Problem p;
   p.kind = TaskKind::kClassification;
   p.backbone = BackboneRegistry::instance().get("conv4", "backbone").create(cfg, {1, 16, 16});
@@ -143,15 +139,10 @@ TEST(Maml, FirstOrderIsTheQueryGradientAtTheAdaptedParameters) {
 }
 
 TEST(Maml, EvaluateDoesNotChangeTheMetaParameters) {
-  const ExperimentConfig cfg =
-      config({"algorithm=maml", "model.width=4", "episode.queries=2", "optim.inner_steps_test=3"});
-  const auto backbone =
-      BackboneRegistry::instance().get("conv4", "backbone").create(cfg, {1, 28, 28});
-  AlgorithmContext ctx;
-  ctx.config = &cfg;
-  ctx.backbone = backbone.get();
-  ctx.init_seed = 3;
-  auto maml = AlgorithmRegistry::instance().get("maml", "algorithm").create(ctx);
+  const auto built = testing::make_algorithm(
+      {"algorithm=maml", "model.width=4", "episode.queries=2", "optim.inner_steps_test=3"},
+      {1, 28, 28}, TaskKind::kClassification, 3);
+  Algorithm* maml = built->algorithm.get();
   std::vector<at::Tensor> before;
   for (const auto& [name, t] : maml->state()) before.push_back(t.detach().clone());
   const Episode e{at::rand({5, 1, 28, 28}), at::arange(5, at::kLong), at::rand({10, 1, 28, 28}),

@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 
 #include "harness/core/errors.h"
@@ -80,29 +81,33 @@ void fetch(const std::string& url, const std::string& part) {
 
 // Throws DatasetError (deleting `part`) unless it has the pinned size and hash.
 void verify(const DownloadFile& file, const std::string& part) {
-  const std::string bytes = read_file(part);
-  const std::string actual = sha256_hex(bytes);
-  if (actual == file.sha256 &&
-      (file.size == 0 || static_cast<int64_t>(bytes.size()) == file.size)) {
-    return;
+  const int64_t size = static_cast<int64_t>(fs::file_size(part));
+  const bool size_ok = file.size == 0 || size == file.size;
+  // Hash (streaming) only a file of the pinned size; anything else is wrong.
+  const std::string actual = size_ok ? sha256_file(part) : "";
+  if (size_ok && actual == file.sha256) return;
+  std::string head(512, '\0');
+  {
+    std::ifstream in(part, std::ios::binary);
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    head.resize(static_cast<size_t>(in.gcount()));
   }
   std::error_code ec;
   fs::remove(part, ec);
-  const std::string head = trim(bytes.substr(0, 512));
   std::string lower;
   for (char c : head) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (starts_with(lower, "<!doctype html") || starts_with(lower, "<html") ||
-      lower.find("<html") != std::string::npos) {
+  if (lower.find("<html") != std::string::npos ||
+      lower.find("<!doctype html") != std::string::npos) {
     throw DatasetError(
-        format("'%s' returned an HTML page (%zu bytes) instead of the archive; "
+        format("'%s' returned an HTML page (%lld bytes) instead of the archive; "
                "the server or a proxy refused the download. Nothing was unpacked",
-               file.url.c_str(), bytes.size()));
+               file.url.c_str(), static_cast<long long>(size)));
   }
-  if (file.size > 0 && static_cast<int64_t>(bytes.size()) != file.size) {
+  if (!size_ok) {
     throw DatasetError(
-        format("'%s' has %zu bytes, expected %lld: truncated or not the pinned "
+        format("'%s' has %lld bytes, expected %lld: truncated or not the pinned "
                "file; deleted it. Nothing was unpacked",
-               file.url.c_str(), bytes.size(), static_cast<long long>(file.size)));
+               file.url.c_str(), static_cast<long long>(size), static_cast<long long>(file.size)));
   }
   throw DatasetError("'" + file.url + "' failed its checksum: SHA-256 " + actual + ", expected " +
                      file.sha256 + "; deleted it. Nothing was unpacked");
@@ -149,11 +154,6 @@ void extract(const std::string& archive_path, const std::string& into) {
   if (status != ARCHIVE_EOF) fail(in.get());
 }
 
-bool installed(const std::string& marker) {
-  std::error_code ec;
-  return fs::exists(marker, ec);
-}
-
 }  // namespace
 
 int download_dataset(const DownloadSpec& spec, const DownloadOptions& options) {
@@ -172,19 +172,18 @@ int download_dataset(const DownloadSpec& spec, const DownloadOptions& options) {
     const std::string name = base_name(file.url);
     // Written last, after the rename: present only for a complete install.
     const std::string marker = destination + "/." + name + ".installed";
-    if (installed(marker)) {
+    std::error_code ec;
+    if (fs::exists(marker, ec)) {
       log(name + ": already installed in " + destination);
       continue;
     }
-    const std::string url =
-        options.mirror.empty() ? file.url : options.mirror + "/" + base_name(file.url);
+    const std::string url = options.mirror.empty() ? file.url : options.mirror + "/" + name;
     const std::string part = downloads + "/" + name + ".part";
     log(name + ": downloading " + url);
     fetch(url, part);
     verify(DownloadFile{url, file.sha256, file.size}, part);
     log(name + ": SHA-256 verified; unpacking");
     const std::string temp = root + "/.unpack-" + name + "-" + std::to_string(getpid());
-    std::error_code ec;
     fs::remove_all(temp, ec);
     make_directories(temp);
     try {

@@ -5,10 +5,10 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 
 #include "harness/core/errors.h"
+#include "harness/core/files.h"
 #include "harness/core/sha256.h"
 #include "harness/core/strings.h"
 
@@ -16,14 +16,6 @@ namespace fs = std::filesystem;
 
 namespace metabench {
 namespace {
-
-std::string read_whole(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw DatasetError("cannot read '" + path.string() + "'");
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw DatasetError("error while reading '" + path.string() + "'");
-  return bytes;
-}
 
 std::vector<fs::path> sorted_files(const fs::path& root) {
   std::vector<fs::path> files;
@@ -123,7 +115,7 @@ void visit_source_files(const std::string& source, const SourceFilter& want,
     const fs::path root(source);
     for (const fs::path& file : sorted_files(root)) {
       const std::string path = file.lexically_relative(root).generic_string();
-      if (want(path)) visit(path, read_whole(file), file.string());
+      if (want(path)) visit(path, read_file(file.string()), file.string());
     }
   } else if (fs::is_regular_file(source, ec) && is_archive_path(source)) {
     visit_archive(source, want, visit);

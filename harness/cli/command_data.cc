@@ -1,11 +1,11 @@
 // `metabench data list` and `metabench data download NAME`.
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 
 #include "datasets/dataset.h"
 #include "datasets/download/download.h"
 #include "harness/cli/commands.h"
+#include "harness/config/experiment_config.h"
 #include "harness/core/errors.h"
 #include "harness/core/interrupt.h"
 #include "harness/core/strings.h"
@@ -14,11 +14,6 @@ namespace po = boost::program_options;
 
 namespace metabench {
 namespace {
-
-std::string default_data_root() {
-  const char* env = std::getenv("METABENCH_DATA");
-  return env && *env ? env : "data";
-}
 
 int data_list() {
   std::printf("downloadable (metabench data download NAME):\n");

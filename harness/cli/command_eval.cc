@@ -1,7 +1,6 @@
 // `metabench eval --checkpoint PATH --dataset NAME`: cross-dataset evaluation.
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 
 #include "harness/cli/commands.h"
 #include "harness/core/errors.h"
@@ -33,8 +32,7 @@ int command_eval(const Args& args) {
     return 0;
   }
   if (!data_root.empty()) {
-    request.overrides.insert(request.overrides.begin(),
-                             "data.root=" + std::filesystem::absolute(data_root).string());
+    request.overrides.insert(request.overrides.begin(), data_root_assignment(data_root));
   }
   ResultsStore store(db_path, ResultsStore::Access::kReadWrite);
   install_interrupt_handlers();

@@ -1,6 +1,5 @@
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 
 #include "harness/algorithm/plugins.h"
 #include "harness/cli/commands.h"
@@ -37,7 +36,7 @@ int command_run(const Args& args) {
   RawConfig raw = RawConfig::from_file(config_path);
   for (const auto& o : overrides) raw.apply_set(o);
   if (!data_root.empty()) {
-    raw.apply_set("data.root=" + std::filesystem::absolute(data_root).string());
+    raw.apply_set(data_root_assignment(data_root));
   }
   load_plugins_from(raw);
   const ExperimentConfig cfg = resolve_experiment(raw);

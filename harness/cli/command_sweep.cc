@@ -2,7 +2,6 @@
 
 #include <climits>
 #include <cstdio>
-#include <filesystem>
 
 #include "harness/algorithm/plugins.h"
 #include "harness/cli/commands.h"
@@ -50,7 +49,7 @@ int command_sweep(const Args& args) {
   if (sweep.jobs < 1)
     throw ConfigError("--jobs must be at least 1, got " + std::to_string(sweep.jobs));
   if (!data_root.empty()) {
-    sweep.overrides.push_back("data.root=" + std::filesystem::absolute(data_root).string());
+    sweep.overrides.push_back(data_root_assignment(data_root));
   }
   for (const auto& p : plugins) load_plugin(p);
   sweep.executable = self_executable();

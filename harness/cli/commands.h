@@ -20,6 +20,10 @@ int command_data(const Args& args);
 
 constexpr const char* kDefaultDatabase = "results/metabench.sqlite";
 
+// "data.root=<absolute DIR>": the --set assignment a --data-root flag stands
+// for, absolute so that sweep workers and checkpoints agree on it.
+std::string data_root_assignment(const std::string& dir);
+
 // Parses `args` against `options` (and positional names), turning Boost's
 // exceptions into ConfigError that name the command.  Returns false after
 // printing help when --help was given.

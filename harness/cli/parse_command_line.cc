@@ -1,3 +1,4 @@
+#include <filesystem>
 #include <iostream>
 
 #include "harness/cli/commands.h"
@@ -24,6 +25,10 @@ bool parse_command_line(const std::string& command, const std::string& usage,
                       " --help)");
   }
   return true;
+}
+
+std::string data_root_assignment(const std::string& dir) {
+  return "data.root=" + std::filesystem::absolute(dir).string();
 }
 
 }  // namespace metabench

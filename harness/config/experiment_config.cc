@@ -265,10 +265,7 @@ ExperimentConfig resolve_experiment(const RawConfig& raw) {
   cfg.progress = v.get_bool("runtime.progress");
   cfg.checkpoint_dir = v.get_string("runtime.checkpoint_dir");
   cfg.data_root = v.get_string("data.root");
-  if (cfg.data_root.empty()) {
-    const char* env = std::getenv("METABENCH_DATA");
-    cfg.data_root = env && *env ? env : "data";
-  }
+  if (cfg.data_root.empty()) cfg.data_root = default_data_root();
 
   // Cross-key checks.
   if (data->kind == TaskKind::kRegression && !algo->supports_regression) {
@@ -299,6 +296,17 @@ ExperimentConfig resolve_experiment(const RawConfig& raw) {
   cfg.yaml = std::string(out.c_str()) + "\n";
   cfg.hash = sha256_hex(canonical);
   return cfg;
+}
+
+std::string default_data_root() {
+  const char* env = std::getenv("METABENCH_DATA");
+  return env && *env ? env : "data";
+}
+
+ExperimentConfig resolve_assignments(const std::vector<std::string>& assignments) {
+  RawConfig raw;
+  for (const auto& a : assignments) raw.apply_set(a);
+  return resolve_experiment(raw);
 }
 
 }  // namespace metabench

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "datasets/episode.h"
 #include "harness/config/raw_config.h"
@@ -61,5 +62,12 @@ Schema core_schema();
 Schema experiment_schema(const std::string& algorithm, const std::string& dataset);
 
 ExperimentConfig resolve_experiment(const RawConfig& raw);
+
+// Resolves a config given only as "KEY=VALUE" assignments, as `--set` takes
+// them (for tests, benchmarks and programs embedding metabench).
+ExperimentConfig resolve_assignments(const std::vector<std::string>& assignments);
+
+// The data root when data.root is empty: $METABENCH_DATA, else "data".
+std::string default_data_root();
 
 }  // namespace metabench

@@ -44,21 +44,19 @@ void check_compatible(const NamedTensors& expected, const NamedTensors& saved,
 
 }  // namespace
 
-ExperimentConfig resolve_eval_config(const EvalRequest& request, ResultsStore& store) {
-  const Checkpoint checkpoint = load_checkpoint(request.checkpoint);
+ExperimentConfig resolve_eval_config(const EvalRequest& request, const Checkpoint& checkpoint,
+                                     ResultsStore& store) {
   std::string yaml = checkpoint.config_yaml;
   if (yaml.empty()) {
     // Checkpoints from before configs were embedded: find their run.
-    Statement s = store.database().prepare(
-        "SELECT config_yaml FROM runs WHERE config_hash = ? ORDER BY run_id DESC LIMIT 1");
-    s.bind(1, checkpoint.config_hash);
-    if (!s.step()) {
+    const std::optional<std::string> recorded = store.config_yaml(checkpoint.config_hash);
+    if (!recorded) {
       throw UserError("checkpoint '" + request.checkpoint +
                       "' does not carry its config and no run with its config hash " +
                       checkpoint.config_hash.substr(0, 12) + " is in '" + store.path() +
                       "'; pass the database it was trained with (--db)");
     }
-    yaml = s.column_text(0);
+    yaml = *recorded;
   }
   RawConfig raw =
       RawConfig::from_node(YAML::Load(yaml), "config of checkpoint '" + request.checkpoint + "'");
@@ -74,8 +72,8 @@ ExperimentConfig resolve_eval_config(const EvalRequest& request, ResultsStore& s
 }
 
 RunOutcome run_evaluation(const EvalRequest& request, ResultsStore& store) {
-  ExperimentConfig cfg = resolve_eval_config(request, store);
   const Checkpoint checkpoint = load_checkpoint(request.checkpoint);
+  const ExperimentConfig cfg = resolve_eval_config(request, checkpoint, store);
   at::set_num_threads(cfg.threads);
   const at::Device device = resolve_device(cfg.device);
   RunSummary summary;
@@ -94,13 +92,7 @@ RunOutcome run_evaluation(const EvalRequest& request, ResultsStore& store) {
   record.kind = "eval";
   record.config_hash = sha256_hex("eval\n" + checkpoint.config_hash + "\n" + cfg.hash);
   record.source_checkpoint = request.checkpoint;
-  {
-    Statement s = store.database().prepare(
-        "SELECT run_id FROM runs WHERE config_hash = ? AND status = 'completed' "
-        "ORDER BY (checkpoint_path = ?) DESC, run_id DESC LIMIT 1");
-    s.bind(1, checkpoint.config_hash).bind(2, request.checkpoint);
-    if (s.step()) record.source_run_id = s.column_int(0);
-  }
+  record.source_run_id = store.training_run(checkpoint.config_hash, request.checkpoint).value_or(0);
   const int64_t run_id = store.begin_run(record, utc_timestamp());
   record_outcome(store, run_id, [&] {
     const std::vector<EpisodeResult> episodes =

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "harness/config/experiment_config.h"
+#include "harness/model/checkpoint.h"
 #include "harness/run/experiment_runner.h"
 #include "results/store.h"
 
@@ -26,10 +27,11 @@ struct EvalRequest {
   std::vector<std::string> overrides;  // "KEY=VALUE", applied last
 };
 
-// Resolves the evaluation config.  Throws UserError for an unreadable
-// checkpoint, a checkpoint without its config whose run is not in `store`, or
-// an invalid override.
-ExperimentConfig resolve_eval_config(const EvalRequest& request, ResultsStore& store);
+// Resolves the evaluation config of `checkpoint` (loaded from
+// request.checkpoint).  Throws UserError for a checkpoint without its config
+// whose run is not in `store`, or an invalid override.
+ExperimentConfig resolve_eval_config(const EvalRequest& request, const Checkpoint& checkpoint,
+                                     ResultsStore& store);
 
 // Evaluates and records the run; like run_experiment(), rejects bad input
 // (e.g. a checkpoint whose parameter shapes do not fit the dataset's inputs)

@@ -23,16 +23,10 @@
 namespace metabench {
 namespace {
 
-ExperimentConfig config(const std::vector<std::string>& sets) {
-  RawConfig raw;
-  for (const auto& s : sets) raw.apply_set(s);
-  return resolve_experiment(raw);
-}
-
 // The synthetic glyphs have Omniglot's shape (1x28x28, 20 drawings a class).
 const Dataset& glyphs() {
   static const std::unique_ptr<Dataset> dataset = [] {
-    const ExperimentConfig cfg = config({"dataset=synthetic-glyphs"});
+    const ExperimentConfig cfg = resolve_assignments({"dataset=synthetic-glyphs"});
     return DatasetRegistry::instance().get("synthetic-glyphs", "dataset").create(cfg);
   }();
   return *dataset;
@@ -47,8 +41,8 @@ struct Setting {
   int64_t meta_batch;
 };
 const std::map<std::string, Setting> kSettings = {
-    {"maml", {"maml", 5, 32}},        {"fomaml", {"fomaml", 5, 32}},
-    {"anil", {"anil", 5, 32}},        {"reptile", {"reptile", 5, 5}},
+    {"maml", {"maml", 5, 32}},         {"fomaml", {"fomaml", 5, 32}},
+    {"anil", {"anil", 5, 32}},         {"reptile", {"reptile", 5, 5}},
     {"protonet", {"protonet", 20, 1}}, {"matchingnet", {"matchingnet", 20, 1}}};
 
 struct Bench {
@@ -60,10 +54,11 @@ struct Bench {
 std::unique_ptr<Bench> make_bench(const std::string& name) {
   const Setting& s = kSettings.at(name);
   auto b = std::make_unique<Bench>();
-  b->cfg = config({"algorithm=" + std::string(s.algorithm), "dataset=synthetic-glyphs",
-                   "model.width=64", "episode.ways=5", "episode.shots=1", "episode.queries=15",
-                   "episode.train_ways=" + std::to_string(s.ways),
-                   "optim.meta_batch=" + std::to_string(s.meta_batch)});
+  b->cfg =
+      resolve_assignments({"algorithm=" + std::string(s.algorithm), "dataset=synthetic-glyphs",
+                           "model.width=64", "episode.ways=5", "episode.shots=1",
+                           "episode.queries=15", "episode.train_ways=" + std::to_string(s.ways),
+                           "optim.meta_batch=" + std::to_string(s.meta_batch)});
   at::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   b->model = build_model(b->cfg, glyphs(), at::kCPU);
   TrainingStream stream(glyphs(), b->cfg.train_shape, 1);
@@ -100,7 +95,8 @@ void BM_LoadCachedDataset(benchmark::State& state) {
   const std::string cache =
       (std::filesystem::temp_directory_path() / ("metabench-bench-" + std::to_string(getpid())))
           .string();
-  const ExperimentConfig cfg = config({"dataset=fashion-mnist", "data.cache_dir=" + cache});
+  const ExperimentConfig cfg =
+      resolve_assignments({"dataset=fashion-mnist", "data.cache_dir=" + cache});
   const DatasetInfo& info = DatasetRegistry::instance().get("fashion-mnist", "dataset");
   info.create(cfg);
   for (auto _ : state) benchmark::DoNotOptimize(info.create(cfg));
@@ -109,9 +105,9 @@ void BM_LoadCachedDataset(benchmark::State& state) {
 BENCHMARK(BM_LoadCachedDataset)->Unit(benchmark::kMillisecond);
 
 struct TempStore {
-  std::string dir = (std::filesystem::temp_directory_path() /
-                     ("metabench-bench-db-" + std::to_string(getpid())))
-                        .string();
+  std::string dir =
+      (std::filesystem::temp_directory_path() / ("metabench-bench-db-" + std::to_string(getpid())))
+          .string();
   std::unique_ptr<ResultsStore> store;
   int64_t run_id = 0;
   TempStore() {
