@@ -25,3 +25,28 @@ if(TORCH_CXX_FLAGS)
   separate_arguments(_metabench_torch_flags UNIX_COMMAND "${TORCH_CXX_FLAGS}")
   target_compile_options(metabench_torch_deps INTERFACE ${_metabench_torch_flags})
 endif()
+
+# tcmalloc for the executables.  glibc malloc hands LibTorch's large,
+# short-lived activation buffers back to the kernel and faults them in again
+# on the next allocation; on a MAML meta-iteration that costs about 30% of
+# the time (docs/performance.md).  Linking is enough: tcmalloc replaces
+# malloc for the whole process.  -DMETABENCH_TCMALLOC=OFF keeps glibc.
+option(METABENCH_TCMALLOC "Link the executables with tcmalloc when it is installed" ON)
+set(METABENCH_ALLOCATOR "glibc")
+if(METABENCH_TCMALLOC)
+  find_library(METABENCH_TCMALLOC_LIBRARY NAMES tcmalloc_minimal libtcmalloc_minimal.so.4)
+  if(METABENCH_TCMALLOC_LIBRARY)
+    set(METABENCH_ALLOCATOR "tcmalloc")
+  else()
+    message(STATUS "tcmalloc not found (Debian: libtcmalloc-minimal4): using glibc malloc")
+  endif()
+endif()
+
+# Makes `target` use the chosen allocator.  --no-as-needed: nothing references
+# tcmalloc by name, so the linker would otherwise drop it.
+function(metabench_use_allocator target)
+  if(METABENCH_ALLOCATOR STREQUAL "tcmalloc")
+    target_link_libraries(${target} PRIVATE -Wl,--no-as-needed ${METABENCH_TCMALLOC_LIBRARY}
+                          -Wl,--as-needed)
+  endif()
+endfunction()

@@ -6,6 +6,8 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build git pkg-config sqlite3
   libtorch-dev libopenblas0-pthread        # LibTorch; OpenBLAS instead of the reference BLAS (~35x faster GEMM)
+  libtcmalloc-minimal4                      # allocator: glibc malloc returns LibTorch's big tensors to the kernel
+  python3-torch                             # the PyTorch reference of scripts/compare.sh (same LibTorch 1.13)
   libyaml-cpp-dev libboost-program-options-dev libsqlite3-dev
   libgtest-dev libbenchmark-dev
   libarchive-dev libcurl4-openssl-dev zlib1g-dev libstb-dev   # dataset readers, downloader

@@ -33,13 +33,41 @@ std::vector<at::Tensor> anil_adapt(const MamlNetwork& net, const std::vector<at:
   return adapted;
 }
 
+std::vector<at::Tensor> anil_adapt_tasks(const MamlNetwork& net,
+                                         const std::vector<at::Tensor>& params,
+                                         const at::Tensor& support_x, const at::Tensor& support_y,
+                                         TaskKind kind, int64_t steps, double inner_lr,
+                                         bool create_graph) {
+  const int64_t tasks = support_x.size(0);
+  std::vector<at::Tensor> adapted;
+  for (const at::Tensor& p : params) {
+    std::vector<int64_t> shape = {tasks};
+    shape.insert(shape.end(), p.sizes().begin(), p.sizes().end());
+    adapted.push_back(p.unsqueeze(0).expand(shape));
+  }
+  const size_t h = net.head_index();
+  at::Tensor features = net.features_tasks(support_x, adapted);
+  if (!create_graph) features = features.detach();
+  std::vector<at::Tensor> head = {adapted[h], adapted[h + 1]};
+  for (int64_t step = 0; step < steps; ++step) {
+    const at::Tensor loss = per_task_loss(net.head_tasks(features, head), support_y, kind).sum();
+    const std::vector<at::Tensor> grads =
+        torch::autograd::grad({loss}, head, /*grad_outputs=*/{}, /*retain_graph=*/true,
+                              /*create_graph=*/create_graph);
+    for (size_t i = 0; i < head.size(); ++i) head[i] = head[i] - inner_lr * grads[i];
+  }
+  adapted[h] = head[0];
+  adapted[h + 1] = head[1];
+  return adapted;
+}
+
 namespace {
 
 METABENCH_REGISTER_ALGORITHM(AlgorithmInfo{
     "anil", "ANIL (Raghu et al. 2019): MAML adapting only the final linear head",
-    /*supports_classification=*/true, /*supports_regression=*/true, Schema(),
+    /*supports_classification=*/true, /*supports_regression=*/true, maml_style_schema(),
     require_equal_train_and_test_ways, [](const AlgorithmContext& ctx) {
-      return make_maml_style(ctx, anil_adapt, /*first_order=*/false);
+      return make_maml_style(ctx, Adapter{anil_adapt, anil_adapt_tasks}, /*first_order=*/false);
     }});
 
 }  // namespace

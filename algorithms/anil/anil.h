@@ -24,4 +24,12 @@ std::vector<at::Tensor> anil_adapt(const MamlNetwork& net, const std::vector<at:
                                    const Episode& episode, TaskKind kind, int64_t steps,
                                    double inner_lr, bool create_graph);
 
+// anil_adapt for every task at once: stacked results, [tasks, ...], the body
+// entries being `params` expanded (not copied) over the tasks.
+std::vector<at::Tensor> anil_adapt_tasks(const MamlNetwork& net,
+                                         const std::vector<at::Tensor>& params,
+                                         const at::Tensor& support_x, const at::Tensor& support_y,
+                                         TaskKind kind, int64_t steps, double inner_lr,
+                                         bool create_graph);
+
 }  // namespace metabench

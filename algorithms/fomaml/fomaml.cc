@@ -10,9 +10,9 @@ namespace {
 
 METABENCH_REGISTER_ALGORITHM(AlgorithmInfo{
     "fomaml", "first-order MAML (Finn et al. 2017): MAML without second derivatives",
-    /*supports_classification=*/true, /*supports_regression=*/true, Schema(),
+    /*supports_classification=*/true, /*supports_regression=*/true, maml_style_schema(),
     require_equal_train_and_test_ways, [](const AlgorithmContext& ctx) {
-      return make_maml_style(ctx, maml_adapt, /*first_order=*/true);
+      return make_maml_style(ctx, Adapter{maml_adapt, maml_adapt_tasks}, /*first_order=*/true);
     }});
 
 }  // namespace

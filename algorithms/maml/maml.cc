@@ -6,8 +6,6 @@
 #include "harness/algorithm/algorithm.h"
 #include "harness/algorithm/checks.h"
 #include "harness/algorithm/losses.h"
-#include "harness/config/experiment_config.h"
-#include "harness/model/adam.h"
 #include "harness/model/params.h"
 
 namespace metabench {
@@ -31,6 +29,18 @@ at::Tensor MamlNetwork::head(const at::Tensor& features, at::TensorList head) co
   return at::linear(features, head[0], head[1]);
 }
 
+at::Tensor MamlNetwork::forward_tasks(const at::Tensor& x, at::TensorList params) const {
+  return head_tasks(features_tasks(x, params), params.slice(backbone_params_, 2));
+}
+
+at::Tensor MamlNetwork::features_tasks(const at::Tensor& x, at::TensorList params) const {
+  return backbone_.forward_tasks(x, params.slice(0, backbone_params_));
+}
+
+at::Tensor MamlNetwork::head_tasks(const at::Tensor& features, at::TensorList head) const {
+  return at::baddbmm(head[1].unsqueeze(1), features, head[0].transpose(1, 2));
+}
+
 std::vector<at::Tensor> maml_adapt(const MamlNetwork& net, const std::vector<at::Tensor>& params,
                                    const Episode& episode, TaskKind kind, int64_t steps,
                                    double inner_lr, bool create_graph) {
@@ -46,74 +56,39 @@ std::vector<at::Tensor> maml_adapt(const MamlNetwork& net, const std::vector<at:
   return fast;
 }
 
+std::vector<at::Tensor> maml_adapt_tasks(const MamlNetwork& net,
+                                         const std::vector<at::Tensor>& params,
+                                         const at::Tensor& support_x, const at::Tensor& support_y,
+                                         TaskKind kind, int64_t steps, double inner_lr,
+                                         bool create_graph) {
+  const int64_t tasks = support_x.size(0);
+  std::vector<at::Tensor> fast;
+  for (const at::Tensor& p : params) {
+    std::vector<int64_t> shape = {tasks};
+    shape.insert(shape.end(), p.sizes().begin(), p.sizes().end());
+    fast.push_back(p.unsqueeze(0).expand(shape));
+  }
+  for (int64_t step = 0; step < steps; ++step) {
+    // Task t's loss depends on task t's weights only, so the gradient of the
+    // sum with respect to the stacked weights is every task's own gradient.
+    const at::Tensor loss =
+        per_task_loss(net.forward_tasks(support_x, fast), support_y, kind).sum();
+    const std::vector<at::Tensor> grads =
+        torch::autograd::grad({loss}, fast, /*grad_outputs=*/{}, /*retain_graph=*/create_graph,
+                              /*create_graph=*/create_graph);
+    for (size_t i = 0; i < fast.size(); ++i) fast[i] = fast[i] - inner_lr * grads[i];
+  }
+  return fast;
+}
+
 namespace {
-
-class MamlStyle : public Algorithm {
- public:
-  MamlStyle(const AlgorithmContext& ctx, AdaptFunction adapt, bool first_order)
-      : cfg_(*ctx.config),
-        adapt_(adapt),
-        kind_(ctx.kind),
-        net_(*ctx.backbone, head_outputs(ctx.kind, ctx.config->train_shape.ways)),
-        names_(param_names(net_.param_specs())),
-        params_(trainable_params(net_.param_specs(), ctx.init_seed, ctx.device)),
-        optimizer_(params_, AdamOptions().with_lr(cfg_.meta_lr)),
-        first_order_(first_order) {}
-
-  StepResult meta_train_step(const std::vector<Episode>& batch) override {
-    optimizer_.zero_grad();
-    StepResult mean;
-    const double n = static_cast<double>(batch.size());
-    for (const Episode& episode : batch) {
-      // Back-propagating each task's loss right away keeps only one task's
-      // second-order graph alive at a time.
-      const std::vector<at::Tensor> fast =
-          adapt_(net_, params_, episode, kind_, cfg_.inner_steps, cfg_.inner_lr, !first_order_);
-      const at::Tensor outputs = net_.forward(episode.query_x, fast);
-      const at::Tensor loss = task_loss(outputs, episode.query_y, kind_);
-      (loss / n).backward();
-      mean.loss += loss.item<double>() / n;
-      mean.accuracy += task_accuracy(outputs.detach(), episode.query_y, kind_) / n;
-    }
-    optimizer_.step();
-    return mean;
-  }
-
-  StepResult evaluate(const Episode& episode) override {
-    // Adapt a detached copy: evaluation must not touch the meta-parameters.
-    const std::vector<at::Tensor> start = fresh_leaves(params_);
-    const std::vector<at::Tensor> fast =
-        adapt_(net_, start, episode, kind_, cfg_.inner_steps_test, cfg_.inner_lr, false);
-    at::NoGradGuard no_grad;
-    return score(net_.forward(episode.query_x, fast), episode.query_y, kind_);
-  }
-
-  NamedTensors state() const override { return name_tensors(names_, params_); }
-  void load_state(const NamedTensors& state) override { copy_state(state, names_, params_); }
-
- private:
-  const ExperimentConfig& cfg_;
-  AdaptFunction adapt_;
-  TaskKind kind_;
-  MamlNetwork net_;
-  std::vector<std::string> names_;
-  std::vector<at::Tensor> params_;
-  Adam optimizer_;
-  bool first_order_;
-};
 
 METABENCH_REGISTER_ALGORITHM(AlgorithmInfo{
     "maml", "MAML (Finn et al. 2017): second-order meta-gradient through K inner SGD steps",
-    /*supports_classification=*/true, /*supports_regression=*/true, Schema(),
+    /*supports_classification=*/true, /*supports_regression=*/true, maml_style_schema(),
     require_equal_train_and_test_ways, [](const AlgorithmContext& ctx) {
-      return make_maml_style(ctx, maml_adapt, /*first_order=*/false);
+      return make_maml_style(ctx, Adapter{maml_adapt, maml_adapt_tasks}, /*first_order=*/false);
     }});
 
 }  // namespace
-
-std::unique_ptr<Algorithm> make_maml_style(const AlgorithmContext& context, AdaptFunction adapt,
-                                           bool first_order) {
-  return std::make_unique<MamlStyle>(context, adapt, first_order);
-}
-
 }  // namespace metabench

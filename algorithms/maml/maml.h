@@ -19,6 +19,7 @@
 
 #include "datasets/episode.h"
 #include "harness/algorithm/algorithm.h"
+#include "harness/config/schema.h"
 #include "harness/model/backbone.h"
 
 namespace metabench {
@@ -29,6 +30,11 @@ class MamlNetwork {
   MamlNetwork(const Backbone& backbone, int64_t outputs);
   std::vector<ParamSpec> param_specs() const;
   at::Tensor forward(const at::Tensor& x, at::TensorList params) const;
+  // forward() of several tasks at once: x [tasks, batch, ...], params[i]
+  // [tasks, ...]; returns [tasks, batch, outputs].
+  at::Tensor forward_tasks(const at::Tensor& x, at::TensorList params) const;
+  at::Tensor features_tasks(const at::Tensor& x, at::TensorList params) const;
+  at::Tensor head_tasks(const at::Tensor& features, at::TensorList head) const;
   // The backbone alone (params may be the full list; the head is ignored).
   at::Tensor features(const at::Tensor& x, at::TensorList params) const;
   // The linear head on features; `head` is {weight, bias}.
@@ -50,18 +56,68 @@ std::vector<at::Tensor> maml_adapt(const MamlNetwork& net, const std::vector<at:
                                    const Episode& episode, TaskKind kind, int64_t steps,
                                    double inner_lr, bool create_graph);
 
-// How a MAML-style learner adapts to a task: maml_adapt (every parameter)
-// or anil_adapt (the head only).
-using AdaptFunction = std::vector<at::Tensor> (*)(const MamlNetwork& net,
-                                                  const std::vector<at::Tensor>& params,
-                                                  const Episode& episode, TaskKind kind,
-                                                  int64_t steps, double inner_lr,
-                                                  bool create_graph);
+// The episodes of a meta-batch stacked along a new first (task) dimension.
+struct TaskBatch {
+  at::Tensor support_x, support_y, query_x, query_y;  // [tasks, n, ...]
+  int64_t tasks() const { return support_x.size(0); }
+};
 
-// A MAML-style learner: `adapt` in the inner loop, Adam on the mean
+// Throws InternalError when the episodes' tensors differ in shape (a sampler
+// bug: the episodes of a meta-batch share one EpisodeShape).
+TaskBatch stack_tasks(const std::vector<Episode>& batch);
+
+// Each task's mean loss, [tasks], of outputs [tasks, n, out] against targets
+// [tasks, n] (classification) or [tasks, n, out] (regression).
+at::Tensor per_task_loss(const at::Tensor& outputs, const at::Tensor& targets, TaskKind kind);
+
+// maml_adapt for every task at once.  `params` are the shared
+// meta-parameters (not stacked); the result is stacked, [tasks, ...], and
+// equals maml_adapt applied task by task.
+std::vector<at::Tensor> maml_adapt_tasks(const MamlNetwork& net,
+                                         const std::vector<at::Tensor>& params,
+                                         const at::Tensor& support_x, const at::Tensor& support_y,
+                                         TaskKind kind, int64_t steps, double inner_lr,
+                                         bool create_graph);
+
+// How a MAML-style learner adapts: maml_adapt (every parameter) or
+// anil_adapt (the head only), one task at a time and task-batched.
+struct Adapter {
+  using PerTask = std::vector<at::Tensor> (*)(const MamlNetwork& net,
+                                              const std::vector<at::Tensor>& params,
+                                              const Episode& episode, TaskKind kind,
+                                              int64_t steps, double inner_lr, bool create_graph);
+  using Batched = std::vector<at::Tensor> (*)(const MamlNetwork& net,
+                                              const std::vector<at::Tensor>& params,
+                                              const at::Tensor& support_x,
+                                              const at::Tensor& support_y, TaskKind kind,
+                                              int64_t steps, double inner_lr, bool create_graph);
+  PerTask per_task;
+  Batched batched;
+};
+
+// What one meta-iteration computes before the optimiser step.
+struct MetaGradientOptions {
+  TaskKind kind = TaskKind::kClassification;
+  int64_t inner_steps = 1;
+  double inner_lr = 0.4;
+  bool first_order = false;
+  bool task_batching = true;
+};
+
+// Accumulates into params' .grad() the gradient of the mean over `batch` of
+// each task's post-adaptation query loss, and returns that mean loss and
+// accuracy.  Both task_batching settings compute the same values.
+StepResult accumulate_meta_gradient(const MamlNetwork& net, const std::vector<at::Tensor>& params,
+                                    const std::vector<Episode>& batch, const Adapter& adapter,
+                                    const MetaGradientOptions& options);
+
+// The algo.* options shared by MAML-style learners (algo.task_batching).
+Schema maml_style_schema();
+
+// A MAML-style learner: `adapter` in the inner loop, Adam on the mean
 // post-adaptation query loss in the outer loop, second-order unless
 // `first_order`.  MAML, FOMAML and ANIL are this with different arguments.
-std::unique_ptr<Algorithm> make_maml_style(const AlgorithmContext& context, AdaptFunction adapt,
+std::unique_ptr<Algorithm> make_maml_style(const AlgorithmContext& context, Adapter adapter,
                                            bool first_order);
 
 }  // namespace metabench

@@ -6,6 +6,11 @@
 // weights and differentiate through the adaptation.  Batch norm always uses
 // the statistics of the batch it is given (the MAML reference code's
 // behaviour), so there are no running statistics to carry between tasks.
+//
+// forward_tasks() runs several tasks, each with its own weights, in one pass
+// (the task-batched inner loop of MAML-style learners).  It must equal
+// forward() applied task by task, batch statistics included; the default
+// does exactly that, so a new backbone is correct before it is fast.
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -36,6 +41,9 @@ class Backbone {
   // x: [batch, ...input_shape]; params in param_specs() order.  Returns
   // [batch, output_dim()].
   virtual at::Tensor forward(const at::Tensor& x, at::TensorList params) const = 0;
+  // x: [tasks, batch, ...input_shape]; params[i]: [tasks, ...spec i's shape],
+  // task t's weights at index t.  Returns [tasks, batch, output_dim()].
+  virtual at::Tensor forward_tasks(const at::Tensor& x, at::TensorList params) const;
   virtual int64_t output_dim() const = 0;
 };
 

@@ -2,6 +2,12 @@
 // papers): four blocks of [3x3 conv (padding 1), batch norm, ReLU, 2x2 max
 // pool], `model.width` channels each.  Output: the flattened feature map,
 // width * (H/16) * (W/16) features (64 for 28x28 inputs at width 64).
+//
+// forward_tasks() puts the tasks side by side in the channel dimension,
+// [batch, tasks * channels, H, W]: one grouped convolution (groups = tasks)
+// applies each task's weights to its own channels, and batch norm over those
+// channels computes each task's statistics separately, exactly as the
+// per-task forward does.
 #include <ATen/ATen.h>
 
 #include "harness/config/experiment_config.h"
@@ -57,6 +63,28 @@ class Conv4 : public Backbone {
       h = at::max_pool2d(h, {2, 2});
     }
     return h.flatten(1);
+  }
+
+  at::Tensor forward_tasks(const at::Tensor& x, at::TensorList p) const override {
+    const int64_t tasks = x.size(0), batch = x.size(1);
+    if (tasks == 1) {
+      std::vector<at::Tensor> single;
+      for (const at::Tensor& t : p) single.push_back(t[0]);
+      return forward(x[0], single).unsqueeze(0);
+    }
+    at::Tensor h = x.transpose(0, 1).reshape({batch, tasks * x.size(2), x.size(3), x.size(4)});
+    for (int i = 0; i < kBlocks; ++i) {
+      const at::Tensor& w = p[4 * i];
+      h = at::conv2d(h, w.reshape({tasks * w.size(1), w.size(2), w.size(3), w.size(4)}),
+                     p[4 * i + 1].reshape({-1}), /*stride=*/1, /*padding=*/1, /*dilation=*/1,
+                     /*groups=*/tasks);
+      h = at::batch_norm(h, p[4 * i + 2].reshape({-1}), p[4 * i + 3].reshape({-1}), {}, {},
+                         /*training=*/true, /*momentum=*/0.0, /*eps=*/1e-5,
+                         /*cudnn_enabled=*/true);
+      h = at::relu(h);
+      h = at::max_pool2d(h, {2, 2});
+    }
+    return h.reshape({batch, tasks, -1}).transpose(0, 1);
   }
 
   int64_t output_dim() const override { return output_dim_; }

@@ -1,0 +1,194 @@
+// The meta-training loop shared by MAML, FOMAML and ANIL, in its two forms:
+// task-batched (the default) and one task after another (the reference the
+// batched form is tested against, and algo.task_batching=false).
+#include <ATen/ATen.h>
+#include <torch/csrc/autograd/autograd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "algorithms/maml/maml.h"
+#include "harness/algorithm/losses.h"
+#include "harness/config/experiment_config.h"
+#include "harness/core/errors.h"
+#include "harness/model/adam.h"
+#include "harness/model/params.h"
+
+namespace metabench {
+
+TaskBatch stack_tasks(const std::vector<Episode>& batch) {
+  std::vector<at::Tensor> sx, sy, qx, qy;
+  for (const Episode& e : batch) {
+    if (e.support_x.sizes() != batch[0].support_x.sizes() ||
+        e.query_x.sizes() != batch[0].query_x.sizes()) {
+      std::ostringstream message;
+      message << "the episodes of a meta-batch differ in shape: support " << e.support_x.sizes()
+              << " and query " << e.query_x.sizes() << ", expected " << batch[0].support_x.sizes()
+              << " and " << batch[0].query_x.sizes();
+      throw InternalError(message.str());
+    }
+    sx.push_back(e.support_x);
+    sy.push_back(e.support_y);
+    qx.push_back(e.query_x);
+    qy.push_back(e.query_y);
+  }
+  return TaskBatch{at::stack(sx), at::stack(sy), at::stack(qx), at::stack(qy)};
+}
+
+at::Tensor per_task_loss(const at::Tensor& outputs, const at::Tensor& targets, TaskKind kind) {
+  const int64_t tasks = outputs.size(0);
+  if (kind == TaskKind::kClassification) {
+    return at::cross_entropy_loss(outputs.reshape({-1, outputs.size(2)}), targets.reshape({-1}),
+                                  /*weight=*/{}, at::Reduction::None)
+        .view({tasks, -1})
+        .mean(1);
+  }
+  return at::mse_loss(outputs, targets, at::Reduction::None).reshape({tasks, -1}).mean(1);
+}
+
+Schema maml_style_schema() {
+  Schema s;
+  s.add_bool("task_batching", true,
+             "run the tasks of a meta-batch together (same results as one by one, faster)")
+      .not_hashed();
+  return s;
+}
+
+namespace {
+
+// Query inputs per batched forward pass.  On CPU, stacking tasks whose
+// query sets are large (75 Omniglot images) pushes the activations out of
+// cache and is slower than one task at a time; tiny tasks (sinusoid points)
+// gain from being stacked.
+constexpr int64_t kQueryElementsPerPass = 16384;
+
+StepResult per_task_meta_gradient(const MamlNetwork& net, const std::vector<at::Tensor>& params,
+                                const std::vector<Episode>& batch, const Adapter& adapter,
+                                const MetaGradientOptions& o) {
+  StepResult mean;
+  const double n = static_cast<double>(batch.size());
+  for (const Episode& episode : batch) {
+    // Back-propagating each task's loss right away keeps only one task's
+    // second-order graph alive at a time.
+    const std::vector<at::Tensor> fast = adapter.per_task(
+        net, params, episode, o.kind, o.inner_steps, o.inner_lr, !o.first_order);
+    const at::Tensor outputs = net.forward(episode.query_x, fast);
+    const at::Tensor loss = task_loss(outputs, episode.query_y, o.kind);
+    (loss / n).backward();
+    mean.loss += loss.item<double>() / n;
+    mean.accuracy += task_accuracy(outputs.detach(), episode.query_y, o.kind) / n;
+  }
+  return mean;
+}
+
+StepResult batched_meta_gradient(const MamlNetwork& net, const std::vector<at::Tensor>& params,
+                               const std::vector<Episode>& batch, const Adapter& adapter,
+                               const MetaGradientOptions& o) {
+  const TaskBatch tasks = stack_tasks(batch);
+  const int64_t n = tasks.tasks();
+  const std::vector<at::Tensor> fast =
+      adapter.batched(net, params, tasks.support_x, tasks.support_y, o.kind,
+                       o.inner_steps, o.inner_lr, !o.first_order);
+  // d(mean query loss)/d(adapted weights), filled a chunk of tasks at a time.
+  std::vector<at::Tensor> fast_grads;
+  for (const at::Tensor& f : fast) fast_grads.push_back(at::empty(f.sizes(), f.options()));
+  const int64_t chunk =
+      std::max<int64_t>(1, kQueryElementsPerPass / std::max<int64_t>(1, tasks.query_x[0].numel()));
+  at::Tensor losses = at::empty({n}, at::kDouble), correct = at::zeros({n}, at::kDouble);
+  for (int64_t begin = 0; begin < n; begin += chunk) {
+    const int64_t end = std::min(n, begin + chunk);
+    std::vector<at::Tensor> leaves;
+    for (const at::Tensor& f : fast) {
+      leaves.push_back(f.slice(0, begin, end).detach().requires_grad_(true));
+    }
+    const at::Tensor outputs = net.forward_tasks(tasks.query_x.slice(0, begin, end), leaves);
+    const at::Tensor task_losses =
+        per_task_loss(outputs, tasks.query_y.slice(0, begin, end), o.kind);
+    const std::vector<at::Tensor> grads = torch::autograd::grad({task_losses.sum()}, leaves);
+    for (size_t i = 0; i < fast.size(); ++i) {
+      fast_grads[i].slice(0, begin, end).copy_(grads[i]).div_(static_cast<double>(n));
+    }
+    losses.slice(0, begin, end).copy_(task_losses.detach());
+    if (o.kind == TaskKind::kClassification) {
+      correct.slice(0, begin, end)
+          .copy_(outputs.detach().argmax(2).eq(tasks.query_y.slice(0, begin, end))
+                     .to(at::kDouble)
+                     .mean(1));
+    }
+  }
+  torch::autograd::backward(fast, fast_grads);
+  StepResult mean;
+  mean.loss = losses.mean().item<double>();
+  mean.accuracy = o.kind == TaskKind::kClassification ? correct.mean().item<double>()
+                                                     : std::nan("");
+  return mean;
+}
+
+}  // namespace
+
+StepResult accumulate_meta_gradient(const MamlNetwork& net, const std::vector<at::Tensor>& params,
+                                    const std::vector<Episode>& batch, const Adapter& adapter,
+                                    const MetaGradientOptions& options) {
+  return options.task_batching ? batched_meta_gradient(net, params, batch, adapter, options)
+                               : per_task_meta_gradient(net, params, batch, adapter, options);
+}
+
+namespace {
+
+class MamlStyle : public Algorithm {
+ public:
+  MamlStyle(const AlgorithmContext& ctx, Adapter adapter, bool first_order)
+      : cfg_(*ctx.config),
+        adapter_(adapter),
+        kind_(ctx.kind),
+        net_(*ctx.backbone, head_outputs(ctx.kind, ctx.config->train_shape.ways)),
+        names_(param_names(net_.param_specs())),
+        params_(trainable_params(net_.param_specs(), ctx.init_seed, ctx.device)),
+        optimizer_(params_, AdamOptions().with_lr(cfg_.meta_lr)),
+        first_order_(first_order),
+        task_batching_(cfg_.values.get_bool("algo.task_batching")) {}
+
+  StepResult meta_train_step(const std::vector<Episode>& batch) override {
+    optimizer_.zero_grad();
+    const StepResult result =
+        accumulate_meta_gradient(net_, params_, batch, adapter_,
+                                 MetaGradientOptions{kind_, cfg_.inner_steps, cfg_.inner_lr,
+                                                     first_order_, task_batching_});
+    optimizer_.step();
+    return result;
+  }
+
+  StepResult evaluate(const Episode& episode) override {
+    // Adapt a detached copy: evaluation must not touch the meta-parameters.
+    const std::vector<at::Tensor> start = fresh_leaves(params_);
+    const std::vector<at::Tensor> fast = adapter_.per_task(net_, start, episode, kind_,
+                                                           cfg_.inner_steps_test, cfg_.inner_lr,
+                                                           false);
+    at::NoGradGuard no_grad;
+    return score(net_.forward(episode.query_x, fast), episode.query_y, kind_);
+  }
+
+  NamedTensors state() const override { return name_tensors(names_, params_); }
+  void load_state(const NamedTensors& state) override { copy_state(state, names_, params_); }
+
+ private:
+  const ExperimentConfig& cfg_;
+  Adapter adapter_;
+  TaskKind kind_;
+  MamlNetwork net_;
+  std::vector<std::string> names_;
+  std::vector<at::Tensor> params_;
+  Adam optimizer_;
+  bool first_order_;
+  bool task_batching_;
+};
+
+}  // namespace
+
+std::unique_ptr<Algorithm> make_maml_style(const AlgorithmContext& context, Adapter adapter,
+                                           bool first_order) {
+  return std::make_unique<MamlStyle>(context, adapter, first_order);
+}
+
+}  // namespace metabench

@@ -1,0 +1,130 @@
+"""Side-by-side comparison of metabench with a straightforward PyTorch
+reference on the same machine (issue 5; docs/performance.md).
+
+For each setting: metabench_compare_driver dumps its initial weights and one
+meta-batch, and both sides compute the first iteration's loss on them (they
+must agree).  Then the two are timed alternately, --rounds times each, in
+separate processes so that each one's peak resident memory is its own.
+Prints seconds per meta-iteration (median over rounds), the speed-up, peak
+memory, the FLOPs of one meta-iteration (counted analytically, below) and
+the fraction of this machine's measured float32 GEMM throughput that
+metabench reaches.  Exit status 1 when a loss check fails.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SETTINGS = ["maml", "fomaml", "anil", "reptile", "protonet", "matchingnet", "maml-sinusoid"]
+DESCRIPTION = {
+    "maml": "5-way 1-shot, meta-batch 32, 1 inner step, second order",
+    "fomaml": "5-way 1-shot, meta-batch 32, 1 inner step",
+    "anil": "5-way 1-shot, meta-batch 32, 1 inner step (head)",
+    "reptile": "5-way 1-shot, meta-batch 5, 5 inner Adam steps on 80 examples",
+    "protonet": "one 20-way 1-shot episode, 15 queries",
+    "matchingnet": "one 20-way 1-shot episode, 15 queries",
+    "maml-sinusoid": "K=10, MLP 40-40, meta-batch 25, second order",
+}
+
+# Reptile's reported loss is the mean over its 5 inner Adam steps.  With
+# beta1 = 0 the first Adam step moves every weight by about +-lr whatever
+# the size of its gradient, so entries whose gradient is near zero take the
+# sign of rounding noise, and the later steps' losses differ at the 1e-4
+# level between any two correct implementations.
+CHECK_TOLERANCE = {"reptile": 2e-3}
+
+
+def conv4_forward_flops(images, size=28, width=64, channels=1):
+    """2 x multiply-adds of the four 3x3 convolutions for `images` inputs."""
+    flops, cin, h = 0, channels, size
+    for _ in range(4):
+        flops += 2 * width * cin * 9 * h * h
+        cin, h = width, h // 2
+    return flops * images
+
+
+def mlp_forward_flops(points, sizes=(1, 40, 40, 1)):
+    return points * sum(2 * a * b for a, b in zip(sizes, sizes[1:]))
+
+
+def iteration_flops(setting):
+    """A backward pass costs twice its forward (input and weight gradients).
+    Second-order MAML adds the backward of the inner backward (2 x 2F_s) and
+    the backward through the inner forward again (2F_s): 9F_s + 3F_q."""
+    if setting == "maml-sinusoid":
+        fs = fq = 25 * mlp_forward_flops(10)
+        return 9 * fs + 3 * fq
+    fs, fq = conv4_forward_flops(32 * 5), conv4_forward_flops(32 * 75)
+    if setting == "maml":
+        return 9 * fs + 3 * fq
+    if setting in ("fomaml", "anil"):
+        return 3 * fs + 3 * fq
+    if setting == "reptile":
+        return 5 * 5 * 3 * conv4_forward_flops(80)
+    return 3 * conv4_forward_flops(20 + 300)
+
+
+def run_json(cmd):
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--build", default="build", help="metabench build folder")
+    ap.add_argument("--settings", nargs="*", default=SETTINGS, choices=SETTINGS)
+    ap.add_argument("--rounds", type=int, default=3, help="alternating timing rounds")
+    ap.add_argument("--iterations", type=int, default=3, help="timed iterations per round")
+    ap.add_argument("--check-only", action="store_true", help="only the loss check")
+    args = ap.parse_args()
+    driver = os.path.join(args.build, "tests", "metabench_compare_driver")
+    if not os.access(driver, os.X_OK):
+        sys.exit(f"compare: {driver} not found; build first (bash scripts/build.sh)")
+    reference = [sys.executable, os.path.join(HERE, "reference.py")]
+    gemm = None if args.check_only else run_json([driver, "--gemm"])["gemm_gflops"]
+    rows, failed = [], False
+    for setting in args.settings:
+        with tempfile.TemporaryDirectory() as dump:
+            ours = run_json([driver, "--setting", setting, "--dump", dump, "--iterations", "1"])
+            theirs = run_json(reference + ["--setting", setting, "--dump", dump, "--iterations", "1"])
+        a, b = ours["first_loss"], theirs["first_loss"]
+        check = abs(a - b) <= CHECK_TOLERANCE.get(setting, 1e-4) * max(1.0, abs(b))
+        failed |= not check
+        print(f"{setting:14s} loss on the same weights and data: metabench {a:.6f}, "
+              f"reference {b:.6f}: {'same' if check else 'DIFFERENT'}", flush=True)
+        if args.check_only:
+            continue
+        ours_t, theirs_t, ours_m, theirs_m = [], [], [], []
+        for _ in range(args.rounds):
+            r = run_json([driver, "--setting", setting, "--iterations", str(args.iterations)])
+            ours_t.append(r["seconds_per_iteration"]); ours_m.append(r["peak_rss_mb"])
+            with tempfile.TemporaryDirectory() as dump:
+                run_json([driver, "--setting", setting, "--dump", dump, "--iterations", "0"])
+                r = run_json(reference + ["--setting", setting, "--dump", dump,
+                                          "--iterations", str(args.iterations)])
+            theirs_t.append(r["seconds_per_iteration"]); theirs_m.append(r["peak_rss_mb"])
+        rows.append((setting, statistics.median(ours_t), statistics.median(theirs_t),
+                     max(ours_m), max(theirs_m), iteration_flops(setting)))
+    if args.check_only:
+        return 1 if failed else 0
+    print()
+    print(f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} hardware threads; "
+          f"float32 GEMM (2048x2048, LibTorch): {gemm:.1f} GFLOP/s; median of {args.rounds} "
+          f"alternating rounds of {args.iterations} iterations.")
+    print()
+    print("| setting | metabench s/it | reference s/it | speed-up | metabench peak MB | "
+          "reference peak MB | GFLOP/it | metabench GFLOP/s | % of GEMM |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for s, o, t, om, tm, fl in rows:
+        print(f"| {s} ({DESCRIPTION[s]}) | {o:.4f} | {t:.4f} | {t / o:.2f}x | {om:.0f} | {tm:.0f} | "
+              f"{fl / 1e9:.3g} | {fl / o / 1e9:.1f} | {100 * fl / o / 1e9 / gemm:.0f}% |")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,153 @@
+// metabench's side of the comparison benchmark (scripts/compare.sh): runs
+// one setting's meta-iterations and prints one JSON line with the first
+// iteration's loss, seconds per iteration and the process's peak resident
+// memory.  With --dump DIR it first writes the initial weights and the
+// meta-batch as raw tensors plus manifest.json, so that the PyTorch
+// reference (scripts/compare/reference.py) can check that it computes the
+// same loss on the same weights and data.  --gemm measures this machine's
+// float32 GEMM throughput instead.
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <thread>
+
+#include "datasets/dataset.h"
+#include "datasets/episode_sampler.h"
+#include "harness/config/experiment_config.h"
+#include "harness/core/system_info.h"
+#include "harness/run/run_steps.h"
+
+namespace metabench {
+namespace {
+
+struct Setting {
+  std::vector<std::string> assignments;
+  int64_t meta_batch;
+};
+
+// The comparison's configurations (issue 5).  Image settings are
+// Omniglot-shaped (synthetic glyphs: 1x28x28), Conv4-64, 15 queries.
+const std::map<std::string, Setting>& settings() {
+  static const std::map<std::string, Setting> s = {
+      {"maml", {{"algorithm=maml"}, 32}},
+      {"fomaml", {{"algorithm=fomaml"}, 32}},
+      {"anil", {{"algorithm=anil"}, 32}},
+      // inner_batch=0: every inner step sees the task's 80 examples, so the
+      // loss does not depend on a shuffle the reference cannot replay.
+      {"reptile", {{"algorithm=reptile", "algo.inner_batch=0"}, 5}},
+      {"protonet", {{"algorithm=protonet", "episode.train_ways=20"}, 1}},
+      {"matchingnet", {{"algorithm=matchingnet", "episode.train_ways=20"}, 1}},
+      {"maml-sinusoid",
+       {{"algorithm=maml", "dataset=sinusoid", "backbone=mlp", "model.hidden=[40, 40]",
+         "episode.ways=1", "episode.shots=10", "episode.queries=10", "optim.inner_lr=0.01"},
+        25}},
+  };
+  return s;
+}
+
+ExperimentConfig config_for(const std::string& name, const Setting& s) {
+  std::vector<std::string> a = s.assignments;
+  if (name != "maml-sinusoid") {
+    for (const char* kv : {"dataset=synthetic-glyphs", "model.width=64", "episode.ways=5",
+                           "episode.shots=1", "episode.queries=15"}) {
+      a.insert(a.begin(), kv);
+    }
+  }
+  a.push_back("optim.meta_batch=" + std::to_string(s.meta_batch));
+  return resolve_assignments(a);
+}
+
+void write_tensor(const std::string& dir, const std::string& name, const at::Tensor& t,
+                  std::ostringstream& manifest, bool& first) {
+  const at::Tensor c = t.detach().contiguous().cpu();
+  std::ofstream out(dir + "/" + name + ".bin", std::ios::binary);
+  out.write(static_cast<const char*>(c.data_ptr()), c.numel() * c.element_size());
+  manifest << (first ? "" : ",\n") << "  {\"name\": \"" << name << "\", \"dtype\": \""
+           << (c.scalar_type() == at::kLong ? "int64" : "float32") << "\", \"shape\": [";
+  for (int64_t i = 0; i < c.dim(); ++i) manifest << (i ? ", " : "") << c.size(i);
+  manifest << "]}";
+  first = false;
+}
+
+void dump(const std::string& dir, const ExperimentConfig& cfg, const Model& model,
+          const std::vector<Episode>& batch) {
+  std::ostringstream m;
+  bool first = true;
+  m << "{\"inner_lr\": " << cfg.inner_lr << ", \"inner_steps\": " << cfg.inner_steps
+    << ", \"meta_lr\": " << cfg.meta_lr << ", \"tensors\": [\n";
+  for (const auto& [name, t] : model.algorithm->state()) write_tensor(dir, "param." + name, t, m, first);
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const std::string p = "task" + std::to_string(i) + ".";
+    write_tensor(dir, p + "support_x", batch[i].support_x, m, first);
+    write_tensor(dir, p + "support_y", batch[i].support_y, m, first);
+    write_tensor(dir, p + "query_x", batch[i].query_x, m, first);
+    write_tensor(dir, p + "query_y", batch[i].query_y, m, first);
+  }
+  m << "\n]}\n";
+  std::ofstream(dir + "/manifest.json") << m.str();
+}
+
+int run(int argc, char** argv) {
+  std::string setting, dump_dir;
+  int64_t iterations = 3;
+  bool gemm = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--setting" && i + 1 < argc) setting = argv[++i];
+    else if (a == "--iterations" && i + 1 < argc) iterations = std::stoll(argv[++i]);
+    else if (a == "--dump" && i + 1 < argc) dump_dir = argv[++i];
+    else if (a == "--gemm") gemm = true;
+    else {
+      std::cerr << "usage: metabench_compare_driver (--setting NAME [--iterations N] [--dump DIR] | --gemm)\n";
+      return 2;
+    }
+  }
+  at::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  if (gemm) {
+    const at::Tensor a = at::randn({2048, 2048}), b = at::randn({2048, 2048});
+    at::mm(a, b);
+    const int reps = 10;
+    const double t0 = now_seconds();
+    for (int i = 0; i < reps; ++i) at::mm(a, b);
+    const double seconds = (now_seconds() - t0) / reps;
+    std::printf("{\"gemm_gflops\": %.2f}\n", 2.0 * 2048 * 2048 * 2048 / seconds / 1e9);
+    return 0;
+  }
+  const auto found = settings().find(setting);
+  if (found == settings().end()) {
+    std::cerr << "unknown setting '" << setting << "'; expected one of:";
+    for (const auto& [name, s] : settings()) std::cerr << " " << name;
+    std::cerr << "\n";
+    return 2;
+  }
+  const ExperimentConfig cfg = config_for(setting, found->second);
+  const std::unique_ptr<Dataset> dataset =
+      DatasetRegistry::instance().get(cfg.dataset, "dataset").create(cfg);
+  const Model model = build_model(cfg, *dataset, at::kCPU);
+  TrainingStream stream(*dataset, cfg.train_shape, 1);
+  std::vector<Episode> batch;
+  for (int64_t i = 0; i < cfg.meta_batch; ++i) batch.push_back(stream.next());
+  if (!dump_dir.empty()) dump(dump_dir, cfg, model, batch);
+  // The first iteration, at the dumped weights, is also the warm-up.
+  const double first_loss = model.algorithm->meta_train_step(batch).loss;
+  const double t0 = now_seconds();
+  for (int64_t i = 0; i < iterations; ++i) model.algorithm->meta_train_step(batch);
+  const double per_iteration =
+      iterations > 0 ? (now_seconds() - t0) / static_cast<double>(iterations) : 0.0;
+  std::printf("{\"first_loss\": %.9g, \"seconds_per_iteration\": %.6f, \"peak_rss_mb\": %.1f, "
+              "\"threads\": %d}\n",
+              first_loss, per_iteration, peak_rss_mb(), at::get_num_threads());
+  return 0;
+}
+
+}  // namespace
+}  // namespace metabench
+
+int main(int argc, char** argv) { return metabench::run(argc, argv); }
