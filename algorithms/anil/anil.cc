@@ -38,13 +38,7 @@ std::vector<at::Tensor> anil_adapt_tasks(const MamlNetwork& net,
                                          const at::Tensor& support_x, const at::Tensor& support_y,
                                          TaskKind kind, int64_t steps, double inner_lr,
                                          bool create_graph) {
-  const int64_t tasks = support_x.size(0);
-  std::vector<at::Tensor> adapted;
-  for (const at::Tensor& p : params) {
-    std::vector<int64_t> shape = {tasks};
-    shape.insert(shape.end(), p.sizes().begin(), p.sizes().end());
-    adapted.push_back(p.unsqueeze(0).expand(shape));
-  }
+  std::vector<at::Tensor> adapted = expand_over_tasks(params, support_x.size(0));
   const size_t h = net.head_index();
   at::Tensor features = net.features_tasks(support_x, adapted);
   if (!create_graph) features = features.detach();

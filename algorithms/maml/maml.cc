@@ -56,18 +56,22 @@ std::vector<at::Tensor> maml_adapt(const MamlNetwork& net, const std::vector<at:
   return fast;
 }
 
+std::vector<at::Tensor> expand_over_tasks(const std::vector<at::Tensor>& params, int64_t tasks) {
+  std::vector<at::Tensor> stacked;
+  for (const at::Tensor& p : params) {
+    std::vector<int64_t> shape = {tasks};
+    shape.insert(shape.end(), p.sizes().begin(), p.sizes().end());
+    stacked.push_back(p.unsqueeze(0).expand(shape));
+  }
+  return stacked;
+}
+
 std::vector<at::Tensor> maml_adapt_tasks(const MamlNetwork& net,
                                          const std::vector<at::Tensor>& params,
                                          const at::Tensor& support_x, const at::Tensor& support_y,
                                          TaskKind kind, int64_t steps, double inner_lr,
                                          bool create_graph) {
-  const int64_t tasks = support_x.size(0);
-  std::vector<at::Tensor> fast;
-  for (const at::Tensor& p : params) {
-    std::vector<int64_t> shape = {tasks};
-    shape.insert(shape.end(), p.sizes().begin(), p.sizes().end());
-    fast.push_back(p.unsqueeze(0).expand(shape));
-  }
+  std::vector<at::Tensor> fast = expand_over_tasks(params, support_x.size(0));
   for (int64_t step = 0; step < steps; ++step) {
     // Task t's loss depends on task t's weights only, so the gradient of the
     // sum with respect to the stacked weights is every task's own gradient.

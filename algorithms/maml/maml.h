@@ -70,6 +70,10 @@ TaskBatch stack_tasks(const std::vector<Episode>& batch);
 // [tasks, n] (classification) or [tasks, n, out] (regression).
 at::Tensor per_task_loss(const at::Tensor& outputs, const at::Tensor& targets, TaskKind kind);
 
+// `params` viewed (not copied) as `tasks` identical stacked copies, [tasks,
+// ...]: every task's starting point in a batched inner loop.
+std::vector<at::Tensor> expand_over_tasks(const std::vector<at::Tensor>& params, int64_t tasks);
+
 // maml_adapt for every task at once.  `params` are the shared
 // meta-parameters (not stacked); the result is stacked, [tasks, ...], and
 // equals maml_adapt applied task by task.

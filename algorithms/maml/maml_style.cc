@@ -64,15 +64,15 @@ namespace {
 constexpr int64_t kQueryElementsPerPass = 16384;
 
 StepResult per_task_meta_gradient(const MamlNetwork& net, const std::vector<at::Tensor>& params,
-                                const std::vector<Episode>& batch, const Adapter& adapter,
-                                const MetaGradientOptions& o) {
+                                  const std::vector<Episode>& batch, const Adapter& adapter,
+                                  const MetaGradientOptions& o) {
   StepResult mean;
   const double n = static_cast<double>(batch.size());
   for (const Episode& episode : batch) {
     // Back-propagating each task's loss right away keeps only one task's
     // second-order graph alive at a time.
-    const std::vector<at::Tensor> fast = adapter.per_task(
-        net, params, episode, o.kind, o.inner_steps, o.inner_lr, !o.first_order);
+    const std::vector<at::Tensor> fast =
+        adapter.per_task(net, params, episode, o.kind, o.inner_steps, o.inner_lr, !o.first_order);
     const at::Tensor outputs = net.forward(episode.query_x, fast);
     const at::Tensor loss = task_loss(outputs, episode.query_y, o.kind);
     (loss / n).backward();
@@ -83,19 +83,21 @@ StepResult per_task_meta_gradient(const MamlNetwork& net, const std::vector<at::
 }
 
 StepResult batched_meta_gradient(const MamlNetwork& net, const std::vector<at::Tensor>& params,
-                               const std::vector<Episode>& batch, const Adapter& adapter,
-                               const MetaGradientOptions& o) {
+                                 const std::vector<Episode>& batch, const Adapter& adapter,
+                                 const MetaGradientOptions& o) {
   const TaskBatch tasks = stack_tasks(batch);
   const int64_t n = tasks.tasks();
   const std::vector<at::Tensor> fast =
-      adapter.batched(net, params, tasks.support_x, tasks.support_y, o.kind,
-                       o.inner_steps, o.inner_lr, !o.first_order);
+      adapter.batched(net, params, tasks.support_x, tasks.support_y, o.kind, o.inner_steps,
+                      o.inner_lr, !o.first_order);
   // d(mean query loss)/d(adapted weights), filled a chunk of tasks at a time.
   std::vector<at::Tensor> fast_grads;
-  for (const at::Tensor& f : fast) fast_grads.push_back(at::empty(f.sizes(), f.options()));
+  for (const at::Tensor& f : fast) fast_grads.push_back(at::empty_like(f));
   const int64_t chunk =
-      std::max<int64_t>(1, kQueryElementsPerPass / std::max<int64_t>(1, tasks.query_x[0].numel()));
-  at::Tensor losses = at::empty({n}, at::kDouble), correct = at::zeros({n}, at::kDouble);
+      std::max<int64_t>(1, kQueryElementsPerPass / std::max<int64_t>(1, tasks.query_x.numel() / n));
+  // Per-task losses and accuracies stay on the device until the end: one
+  // synchronisation per meta-iteration, not one per chunk.
+  std::vector<at::Tensor> losses, accuracies;
   for (int64_t begin = 0; begin < n; begin += chunk) {
     const int64_t end = std::min(n, begin + chunk);
     std::vector<at::Tensor> leaves;
@@ -103,25 +105,21 @@ StepResult batched_meta_gradient(const MamlNetwork& net, const std::vector<at::T
       leaves.push_back(f.slice(0, begin, end).detach().requires_grad_(true));
     }
     const at::Tensor outputs = net.forward_tasks(tasks.query_x.slice(0, begin, end), leaves);
-    const at::Tensor task_losses =
-        per_task_loss(outputs, tasks.query_y.slice(0, begin, end), o.kind);
+    const at::Tensor targets = tasks.query_y.slice(0, begin, end);
+    const at::Tensor task_losses = per_task_loss(outputs, targets, o.kind);
     const std::vector<at::Tensor> grads = torch::autograd::grad({task_losses.sum()}, leaves);
     for (size_t i = 0; i < fast.size(); ++i) {
       fast_grads[i].slice(0, begin, end).copy_(grads[i]).div_(static_cast<double>(n));
     }
-    losses.slice(0, begin, end).copy_(task_losses.detach());
+    losses.push_back(task_losses.detach());
     if (o.kind == TaskKind::kClassification) {
-      correct.slice(0, begin, end)
-          .copy_(outputs.detach().argmax(2).eq(tasks.query_y.slice(0, begin, end))
-                     .to(at::kDouble)
-                     .mean(1));
+      accuracies.push_back(outputs.detach().argmax(2).eq(targets).to(at::kDouble).mean(1));
     }
   }
   torch::autograd::backward(fast, fast_grads);
   StepResult mean;
-  mean.loss = losses.mean().item<double>();
-  mean.accuracy = o.kind == TaskKind::kClassification ? correct.mean().item<double>()
-                                                     : std::nan("");
+  mean.loss = at::cat(losses).to(at::kDouble).mean().item<double>();
+  mean.accuracy = accuracies.empty() ? std::nan("") : at::cat(accuracies).mean().item<double>();
   return mean;
 }
 
@@ -141,20 +139,16 @@ class MamlStyle : public Algorithm {
   MamlStyle(const AlgorithmContext& ctx, Adapter adapter, bool first_order)
       : cfg_(*ctx.config),
         adapter_(adapter),
-        kind_(ctx.kind),
         net_(*ctx.backbone, head_outputs(ctx.kind, ctx.config->train_shape.ways)),
         names_(param_names(net_.param_specs())),
         params_(trainable_params(net_.param_specs(), ctx.init_seed, ctx.device)),
         optimizer_(params_, AdamOptions().with_lr(cfg_.meta_lr)),
-        first_order_(first_order),
-        task_batching_(cfg_.values.get_bool("algo.task_batching")) {}
+        options_{ctx.kind, cfg_.inner_steps, cfg_.inner_lr, first_order,
+                 cfg_.values.get_bool("algo.task_batching")} {}
 
   StepResult meta_train_step(const std::vector<Episode>& batch) override {
     optimizer_.zero_grad();
-    const StepResult result =
-        accumulate_meta_gradient(net_, params_, batch, adapter_,
-                                 MetaGradientOptions{kind_, cfg_.inner_steps, cfg_.inner_lr,
-                                                     first_order_, task_batching_});
+    const StepResult result = accumulate_meta_gradient(net_, params_, batch, adapter_, options_);
     optimizer_.step();
     return result;
   }
@@ -162,11 +156,10 @@ class MamlStyle : public Algorithm {
   StepResult evaluate(const Episode& episode) override {
     // Adapt a detached copy: evaluation must not touch the meta-parameters.
     const std::vector<at::Tensor> start = fresh_leaves(params_);
-    const std::vector<at::Tensor> fast = adapter_.per_task(net_, start, episode, kind_,
-                                                           cfg_.inner_steps_test, cfg_.inner_lr,
-                                                           false);
+    const std::vector<at::Tensor> fast = adapter_.per_task(
+        net_, start, episode, options_.kind, cfg_.inner_steps_test, cfg_.inner_lr, false);
     at::NoGradGuard no_grad;
-    return score(net_.forward(episode.query_x, fast), episode.query_y, kind_);
+    return score(net_.forward(episode.query_x, fast), episode.query_y, options_.kind);
   }
 
   NamedTensors state() const override { return name_tensors(names_, params_); }
@@ -175,13 +168,11 @@ class MamlStyle : public Algorithm {
  private:
   const ExperimentConfig& cfg_;
   Adapter adapter_;
-  TaskKind kind_;
   MamlNetwork net_;
   std::vector<std::string> names_;
   std::vector<at::Tensor> params_;
   Adam optimizer_;
-  bool first_order_;
-  bool task_batching_;
+  MetaGradientOptions options_;
 };
 
 }  // namespace

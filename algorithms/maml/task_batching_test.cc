@@ -41,8 +41,8 @@ std::vector<Episode> sinusoid_tasks(int64_t tasks) {
   for (int64_t t = 0; t < tasks; ++t) {
     const at::Tensor x = at::rand({20, 1}) * 10 - 5;
     const at::Tensor y = (0.1 + 4.9 * at::rand({1})) * at::sin(x + 3.14 * at::rand({1}));
-    batch.push_back(Episode{x.slice(0, 0, 10), y.slice(0, 0, 10), x.slice(0, 10), y.slice(0, 10),
-                            1});
+    batch.push_back(
+        Episode{x.slice(0, 0, 10), y.slice(0, 0, 10), x.slice(0, 10), y.slice(0, 10), 1});
   }
   return batch;
 }
@@ -63,9 +63,8 @@ struct MetaGradient {
 };
 
 // accumulate_meta_gradient from fixed initial weights, in `dtype`.
-MetaGradient meta_gradient(const MamlNetwork& net, const std::vector<Episode>& batch,
-                           TaskKind kind, const Case& c, double inner_lr, bool batched,
-                           at::ScalarType dtype) {
+MetaGradient meta_gradient(const MamlNetwork& net, const std::vector<Episode>& batch, TaskKind kind,
+                           const Case& c, double inner_lr, bool batched, at::ScalarType dtype) {
   Rng rng(5);
   std::vector<at::Tensor> init = init_params(net.param_specs(), rng, at::kCPU);
   for (at::Tensor& t : init) t = t.to(dtype);
@@ -85,14 +84,15 @@ MetaGradient meta_gradient(const MamlNetwork& net, const std::vector<Episode>& b
 
 // Largest |a - b| over all gradients, relative to max(1, largest |a|).
 double gradient_difference(const MetaGradient& a, const MetaGradient& b) {
-  double diff = 0, scale = 1;
+  double diff = 0, scale = 0;
   for (size_t i = 0; i < a.grads.size(); ++i) {
     diff = std::max(diff, (a.grads[i] - b.grads[i]).abs().max().item<double>());
     scale = std::max(scale, a.grads[i].abs().max().item<double>());
-    // A zero gradient would make the comparison prove nothing.
-    EXPECT_GT(a.grads[i].abs().max().item<double>(), 0.0) << "gradient " << i;
   }
-  return diff / scale;
+  // A vanishing reference gradient would make the comparison prove nothing.
+  // (Not per tensor: a conv bias before batch norm has a zero gradient.)
+  EXPECT_GT(scale, 1e-3) << "the reference meta-gradient is (nearly) zero";
+  return diff / std::max(1.0, scale);
 }
 
 // In float64, where rounding cannot hide a difference, the two paths agree
@@ -121,15 +121,15 @@ TEST(TaskBatching, EqualsPerTaskThroughConv4InFloat64) {
 
 TEST(TaskBatching, EqualsPerTaskThroughTheMlpInFloat64AndFloat32) {
   at::manual_seed(4);
-  const ExperimentConfig cfg = resolve_assignments(
-      {"algorithm=maml", "dataset=sinusoid", "backbone=mlp", "episode.ways=1"});
+  const ExperimentConfig cfg =
+      resolve_assignments({"algorithm=maml", "dataset=sinusoid", "backbone=mlp", "episode.ways=1"});
   const auto backbone = BackboneRegistry::instance().get("mlp", "backbone").create(cfg, {1});
   const MamlNetwork net(*backbone, 1);
   const std::vector<Episode> batch = sinusoid_tasks(25);
   expect_equal_in_float64(net, batch, TaskKind::kRegression, 0.01);
   for (const Case& c : kCases) {
-    const MetaGradient loop = meta_gradient(net, batch, TaskKind::kRegression, c, 0.01, false,
-                                            at::kFloat);
+    const MetaGradient loop =
+        meta_gradient(net, batch, TaskKind::kRegression, c, 0.01, false, at::kFloat);
     const MetaGradient batched =
         meta_gradient(net, batch, TaskKind::kRegression, c, 0.01, true, at::kFloat);
     EXPECT_NEAR(loop.result.loss, batched.result.loss, 1e-5) << c.name;

@@ -52,9 +52,33 @@ class Conv4 : public Backbone {
   }
 
   at::Tensor forward(const at::Tensor& x, at::TensorList p) const override {
-    at::Tensor h = x;
+    return blocks(x, p, /*groups=*/1).flatten(1);
+  }
+
+  at::Tensor forward_tasks(const at::Tensor& x, at::TensorList p) const override {
+    const int64_t tasks = x.size(0), batch = x.size(1);
+    // Task t's weights become group t: conv weights [tasks * out, in, 3, 3],
+    // per-channel vectors [tasks * width].
+    std::vector<at::Tensor> grouped;
+    for (const at::Tensor& t : p) {
+      std::vector<int64_t> shape = {tasks * t.size(1)};
+      shape.insert(shape.end(), t.sizes().begin() + 2, t.sizes().end());
+      grouped.push_back(t.reshape(shape));
+    }
+    const at::Tensor h =
+        x.transpose(0, 1).reshape({batch, tasks * x.size(2), x.size(3), x.size(4)});
+    return blocks(h, grouped, tasks).reshape({batch, tasks, -1}).transpose(0, 1);
+  }
+
+  int64_t output_dim() const override { return output_dim_; }
+
+ private:
+  // The four blocks on [batch, groups * channels, H, W] with `groups`
+  // independent sets of weights stacked along the output channels.
+  static at::Tensor blocks(at::Tensor h, at::TensorList p, int64_t groups) {
     for (int i = 0; i < kBlocks; ++i) {
-      h = at::conv2d(h, p[4 * i], p[4 * i + 1], /*stride=*/1, /*padding=*/1);
+      h = at::conv2d(h, p[4 * i], p[4 * i + 1], /*stride=*/1, /*padding=*/1, /*dilation=*/1,
+                     groups);
       // Batch statistics always (training=true), no running statistics.
       h = at::batch_norm(h, p[4 * i + 2], p[4 * i + 3], /*running_mean=*/{}, /*running_var=*/{},
                          /*training=*/true, /*momentum=*/0.0, /*eps=*/1e-5,
@@ -62,34 +86,9 @@ class Conv4 : public Backbone {
       h = at::relu(h);
       h = at::max_pool2d(h, {2, 2});
     }
-    return h.flatten(1);
+    return h;
   }
 
-  at::Tensor forward_tasks(const at::Tensor& x, at::TensorList p) const override {
-    const int64_t tasks = x.size(0), batch = x.size(1);
-    if (tasks == 1) {
-      std::vector<at::Tensor> single;
-      for (const at::Tensor& t : p) single.push_back(t[0]);
-      return forward(x[0], single).unsqueeze(0);
-    }
-    at::Tensor h = x.transpose(0, 1).reshape({batch, tasks * x.size(2), x.size(3), x.size(4)});
-    for (int i = 0; i < kBlocks; ++i) {
-      const at::Tensor& w = p[4 * i];
-      h = at::conv2d(h, w.reshape({tasks * w.size(1), w.size(2), w.size(3), w.size(4)}),
-                     p[4 * i + 1].reshape({-1}), /*stride=*/1, /*padding=*/1, /*dilation=*/1,
-                     /*groups=*/tasks);
-      h = at::batch_norm(h, p[4 * i + 2].reshape({-1}), p[4 * i + 3].reshape({-1}), {}, {},
-                         /*training=*/true, /*momentum=*/0.0, /*eps=*/1e-5,
-                         /*cudnn_enabled=*/true);
-      h = at::relu(h);
-      h = at::max_pool2d(h, {2, 2});
-    }
-    return h.reshape({batch, tasks, -1}).transpose(0, 1);
-  }
-
-  int64_t output_dim() const override { return output_dim_; }
-
- private:
   int64_t channels_, width_, output_dim_ = 0;
 };
 

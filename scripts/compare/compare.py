@@ -74,6 +74,33 @@ def run_json(cmd):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def compare_setting(setting, driver, reference, dump, args):
+    """Checks the first-iteration loss, then (unless --check-only) times
+    both sides on the one dump.  Returns None when the check fails, True
+    after a check-only run, else the table row."""
+    ours = run_json([driver, "--setting", setting, "--dump", dump, "--iterations", "1"])
+    theirs = run_json(reference + ["--setting", setting, "--dump", dump, "--iterations", "1"])
+    a, b = ours["first_loss"], theirs["first_loss"]
+    same = abs(a - b) <= CHECK_TOLERANCE.get(setting, 1e-4) * max(1.0, abs(b))
+    print(f"{setting:14s} loss on the same weights and data: metabench {a:.6f}, "
+          f"reference {b:.6f}: {'same' if same else 'DIFFERENT'}", flush=True)
+    if not same:
+        return None
+    if args.check_only:
+        return True
+    ours_t, theirs_t, ours_m, theirs_m = [], [], [], []
+    iterations = ["--iterations", str(args.iterations)]
+    for _ in range(args.rounds):
+        r = run_json([driver, "--setting", setting] + iterations)
+        ours_t.append(r["seconds_per_iteration"])
+        ours_m.append(r["peak_rss_mb"])
+        r = run_json(reference + ["--setting", setting, "--dump", dump] + iterations)
+        theirs_t.append(r["seconds_per_iteration"])
+        theirs_m.append(r["peak_rss_mb"])
+    return (setting, statistics.median(ours_t), statistics.median(theirs_t), max(ours_m),
+            max(theirs_m), iteration_flops(setting))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--build", default="build", help="metabench build folder")
@@ -90,26 +117,11 @@ def main():
     rows, failed = [], False
     for setting in args.settings:
         with tempfile.TemporaryDirectory() as dump:
-            ours = run_json([driver, "--setting", setting, "--dump", dump, "--iterations", "1"])
-            theirs = run_json(reference + ["--setting", setting, "--dump", dump, "--iterations", "1"])
-        a, b = ours["first_loss"], theirs["first_loss"]
-        check = abs(a - b) <= CHECK_TOLERANCE.get(setting, 1e-4) * max(1.0, abs(b))
-        failed |= not check
-        print(f"{setting:14s} loss on the same weights and data: metabench {a:.6f}, "
-              f"reference {b:.6f}: {'same' if check else 'DIFFERENT'}", flush=True)
-        if args.check_only:
-            continue
-        ours_t, theirs_t, ours_m, theirs_m = [], [], [], []
-        for _ in range(args.rounds):
-            r = run_json([driver, "--setting", setting, "--iterations", str(args.iterations)])
-            ours_t.append(r["seconds_per_iteration"]); ours_m.append(r["peak_rss_mb"])
-            with tempfile.TemporaryDirectory() as dump:
-                run_json([driver, "--setting", setting, "--dump", dump, "--iterations", "0"])
-                r = run_json(reference + ["--setting", setting, "--dump", dump,
-                                          "--iterations", str(args.iterations)])
-            theirs_t.append(r["seconds_per_iteration"]); theirs_m.append(r["peak_rss_mb"])
-        rows.append((setting, statistics.median(ours_t), statistics.median(theirs_t),
-                     max(ours_m), max(theirs_m), iteration_flops(setting)))
+            row = compare_setting(setting, driver, reference, dump, args)
+        if row is None:
+            failed = True
+        elif row is not True:
+            rows.append(row)
     if args.check_only:
         return 1 if failed else 0
     print()

@@ -23,45 +23,33 @@
 #include "harness/config/experiment_config.h"
 #include "harness/core/system_info.h"
 #include "harness/run/run_steps.h"
+#include "tests/benchmarks/omniglot_shaped.h"
 
 namespace metabench {
 namespace {
 
-struct Setting {
-  std::vector<std::string> assignments;
-  int64_t meta_batch;
-};
-
-// The comparison's configurations (issue 5).  Image settings are
-// Omniglot-shaped (synthetic glyphs: 1x28x28), Conv4-64, 15 queries.
-const std::map<std::string, Setting>& settings() {
-  static const std::map<std::string, Setting> s = {
-      {"maml", {{"algorithm=maml"}, 32}},
-      {"fomaml", {{"algorithm=fomaml"}, 32}},
-      {"anil", {{"algorithm=anil"}, 32}},
-      // inner_batch=0: every inner step sees the task's 80 examples, so the
-      // loss does not depend on a shuffle the reference cannot replay.
-      {"reptile", {{"algorithm=reptile", "algo.inner_batch=0"}, 5}},
-      {"protonet", {{"algorithm=protonet", "episode.train_ways=20"}, 1}},
-      {"matchingnet", {{"algorithm=matchingnet", "episode.train_ways=20"}, 1}},
-      {"maml-sinusoid",
-       {{"algorithm=maml", "dataset=sinusoid", "backbone=mlp", "model.hidden=[40, 40]",
-         "episode.ways=1", "episode.shots=10", "episode.queries=10", "optim.inner_lr=0.01"},
-        25}},
-  };
-  return s;
+std::vector<std::string> with(std::vector<std::string> assignments, const std::string& extra) {
+  assignments.push_back(extra);
+  return assignments;
 }
 
-ExperimentConfig config_for(const std::string& name, const Setting& s) {
-  std::vector<std::string> a = s.assignments;
-  if (name != "maml-sinusoid") {
-    for (const char* kv : {"dataset=synthetic-glyphs", "model.width=64", "episode.ways=5",
-                           "episode.shots=1", "episode.queries=15"}) {
-      a.insert(a.begin(), kv);
-    }
-  }
-  a.push_back("optim.meta_batch=" + std::to_string(s.meta_batch));
-  return resolve_assignments(a);
+// The comparison's configurations (issue 5), by name.
+const std::map<std::string, std::vector<std::string>>& settings() {
+  static const std::map<std::string, std::vector<std::string>> s = {
+      {"maml", omniglot_shaped("maml", 5, 32)},
+      {"fomaml", omniglot_shaped("fomaml", 5, 32)},
+      {"anil", omniglot_shaped("anil", 5, 32)},
+      // inner_batch=0: every inner step sees the task's 80 examples, so the
+      // loss does not depend on a shuffle the reference cannot replay.
+      {"reptile", with(omniglot_shaped("reptile", 5, 5), "algo.inner_batch=0")},
+      {"protonet", omniglot_shaped("protonet", 20, 1)},
+      {"matchingnet", omniglot_shaped("matchingnet", 20, 1)},
+      {"maml-sinusoid",
+       {"algorithm=maml", "dataset=sinusoid", "backbone=mlp", "model.hidden=[40, 40]",
+        "episode.ways=1", "episode.shots=10", "episode.queries=10", "optim.inner_lr=0.01",
+        "optim.meta_batch=25"}},
+  };
+  return s;
 }
 
 void write_tensor(const std::string& dir, const std::string& name, const at::Tensor& t,
@@ -82,7 +70,8 @@ void dump(const std::string& dir, const ExperimentConfig& cfg, const Model& mode
   bool first = true;
   m << "{\"inner_lr\": " << cfg.inner_lr << ", \"inner_steps\": " << cfg.inner_steps
     << ", \"meta_lr\": " << cfg.meta_lr << ", \"tensors\": [\n";
-  for (const auto& [name, t] : model.algorithm->state()) write_tensor(dir, "param." + name, t, m, first);
+  for (const auto& [name, t] : model.algorithm->state())
+    write_tensor(dir, "param." + name, t, m, first);
   for (size_t i = 0; i < batch.size(); ++i) {
     const std::string p = "task" + std::to_string(i) + ".";
     write_tensor(dir, p + "support_x", batch[i].support_x, m, first);
@@ -100,12 +89,17 @@ int run(int argc, char** argv) {
   bool gemm = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--setting" && i + 1 < argc) setting = argv[++i];
-    else if (a == "--iterations" && i + 1 < argc) iterations = std::stoll(argv[++i]);
-    else if (a == "--dump" && i + 1 < argc) dump_dir = argv[++i];
-    else if (a == "--gemm") gemm = true;
+    if (a == "--setting" && i + 1 < argc)
+      setting = argv[++i];
+    else if (a == "--iterations" && i + 1 < argc)
+      iterations = std::stoll(argv[++i]);
+    else if (a == "--dump" && i + 1 < argc)
+      dump_dir = argv[++i];
+    else if (a == "--gemm")
+      gemm = true;
     else {
-      std::cerr << "usage: metabench_compare_driver (--setting NAME [--iterations N] [--dump DIR] | --gemm)\n";
+      std::cerr << "usage: metabench_compare_driver (--setting NAME [--iterations N] [--dump DIR] "
+                   "| --gemm)\n";
       return 2;
     }
   }
@@ -127,7 +121,7 @@ int run(int argc, char** argv) {
     std::cerr << "\n";
     return 2;
   }
-  const ExperimentConfig cfg = config_for(setting, found->second);
+  const ExperimentConfig cfg = resolve_assignments(found->second);
   const std::unique_ptr<Dataset> dataset =
       DatasetRegistry::instance().get(cfg.dataset, "dataset").create(cfg);
   const Model model = build_model(cfg, *dataset, at::kCPU);
@@ -141,9 +135,10 @@ int run(int argc, char** argv) {
   for (int64_t i = 0; i < iterations; ++i) model.algorithm->meta_train_step(batch);
   const double per_iteration =
       iterations > 0 ? (now_seconds() - t0) / static_cast<double>(iterations) : 0.0;
-  std::printf("{\"first_loss\": %.9g, \"seconds_per_iteration\": %.6f, \"peak_rss_mb\": %.1f, "
-              "\"threads\": %d}\n",
-              first_loss, per_iteration, peak_rss_mb(), at::get_num_threads());
+  std::printf(
+      "{\"first_loss\": %.9g, \"seconds_per_iteration\": %.6f, \"peak_rss_mb\": %.1f, "
+      "\"threads\": %d}\n",
+      first_loss, per_iteration, peak_rss_mb(), at::get_num_threads());
   return 0;
 }
 

@@ -19,6 +19,7 @@
 #include "harness/config/experiment_config.h"
 #include "harness/run/run_steps.h"
 #include "results/store.h"
+#include "tests/benchmarks/omniglot_shaped.h"
 
 namespace metabench {
 namespace {
@@ -54,11 +55,7 @@ struct Bench {
 std::unique_ptr<Bench> make_bench(const std::string& name) {
   const Setting& s = kSettings.at(name);
   auto b = std::make_unique<Bench>();
-  b->cfg =
-      resolve_assignments({"algorithm=" + std::string(s.algorithm), "dataset=synthetic-glyphs",
-                           "model.width=64", "episode.ways=5", "episode.shots=1",
-                           "episode.queries=15", "episode.train_ways=" + std::to_string(s.ways),
-                           "optim.meta_batch=" + std::to_string(s.meta_batch)});
+  b->cfg = resolve_assignments(omniglot_shaped(s.algorithm, s.ways, s.meta_batch));
   at::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   b->model = build_model(b->cfg, glyphs(), at::kCPU);
   TrainingStream stream(glyphs(), b->cfg.train_shape, 1);
