@@ -106,6 +106,9 @@ struct MetaGradientOptions {
   double inner_lr = 0.4;
   bool first_order = false;
   bool task_batching = true;
+  // With task_batching: tasks adapted together per pass, which bounds the
+  // memory of the live inner-loop graphs; 0 chooses from the support size.
+  int64_t tasks_per_pass = 0;
 };
 
 // Accumulates into params' .grad() the gradient of the mean over `batch` of
@@ -115,7 +118,8 @@ StepResult accumulate_meta_gradient(const MamlNetwork& net, const std::vector<at
                                     const std::vector<Episode>& batch, const Adapter& adapter,
                                     const MetaGradientOptions& options);
 
-// The algo.* options shared by MAML-style learners (algo.task_batching).
+// The algo.* options shared by MAML-style learners (algo.task_batching,
+// algo.tasks_per_pass).
 Schema maml_style_schema();
 
 // A MAML-style learner: `adapter` in the inner loop, Adam on the mean

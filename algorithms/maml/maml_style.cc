@@ -52,6 +52,11 @@ Schema maml_style_schema() {
   s.add_bool("task_batching", true,
              "run the tasks of a meta-batch together (same results as one by one, faster)")
       .not_hashed();
+  s.add_int("tasks_per_pass", 0,
+            "with task_batching, tasks adapted together in one pass; bounds memory (0: as many "
+            "as fit 32768 support inputs)")
+      .min(0)
+      .not_hashed();
   return s;
 }
 
@@ -62,6 +67,19 @@ namespace {
 // cache and is slower than one task at a time; tiny tasks (sinusoid points)
 // gain from being stacked.
 constexpr int64_t kQueryElementsPerPass = 16384;
+
+// Support inputs per batched inner loop when algo.tasks_per_pass is 0.  A
+// pass keeps its tasks' (second-order) inner-loop graphs alive until its
+// backward.  Measured on Omniglot 5-way 1-shot, meta-batch 32 (3,920 support
+// inputs a task): 8 tasks a pass ran as fast as 32 (1.70 against 1.77 s per
+// MAML iteration) at 355 MB peak instead of 774; 4 tasks, 1.87 s; 1, 2.37 s.
+constexpr int64_t kSupportElementsPerPass = 32768;
+
+int64_t tasks_per_pass(const MetaGradientOptions& o, const TaskBatch& tasks) {
+  if (o.tasks_per_pass > 0) return o.tasks_per_pass;
+  const int64_t per_task = std::max<int64_t>(1, tasks.support_x.numel() / tasks.tasks());
+  return std::max<int64_t>(1, kSupportElementsPerPass / per_task);
+}
 
 StepResult per_task_meta_gradient(const MamlNetwork& net, const std::vector<at::Tensor>& params,
                                   const std::vector<Episode>& batch, const Adapter& adapter,
@@ -82,34 +100,32 @@ StepResult per_task_meta_gradient(const MamlNetwork& net, const std::vector<at::
   return mean;
 }
 
-StepResult batched_meta_gradient(const MamlNetwork& net, const std::vector<at::Tensor>& params,
-                                 const std::vector<Episode>& batch, const Adapter& adapter,
-                                 const MetaGradientOptions& o) {
-  const TaskBatch tasks = stack_tasks(batch);
+// The tasks [begin, end) of `tasks`: adapted together, then each query
+// chunk's loss gradient pushed back through their inner loops.  Per-task
+// losses (and accuracies) are appended to the vectors, still on the device.
+void batched_pass(const MamlNetwork& net, const std::vector<at::Tensor>& params,
+                  const TaskBatch& tasks, int64_t begin, int64_t end, const Adapter& adapter,
+                  const MetaGradientOptions& o, std::vector<at::Tensor>& losses,
+                  std::vector<at::Tensor>& accuracies) {
   const int64_t n = tasks.tasks();
-  const std::vector<at::Tensor> fast =
-      adapter.batched(net, params, tasks.support_x, tasks.support_y, o.kind, o.inner_steps,
-                      o.inner_lr, !o.first_order);
+  const std::vector<at::Tensor> fast = adapter.batched(
+      net, params, tasks.support_x.slice(0, begin, end), tasks.support_y.slice(0, begin, end),
+      o.kind, o.inner_steps, o.inner_lr, !o.first_order);
   // d(mean query loss)/d(adapted weights), filled a chunk of tasks at a time.
   std::vector<at::Tensor> fast_grads;
   for (const at::Tensor& f : fast) fast_grads.push_back(at::empty_like(f));
   const int64_t chunk =
       std::max<int64_t>(1, kQueryElementsPerPass / std::max<int64_t>(1, tasks.query_x.numel() / n));
-  // Per-task losses and accuracies stay on the device until the end: one
-  // synchronisation per meta-iteration, not one per chunk.
-  std::vector<at::Tensor> losses, accuracies;
-  for (int64_t begin = 0; begin < n; begin += chunk) {
-    const int64_t end = std::min(n, begin + chunk);
+  for (int64_t b = 0; b < end - begin; b += chunk) {
+    const int64_t e = std::min(end - begin, b + chunk);
     std::vector<at::Tensor> leaves;
-    for (const at::Tensor& f : fast) {
-      leaves.push_back(f.slice(0, begin, end).detach().requires_grad_(true));
-    }
-    const at::Tensor outputs = net.forward_tasks(tasks.query_x.slice(0, begin, end), leaves);
-    const at::Tensor targets = tasks.query_y.slice(0, begin, end);
+    for (const at::Tensor& f : fast) leaves.push_back(f.slice(0, b, e).detach().requires_grad_(true));
+    const at::Tensor outputs = net.forward_tasks(tasks.query_x.slice(0, begin + b, begin + e), leaves);
+    const at::Tensor targets = tasks.query_y.slice(0, begin + b, begin + e);
     const at::Tensor task_losses = per_task_loss(outputs, targets, o.kind);
     const std::vector<at::Tensor> grads = torch::autograd::grad({task_losses.sum()}, leaves);
     for (size_t i = 0; i < fast.size(); ++i) {
-      fast_grads[i].slice(0, begin, end).copy_(grads[i]).div_(static_cast<double>(n));
+      fast_grads[i].slice(0, b, e).copy_(grads[i]).div_(static_cast<double>(n));
     }
     losses.push_back(task_losses.detach());
     if (o.kind == TaskKind::kClassification) {
@@ -117,6 +133,21 @@ StepResult batched_meta_gradient(const MamlNetwork& net, const std::vector<at::T
     }
   }
   torch::autograd::backward(fast, fast_grads);
+}
+
+StepResult batched_meta_gradient(const MamlNetwork& net, const std::vector<at::Tensor>& params,
+                                 const std::vector<Episode>& batch, const Adapter& adapter,
+                                 const MetaGradientOptions& o) {
+  const TaskBatch tasks = stack_tasks(batch);
+  const int64_t n = tasks.tasks();
+  const int64_t per_pass = tasks_per_pass(o, tasks);
+  // Per-task losses and accuracies stay on the device until the end: one
+  // synchronisation per meta-iteration, not one per chunk.
+  std::vector<at::Tensor> losses, accuracies;
+  for (int64_t begin = 0; begin < n; begin += per_pass) {
+    batched_pass(net, params, tasks, begin, std::min(n, begin + per_pass), adapter, o, losses,
+                 accuracies);
+  }
   StepResult mean;
   mean.loss = at::cat(losses).to(at::kDouble).mean().item<double>();
   mean.accuracy = accuracies.empty() ? std::nan("") : at::cat(accuracies).mean().item<double>();
@@ -144,7 +175,8 @@ class MamlStyle : public Algorithm {
         params_(trainable_params(net_.param_specs(), ctx.init_seed, ctx.device)),
         optimizer_(params_, AdamOptions().with_lr(cfg_.meta_lr)),
         options_{ctx.kind, cfg_.inner_steps, cfg_.inner_lr, first_order,
-                 cfg_.values.get_bool("algo.task_batching")} {}
+                 cfg_.values.get_bool("algo.task_batching"),
+                 cfg_.values.get_int("algo.tasks_per_pass")} {}
 
   StepResult meta_train_step(const std::vector<Episode>& batch) override {
     optimizer_.zero_grad();
