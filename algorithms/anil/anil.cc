@@ -25,7 +25,7 @@ std::vector<at::Tensor> anil_adapt(const MamlNetwork& net, const std::vector<at:
     const std::vector<at::Tensor> grads =
         torch::autograd::grad({loss}, head, /*grad_outputs=*/{}, /*retain_graph=*/true,
                               /*create_graph=*/create_graph);
-    for (size_t i = 0; i < head.size(); ++i) head[i] = head[i] - inner_lr * grads[i];
+    for (size_t i = 0; i < head.size(); ++i) head[i] = at::sub(head[i], grads[i], inner_lr);
   }
   std::vector<at::Tensor> adapted = params;
   adapted[h] = head[0];
@@ -48,7 +48,7 @@ std::vector<at::Tensor> anil_adapt_tasks(const MamlNetwork& net,
     const std::vector<at::Tensor> grads =
         torch::autograd::grad({loss}, head, /*grad_outputs=*/{}, /*retain_graph=*/true,
                               /*create_graph=*/create_graph);
-    for (size_t i = 0; i < head.size(); ++i) head[i] = head[i] - inner_lr * grads[i];
+    for (size_t i = 0; i < head.size(); ++i) head[i] = at::sub(head[i], grads[i], inner_lr);
   }
   adapted[h] = head[0];
   adapted[h + 1] = head[1];

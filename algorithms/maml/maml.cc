@@ -38,7 +38,7 @@ at::Tensor MamlNetwork::features_tasks(const at::Tensor& x, at::TensorList param
 }
 
 at::Tensor MamlNetwork::head_tasks(const at::Tensor& features, at::TensorList head) const {
-  return at::baddbmm(head[1].unsqueeze(1), features, head[0].transpose(1, 2));
+  return linear_tasks(features, head[0], head[1]);
 }
 
 std::vector<at::Tensor> maml_adapt(const MamlNetwork& net, const std::vector<at::Tensor>& params,
@@ -51,7 +51,7 @@ std::vector<at::Tensor> maml_adapt(const MamlNetwork& net, const std::vector<at:
     const std::vector<at::Tensor> grads =
         torch::autograd::grad({loss}, fast, /*grad_outputs=*/{}, /*retain_graph=*/create_graph,
                               /*create_graph=*/create_graph);
-    for (size_t i = 0; i < fast.size(); ++i) fast[i] = fast[i] - inner_lr * grads[i];
+    for (size_t i = 0; i < fast.size(); ++i) fast[i] = at::sub(fast[i], grads[i], inner_lr);
   }
   return fast;
 }
@@ -80,7 +80,7 @@ std::vector<at::Tensor> maml_adapt_tasks(const MamlNetwork& net,
     const std::vector<at::Tensor> grads =
         torch::autograd::grad({loss}, fast, /*grad_outputs=*/{}, /*retain_graph=*/create_graph,
                               /*create_graph=*/create_graph);
-    for (size_t i = 0; i < fast.size(); ++i) fast[i] = fast[i] - inner_lr * grads[i];
+    for (size_t i = 0; i < fast.size(); ++i) fast[i] = at::sub(fast[i], grads[i], inner_lr);
   }
   return fast;
 }

@@ -88,8 +88,8 @@ std::vector<at::Tensor> maml_adapt_tasks(const MamlNetwork& net,
 struct Adapter {
   using PerTask = std::vector<at::Tensor> (*)(const MamlNetwork& net,
                                               const std::vector<at::Tensor>& params,
-                                              const Episode& episode, TaskKind kind,
-                                              int64_t steps, double inner_lr, bool create_graph);
+                                              const Episode& episode, TaskKind kind, int64_t steps,
+                                              double inner_lr, bool create_graph);
   using Batched = std::vector<at::Tensor> (*)(const MamlNetwork& net,
                                               const std::vector<at::Tensor>& params,
                                               const at::Tensor& support_x,

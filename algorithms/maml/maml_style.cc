@@ -119,8 +119,10 @@ void batched_pass(const MamlNetwork& net, const std::vector<at::Tensor>& params,
   for (int64_t b = 0; b < end - begin; b += chunk) {
     const int64_t e = std::min(end - begin, b + chunk);
     std::vector<at::Tensor> leaves;
-    for (const at::Tensor& f : fast) leaves.push_back(f.slice(0, b, e).detach().requires_grad_(true));
-    const at::Tensor outputs = net.forward_tasks(tasks.query_x.slice(0, begin + b, begin + e), leaves);
+    for (const at::Tensor& f : fast)
+      leaves.push_back(f.slice(0, b, e).detach().requires_grad_(true));
+    const at::Tensor outputs =
+        net.forward_tasks(tasks.query_x.slice(0, begin + b, begin + e), leaves);
     const at::Tensor targets = tasks.query_y.slice(0, begin + b, begin + e);
     const at::Tensor task_losses = per_task_loss(outputs, targets, o.kind);
     const std::vector<at::Tensor> grads = torch::autograd::grad({task_losses.sum()}, leaves);
@@ -174,7 +176,10 @@ class MamlStyle : public Algorithm {
         names_(param_names(net_.param_specs())),
         params_(trainable_params(net_.param_specs(), ctx.init_seed, ctx.device)),
         optimizer_(params_, AdamOptions().with_lr(cfg_.meta_lr)),
-        options_{ctx.kind, cfg_.inner_steps, cfg_.inner_lr, first_order,
+        options_{ctx.kind,
+                 cfg_.inner_steps,
+                 cfg_.inner_lr,
+                 first_order,
                  cfg_.values.get_bool("algo.task_batching"),
                  cfg_.values.get_int("algo.tasks_per_pass")} {}
 

@@ -31,11 +31,10 @@ class Mlp : public Backbone {
     return h;
   }
 
-  // One batched matrix product per layer over the task-stacked weights.
   at::Tensor forward_tasks(const at::Tensor& x, at::TensorList p) const override {
     at::Tensor h = x.flatten(2);
     for (size_t i = 0; i < hidden_.size(); ++i) {
-      h = at::relu(at::baddbmm(p[2 * i + 1].unsqueeze(1), h, p[2 * i].transpose(1, 2)));
+      h = at::relu(linear_tasks(h, p[2 * i], p[2 * i + 1]));
     }
     return h;
   }

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "harness/core/errors.h"
+#include "harness/model/small_bmm.h"
 
 namespace metabench {
 
@@ -52,6 +53,19 @@ std::vector<ParamSpec> with_linear_head(const Backbone& backbone, const std::str
   std::vector<ParamSpec> specs = backbone.param_specs();
   for (auto& s : linear_specs(prefix, backbone.output_dim(), outputs)) specs.push_back(s);
   return specs;
+}
+
+at::Tensor linear_tasks(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
+  if (weight.size(2) == 1) {
+    return at::addcmul(bias.unsqueeze(1), x, weight.transpose(1, 2));
+  }
+  if (weight.size(1) == 1) {
+    return (x * weight).sum(2, /*keepdim=*/true) + bias.unsqueeze(1);
+  }
+  if (x.size(1) * x.size(2) * weight.size(1) <= kSmallBmmMaxMacs) {
+    return small_bmm(x, weight.transpose(1, 2)) + bias.unsqueeze(1);
+  }
+  return at::baddbmm(bias.unsqueeze(1), x, weight.transpose(1, 2));
 }
 
 std::vector<std::string> param_names(const std::vector<ParamSpec>& specs) {

@@ -30,6 +30,14 @@ std::vector<ParamSpec> linear_specs(const std::string& prefix, int64_t in, int64
 std::vector<ParamSpec> with_linear_head(const Backbone& backbone, const std::string& prefix,
                                         int64_t outputs);
 
+// A linear layer per task: x [tasks, n, in], weight [tasks, out, in], bias
+// [tasks, out]; returns [tasks, n, out].  One input or one output (the
+// sinusoid MLP's first layer and head) runs as broadcast element-wise
+// products and other small layers as small_bmm: LibTorch's CPU batched
+// matrix product splits its batch into one GEMM call per task, about 1.2 us
+// each, which dominates tiny tasks.
+at::Tensor linear_tasks(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias);
+
 std::vector<std::string> param_names(const std::vector<ParamSpec>& specs);
 
 using NamedTensors = std::vector<std::pair<std::string, at::Tensor>>;

@@ -89,7 +89,7 @@ def compare_setting(setting, driver, reference, dump, args):
     if args.check_only:
         return True
     ours_t, theirs_t, ours_m, theirs_m = [], [], [], []
-    iterations = ["--iterations", str(args.iterations)]
+    iterations = ["--iterations", str(args.iterations), "--min-seconds", str(args.min_seconds)]
     for _ in range(args.rounds):
         r = run_json([driver, "--setting", setting] + iterations)
         ours_t.append(r["seconds_per_iteration"])
@@ -106,7 +106,10 @@ def main():
     ap.add_argument("--build", default="build", help="metabench build folder")
     ap.add_argument("--settings", nargs="*", default=SETTINGS, choices=SETTINGS)
     ap.add_argument("--rounds", type=int, default=3, help="alternating timing rounds")
-    ap.add_argument("--iterations", type=int, default=3, help="timed iterations per round")
+    ap.add_argument("--iterations", type=int, default=3,
+                    help="timed iterations per round, at least")
+    ap.add_argument("--min-seconds", type=float, default=2.0,
+                    help="and for at least this long per round (many iterations of tiny settings)")
     ap.add_argument("--check-only", action="store_true", help="only the loss check")
     args = ap.parse_args()
     driver = os.path.join(args.build, "tests", "metabench_compare_driver")
@@ -127,7 +130,8 @@ def main():
     print()
     print(f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} hardware threads; "
           f"float32 GEMM (2048x2048, LibTorch): {gemm:.1f} GFLOP/s; median of {args.rounds} "
-          f"alternating rounds of {args.iterations} iterations.")
+          f"alternating rounds of at least {args.iterations} iterations and "
+          f"{args.min_seconds:g} s.")
     print()
     print("| setting | metabench s/it | reference s/it | speed-up | metabench peak MB | "
           "reference peak MB | GFLOP/it | metabench GFLOP/s | % of GEMM |")

@@ -133,18 +133,21 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--setting", required=True)
     ap.add_argument("--dump", required=True)
-    ap.add_argument("--iterations", type=int, default=3)
+    ap.add_argument("--iterations", type=int, default=3, help="at least this many timed")
+    ap.add_argument("--min-seconds", type=float, default=0.0, help="and for at least this long")
     args = ap.parse_args()
     torch.set_num_threads(os.cpu_count())
     m, params, tasks = load(args.dump)
     step = make_step(args.setting, m, params, tasks)
     first = step()
     t0 = time.perf_counter()
-    for _ in range(args.iterations):
+    done = 0
+    while done < args.iterations or time.perf_counter() - t0 < args.min_seconds:
         step()
-    per = (time.perf_counter() - t0) / args.iterations
+        done += 1
+    per = (time.perf_counter() - t0) / max(1, done)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    print(json.dumps({"first_loss": first, "seconds_per_iteration": per, "peak_rss_mb": round(rss, 1),
+    print(json.dumps({"first_loss": first, "seconds_per_iteration": per, "iterations": done, "peak_rss_mb": round(rss, 1),
                       "threads": torch.get_num_threads()}))
 
 

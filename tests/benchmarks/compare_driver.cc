@@ -1,10 +1,11 @@
 // metabench's side of the comparison benchmark (scripts/compare.sh): runs
 // one setting's meta-iterations and prints one JSON line with the first
-// iteration's loss, seconds per iteration and the process's peak resident
-// memory.  With --dump DIR it first writes the initial weights and the
-// meta-batch as raw tensors plus manifest.json, so that the PyTorch
-// reference (scripts/compare/reference.py) can check that it computes the
-// same loss on the same weights and data.  --gemm measures this machine's
+// iteration's loss, seconds per iteration (at least --iterations, for at
+// least --min-seconds) and the process's peak resident memory.  With --dump
+// DIR it first writes the initial weights and the meta-batch as raw tensors
+// plus manifest.json, so that the PyTorch reference
+// (scripts/compare/reference.py) can check that it computes the same loss on
+// the same weights and data.  --gemm measures this machine's
 // float32 GEMM throughput instead.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
@@ -86,6 +87,7 @@ void dump(const std::string& dir, const ExperimentConfig& cfg, const Model& mode
 int run(int argc, char** argv) {
   std::string setting, dump_dir;
   int64_t iterations = 3;
+  double min_seconds = 0.0;
   bool gemm = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -93,13 +95,15 @@ int run(int argc, char** argv) {
       setting = argv[++i];
     else if (a == "--iterations" && i + 1 < argc)
       iterations = std::stoll(argv[++i]);
+    else if (a == "--min-seconds" && i + 1 < argc)
+      min_seconds = std::stod(argv[++i]);
     else if (a == "--dump" && i + 1 < argc)
       dump_dir = argv[++i];
     else if (a == "--gemm")
       gemm = true;
     else {
-      std::cerr << "usage: metabench_compare_driver (--setting NAME [--iterations N] [--dump DIR] "
-                   "| --gemm)\n";
+      std::cerr << "usage: metabench_compare_driver (--setting NAME [--iterations N] "
+                   "[--min-seconds S] [--dump DIR] | --gemm)\n";
       return 2;
     }
   }
@@ -131,14 +135,20 @@ int run(int argc, char** argv) {
   if (!dump_dir.empty()) dump(dump_dir, cfg, model, batch);
   // The first iteration, at the dumped weights, is also the warm-up.
   const double first_loss = model.algorithm->meta_train_step(batch).loss;
+  // At least `iterations`, and for at least `min_seconds`: tiny settings
+  // (sinusoid) need many iterations to be timed above the noise.
   const double t0 = now_seconds();
-  for (int64_t i = 0; i < iterations; ++i) model.algorithm->meta_train_step(batch);
-  const double per_iteration =
-      iterations > 0 ? (now_seconds() - t0) / static_cast<double>(iterations) : 0.0;
+  int64_t done = 0;
+  while (done < iterations || now_seconds() - t0 < min_seconds) {
+    model.algorithm->meta_train_step(batch);
+    ++done;
+  }
+  const double per_iteration = done > 0 ? (now_seconds() - t0) / static_cast<double>(done) : 0.0;
   std::printf(
-      "{\"first_loss\": %.9g, \"seconds_per_iteration\": %.6f, \"peak_rss_mb\": %.1f, "
-      "\"threads\": %d}\n",
-      first_loss, per_iteration, peak_rss_mb(), at::get_num_threads());
+      "{\"first_loss\": %.9g, \"seconds_per_iteration\": %.6f, \"iterations\": %lld, "
+      "\"peak_rss_mb\": %.1f, \"threads\": %d}\n",
+      first_loss, per_iteration, static_cast<long long>(done), peak_rss_mb(),
+      at::get_num_threads());
   return 0;
 }
 
