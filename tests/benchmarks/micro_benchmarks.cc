@@ -1,6 +1,7 @@
 // Google Benchmark micro-benchmarks of metabench's hot paths: one
 // meta-iteration and one adaptation per algorithm on Omniglot-shaped
-// episodes (28x28, Conv4-64, 15 queries), episode sampling, loading a
+// episodes (28x28, Conv4-64, 15 queries), a sinusoid MAML meta-iteration
+// and its batched matrix product, episode sampling, loading a
 // cached dataset, and the SQLite writes a run makes.  Run:
 //   ./build/tests/metabench_micro_benchmarks [--benchmark_filter=REGEX]
 // CI runs them once, briefly, only to check that they run.
@@ -17,6 +18,7 @@
 #include "datasets/dataset.h"
 #include "datasets/episode_sampler.h"
 #include "harness/config/experiment_config.h"
+#include "harness/model/small_bmm.h"
 #include "harness/run/run_steps.h"
 #include "results/store.h"
 #include "tests/benchmarks/omniglot_shaped.h"
@@ -75,6 +77,37 @@ void BM_AdaptAndScore(benchmark::State& state, const std::string& name) {
   const Episode episode = test.get(0);
   for (auto _ : state) benchmark::DoNotOptimize(b->model.algorithm->evaluate(episode));
 }
+
+// MAML on sinusoid regression (K = 10, MLP 40-40, meta-batch 25): tiny
+// tasks, where per-operation overhead rather than arithmetic sets the pace.
+void BM_SinusoidMetaIteration(benchmark::State& state) {
+  const ExperimentConfig cfg =
+      resolve_assignments({"algorithm=maml", "dataset=sinusoid", "backbone=mlp",
+                           "model.hidden=[40, 40]", "episode.ways=1", "episode.shots=10",
+                           "episode.queries=10", "optim.inner_lr=0.01", "optim.meta_batch=25"});
+  at::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  const std::unique_ptr<Dataset> dataset =
+      DatasetRegistry::instance().get(cfg.dataset, "dataset").create(cfg);
+  const Model model = build_model(cfg, *dataset, at::kCPU);
+  TrainingStream stream(*dataset, cfg.train_shape, 1);
+  std::vector<Episode> batch;
+  for (int64_t i = 0; i < cfg.meta_batch; ++i) batch.push_back(stream.next());
+  for (auto _ : state) benchmark::DoNotOptimize(model.algorithm->meta_train_step(batch));
+}
+BENCHMARK(BM_SinusoidMetaIteration)->Unit(benchmark::kMicrosecond);
+
+// The sinusoid MLP's hidden layer for 25 tasks, [25, 10, 40] x [25, 40, 40]
+// (a transposed weight, as in the forward pass): LibTorch's at::bmm against
+// small_bmm.
+void BM_BatchedMatmul(benchmark::State& state, bool small) {
+  const at::Tensor x = at::randn({25, 10, 40}), w = at::randn({25, 40, 40});
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(small ? small_bmm(x, w.transpose(1, 2))
+                                   : at::bmm(x, w.transpose(1, 2)));
+  }
+}
+BENCHMARK_CAPTURE(BM_BatchedMatmul, at_bmm, false)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_BatchedMatmul, small_bmm, true)->Unit(benchmark::kMicrosecond);
 
 void BM_SampleTrainingEpisode(benchmark::State& state) {
   TrainingStream stream(glyphs(), EpisodeShape{5, 1, 15}, 1);
