@@ -111,9 +111,8 @@ void batched_pass(const MamlNetwork& net, const std::vector<at::Tensor>& params,
   const std::vector<at::Tensor> fast = adapter.batched(
       net, params, tasks.support_x.slice(0, begin, end), tasks.support_y.slice(0, begin, end),
       o.kind, o.inner_steps, o.inner_lr, !o.first_order);
-  // d(mean query loss)/d(adapted weights), filled a chunk of tasks at a time.
-  std::vector<at::Tensor> fast_grads;
-  for (const at::Tensor& f : fast) fast_grads.push_back(at::empty_like(f));
+  // d(mean query loss)/d(adapted weights), a chunk of tasks at a time.
+  std::vector<std::vector<at::Tensor>> chunk_grads(fast.size());
   const int64_t chunk =
       std::max<int64_t>(1, kQueryElementsPerPass / std::max<int64_t>(1, tasks.query_x.numel() / n));
   for (int64_t b = 0; b < end - begin; b += chunk) {
@@ -125,15 +124,16 @@ void batched_pass(const MamlNetwork& net, const std::vector<at::Tensor>& params,
         net.forward_tasks(tasks.query_x.slice(0, begin + b, begin + e), leaves);
     const at::Tensor targets = tasks.query_y.slice(0, begin + b, begin + e);
     const at::Tensor task_losses = per_task_loss(outputs, targets, o.kind);
-    const std::vector<at::Tensor> grads = torch::autograd::grad({task_losses.sum()}, leaves);
-    for (size_t i = 0; i < fast.size(); ++i) {
-      fast_grads[i].slice(0, b, e).copy_(grads[i]).div_(static_cast<double>(n));
-    }
+    const std::vector<at::Tensor> grads =
+        torch::autograd::grad({task_losses.sum() / static_cast<double>(n)}, leaves);
+    for (size_t i = 0; i < fast.size(); ++i) chunk_grads[i].push_back(grads[i]);
     losses.push_back(task_losses.detach());
     if (o.kind == TaskKind::kClassification) {
       accuracies.push_back(outputs.detach().argmax(2).eq(targets).to(at::kDouble).mean(1));
     }
   }
+  std::vector<at::Tensor> fast_grads;
+  for (const auto& g : chunk_grads) fast_grads.push_back(g.size() == 1 ? g[0] : at::cat(g));
   torch::autograd::backward(fast, fast_grads);
 }
 

@@ -36,7 +36,10 @@ class Adam {
 
  private:
   std::vector<at::Tensor> params_;
-  std::vector<at::Tensor> m_, v_;
+  // The moments and the update of all parameters in one flat buffer each;
+  // m_[i], v_[i] and delta_[i] are parameter i's views of them.
+  at::Tensor flat_m_, flat_v_, flat_delta_;
+  std::vector<at::Tensor> m_, v_, delta_;
   AdamOptions options_;
   int64_t steps_ = 0;
 };
