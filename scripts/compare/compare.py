@@ -137,7 +137,7 @@ def main():
           "reference peak MB | GFLOP/it | metabench GFLOP/s | % of GEMM |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for s, o, t, om, tm, fl in rows:
-        print(f"| {s} ({DESCRIPTION[s]}) | {o:.4f} | {t:.4f} | {t / o:.2f}x | {om:.0f} | {tm:.0f} | "
+        print(f"| {s} ({DESCRIPTION[s]}) | {o:.4g} | {t:.4g} | {t / o:.2f}x | {om:.0f} | {tm:.0f} | "
               f"{fl / 1e9:.3g} | {fl / o / 1e9:.1f} | {100 * fl / o / 1e9 / gemm:.0f}% |")
     return 1 if failed else 0
 
