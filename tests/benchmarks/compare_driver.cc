@@ -24,7 +24,7 @@
 #include "harness/config/experiment_config.h"
 #include "harness/core/system_info.h"
 #include "harness/run/run_steps.h"
-#include "tests/benchmarks/omniglot_shaped.h"
+#include "tests/benchmarks/settings.h"
 
 namespace metabench {
 namespace {
@@ -45,10 +45,7 @@ const std::map<std::string, std::vector<std::string>>& settings() {
       {"reptile", with(omniglot_shaped("reptile", 5, 5), "algo.inner_batch=0")},
       {"protonet", omniglot_shaped("protonet", 20, 1)},
       {"matchingnet", omniglot_shaped("matchingnet", 20, 1)},
-      {"maml-sinusoid",
-       {"algorithm=maml", "dataset=sinusoid", "backbone=mlp", "model.hidden=[40, 40]",
-        "episode.ways=1", "episode.shots=10", "episode.queries=10", "optim.inner_lr=0.01",
-        "optim.meta_batch=25"}},
+      {"maml-sinusoid", sinusoid_maml()},
   };
   return s;
 }
@@ -125,13 +122,10 @@ int run(int argc, char** argv) {
     std::cerr << "\n";
     return 2;
   }
-  const ExperimentConfig cfg = resolve_assignments(found->second);
-  const std::unique_ptr<Dataset> dataset =
-      DatasetRegistry::instance().get(cfg.dataset, "dataset").create(cfg);
-  const Model model = build_model(cfg, *dataset, at::kCPU);
-  TrainingStream stream(*dataset, cfg.train_shape, 1);
-  std::vector<Episode> batch;
-  for (int64_t i = 0; i < cfg.meta_batch; ++i) batch.push_back(stream.next());
+  const PreparedRun run(found->second);
+  const ExperimentConfig& cfg = run.cfg;
+  const Model& model = run.model;
+  const std::vector<Episode>& batch = run.batch;
   if (!dump_dir.empty()) dump(dump_dir, cfg, model, batch);
   // The first iteration, at the dumped weights, is also the warm-up.
   const double first_loss = model.algorithm->meta_train_step(batch).loss;

@@ -21,7 +21,7 @@
 #include "harness/model/small_bmm.h"
 #include "harness/run/run_steps.h"
 #include "results/store.h"
-#include "tests/benchmarks/omniglot_shaped.h"
+#include "tests/benchmarks/settings.h"
 
 namespace metabench {
 namespace {
@@ -81,18 +81,9 @@ void BM_AdaptAndScore(benchmark::State& state, const std::string& name) {
 // MAML on sinusoid regression (K = 10, MLP 40-40, meta-batch 25): tiny
 // tasks, where per-operation overhead rather than arithmetic sets the pace.
 void BM_SinusoidMetaIteration(benchmark::State& state) {
-  const ExperimentConfig cfg =
-      resolve_assignments({"algorithm=maml", "dataset=sinusoid", "backbone=mlp",
-                           "model.hidden=[40, 40]", "episode.ways=1", "episode.shots=10",
-                           "episode.queries=10", "optim.inner_lr=0.01", "optim.meta_batch=25"});
   at::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
-  const std::unique_ptr<Dataset> dataset =
-      DatasetRegistry::instance().get(cfg.dataset, "dataset").create(cfg);
-  const Model model = build_model(cfg, *dataset, at::kCPU);
-  TrainingStream stream(*dataset, cfg.train_shape, 1);
-  std::vector<Episode> batch;
-  for (int64_t i = 0; i < cfg.meta_batch; ++i) batch.push_back(stream.next());
-  for (auto _ : state) benchmark::DoNotOptimize(model.algorithm->meta_train_step(batch));
+  const PreparedRun run(sinusoid_maml());
+  for (auto _ : state) benchmark::DoNotOptimize(run.model.algorithm->meta_train_step(run.batch));
 }
 BENCHMARK(BM_SinusoidMetaIteration)->Unit(benchmark::kMicrosecond);
 
