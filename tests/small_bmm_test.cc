@@ -20,7 +20,8 @@ TEST(SmallBmm, EqualsBmmForEveryLayout) {
   for (const auto dtype : {at::kFloat, at::kDouble}) {
     const double tolerance = dtype == at::kFloat ? 1e-4 : 1e-12;
     // Widths that exercise the 4-vector blocks, the single vectors and the
-    // scalar tail of the kernel (40 = 32 + 8 floats; 37 leaves 5).
+    // scalar tail of the kernel (40 = 32 + 8 floats; 37 leaves 5), and
+    // narrow ones that go to at::bmm.
     for (const int64_t n : {1, 5, 8, 37, 40, 70}) {
       const at::Tensor a = at::randn({6, 10, 40}, dtype);
       const at::Tensor b = at::randn({6, 40, n}, dtype);
@@ -64,10 +65,13 @@ TEST(SmallBmm, FirstAndSecondDerivativesEqualBmms) {
   }
 }
 
-TEST(SmallBmm, LargeProductsAndOtherTypesAreBmm) {
+TEST(SmallBmm, LargeNarrowAndOtherTypesAreBmm) {
   const at::Tensor a = at::randn({2, 128, 64}), b = at::randn({2, 64, 64});
   ASSERT_GT(128 * 64 * 64, kSmallBmmMaxMacs);
   EXPECT_TRUE(at::equal(small_bmm(a, b), at::bmm(a, b)));
+  // A 5-way head: too narrow for the kernel's vectors.
+  const at::Tensor features = at::randn({4, 75, 64}), head = at::randn({4, 64, 5});
+  EXPECT_TRUE(at::equal(small_bmm(features, head), at::bmm(features, head)));
   const at::Tensor ia = at::randint(5, {2, 3, 4}, at::kLong),
                    ib = at::randint(5, {2, 4, 3}, at::kLong);
   EXPECT_TRUE(at::equal(small_bmm(ia, ib), at::bmm(ia, ib)));

@@ -146,8 +146,8 @@ bool use_kernel(const at::Tensor& a, const at::Tensor& b) {
   const auto type = a.scalar_type();
   return a.device().is_cpu() && b.device().is_cpu() && a.dim() == 3 && b.dim() == 3 &&
          (type == at::kFloat || type == at::kDouble) && b.scalar_type() == type &&
-         a.size(0) == b.size(0) && a.size(2) == b.size(1) &&
-         a.size(1) * a.size(2) * b.size(2) <= kSmallBmmMaxMacs;
+         a.size(0) == b.size(0) && a.size(2) == b.size(1) && a.size(0) > 1 &&
+         b.size(2) >= kSmallBmmMinColumns && a.size(1) * a.size(2) * b.size(2) <= kSmallBmmMaxMacs;
 }
 
 }  // namespace

@@ -15,13 +15,16 @@
 namespace metabench {
 
 // a [batch, m, k] times b [batch, k, n] -> [batch, m, n], any strides.
-// Runs its own kernel for CPU float32/float64 tensors when one product is
-// small (m * k * n <= kSmallBmmMaxMacs); otherwise, and on other devices or
-// types, it is at::bmm.
+// Runs its own kernel for CPU float32/float64 tensors when there are several
+// products, each small (m * k * n <= kSmallBmmMaxMacs) with at least
+// kSmallBmmMinColumns output columns (narrower rows do not fill a vector and
+// run faster as GEMM calls, like a 5-way head); otherwise, and on other
+// devices or types, it is at::bmm.
 at::Tensor small_bmm(const at::Tensor& a, const at::Tensor& b);
 
 // Multiply-adds per matrix product up to which small_bmm uses its kernel:
 // above it, one GEMM call per matrix costs little next to the arithmetic.
 constexpr int64_t kSmallBmmMaxMacs = 65536;
+constexpr int64_t kSmallBmmMinColumns = 8;
 
 }  // namespace metabench
