@@ -14,16 +14,15 @@
 #include <set>
 #include <sstream>
 
+#include "core/files.h"
+#include "core/strings.h"
 #include "datasets/class_pool.h"
-#include "datasets/dataset.h"
 #include "datasets/image_class_dataset.h"
 #include "datasets/io/data_paths.h"
 #include "datasets/io/image_decode.h"
 #include "datasets/io/source_files.h"
-#include "harness/config/experiment_config.h"
-#include "harness/core/errors.h"
-#include "harness/core/files.h"
-#include "harness/core/strings.h"
+#include "metabench/dataset.h"
+#include "metabench/errors.h"
 
 namespace metabench {
 namespace {
@@ -106,10 +105,16 @@ ClassPool decode_cifar100(const std::string& dir, const std::string& dataset) {
   return pool;
 }
 
-std::unique_ptr<Dataset> create_cifar(const std::string& name, const ExperimentConfig& cfg) {
-  const ConfigValues& v = cfg.values;
-  const std::string dir = dataset_dir(cfg);
-  const std::string hint = download_hint("cifar-100", cfg);
+// data.* options.
+struct CifarOptions {
+  std::string dir = "cifar-100-binary";
+  std::string cache_dir;
+};
+
+std::unique_ptr<Dataset> create_cifar(const DataContext& ctx, const CifarOptions& o) {
+  const std::string& name = ctx.name;
+  const std::string dir = dataset_dir(ctx.data_root, o.dir);
+  const std::string hint = download_hint("cifar-100", ctx.data_root);
   for (const char* file :
        {"train.bin", "test.bin", "fine_label_names.txt", "coarse_label_names.txt"}) {
     require_file(name, dir + "/" + file, hint);
@@ -117,8 +122,8 @@ std::unique_ptr<Dataset> create_cifar(const std::string& name, const ExperimentC
   Sha256 key;
   key.update(kDecoderVersion);
   key.update(source_fingerprint(dir));
-  const ClassPool pool =
-      load_or_decode(v, "cifar-100", key.hex_digest(), [&] { return decode_cifar100(dir, name); });
+  const ClassPool pool = load_or_decode(o.cache_dir, "cifar-100", key.hex_digest(),
+                                        [&] { return decode_cifar100(dir, name); });
   const bool by_superclass = name == "fc100";
   const auto& val = by_superclass ? kFc100Val : kCifarFsVal;
   const auto& test = by_superclass ? kFc100Test : kCifarFsTest;
@@ -141,23 +146,25 @@ std::unique_ptr<Dataset> create_cifar(const std::string& name, const ExperimentC
   return split_pool(name, pool, split, /*rotations=*/false);
 }
 
-Schema cifar_options() {
-  Schema s;
-  s.add_string("dir", "cifar-100-binary", "CIFAR-100 binary folder, relative to the data root")
+OptionsSchema<CifarOptions> cifar_options() {
+  OptionsSchema<CifarOptions> s;
+  s.add_string("dir", &CifarOptions::dir, "CIFAR-100 binary folder, relative to the data root")
       .not_hashed();
   add_cache_dir_option(s);
   return s;
 }
 
-METABENCH_REGISTER_DATASET(DatasetInfo{
-    "cifar-fs", "CIFAR-FS from the CIFAR-100 binary set: 64/16/20 classes x 600, 32x32 RGB",
-    TaskKind::kClassification, cifar_options(),
-    [](const ExperimentConfig& cfg) { return create_cifar("cifar-fs", cfg); }});
+METABENCH_REGISTER_DATASET(
+    DatasetInfo("cifar-fs",
+                "CIFAR-FS from the CIFAR-100 binary set: 64/16/20 classes x 600, 32x32 RGB",
+                TaskKind::kClassification)
+        .factory(cifar_options(), create_cifar));
 
-METABENCH_REGISTER_DATASET(DatasetInfo{
-    "fc100", "FC100 from the CIFAR-100 binary set: 60/20/20 classes by superclass, 32x32 RGB",
-    TaskKind::kClassification, cifar_options(),
-    [](const ExperimentConfig& cfg) { return create_cifar("fc100", cfg); }});
+METABENCH_REGISTER_DATASET(
+    DatasetInfo("fc100",
+                "FC100 from the CIFAR-100 binary set: 60/20/20 classes by superclass, 32x32 RGB",
+                TaskKind::kClassification)
+        .factory(cifar_options(), create_cifar));
 
 }  // namespace
 }  // namespace metabench

@@ -7,10 +7,10 @@
 #include <filesystem>
 #include <iostream>
 
+#include "core/byte_buffer.h"
+#include "core/files.h"
 #include "datasets/image_class_dataset.h"
-#include "harness/core/byte_buffer.h"
-#include "harness/core/errors.h"
-#include "harness/core/files.h"
+#include "metabench/errors.h"
 
 namespace metabench {
 namespace {
@@ -93,14 +93,9 @@ std::string resolve_cache_dir(const std::string& configured) {
   return ".metabench-cache";
 }
 
-void add_cache_dir_option(Schema& options) {
-  options.add_string("cache_dir", "", "decoded-dataset cache; empty: $METABENCH_CACHE or ~/.cache")
-      .not_hashed();
-}
-
-ClassPool load_or_decode(const ConfigValues& values, const std::string& dataset,
+ClassPool load_or_decode(const std::string& configured_cache_dir, const std::string& dataset,
                          const std::string& key, const std::function<ClassPool()>& decode) {
-  const std::string cache_dir = resolve_cache_dir(values.get_string("data.cache_dir"));
+  const std::string cache_dir = resolve_cache_dir(configured_cache_dir);
   const std::string path = cache_dir + "/" + dataset + "-" + key.substr(0, 16) + ".pool";
   std::error_code ec;
   if (std::filesystem::is_regular_file(path, ec)) {

@@ -19,7 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "harness/config/schema.h"
+#include "metabench/options.h"
+#include "metabench/schema.h"
 
 namespace metabench {
 
@@ -41,16 +42,22 @@ struct ClassPool {
 // $METABENCH_CACHE, else $XDG_CACHE_HOME/metabench, else ~/.cache/metabench.
 std::string resolve_cache_dir(const std::string& configured);
 
-// Adds `cache_dir` (not hashed: it does not change the data) to a dataset's
-// options; load_or_decode() reads it as data.cache_dir.
-void add_cache_dir_option(Schema& options);
+// Adds the option `cache_dir` (not hashed: it does not change the data),
+// bound to T::cache_dir, to a dataset's options; see load_or_decode().
+template <typename T>
+void add_cache_dir_option(OptionsSchema<T>& options) {
+  options
+      .add_string("cache_dir", &T::cache_dir,
+                  "decoded-dataset cache; empty: $METABENCH_CACHE or ~/.cache")
+      .not_hashed();
+}
 
-// Returns the pool cached for (`dataset`, `key`) under data.cache_dir of
-// `values` (see resolve_cache_dir), or runs `decode`, writes its result to
-// the cache atomically and returns it.  An unreadable or stale cache file is
-// ignored and rewritten; a cache directory that cannot be written only costs
-// the next run a decode (with a warning).
-ClassPool load_or_decode(const ConfigValues& values, const std::string& dataset,
+// Returns the pool cached for (`dataset`, `key`) under `cache_dir` (resolved
+// by resolve_cache_dir), or runs `decode`, writes its result to the cache
+// atomically and returns it.  An unreadable or stale cache file is ignored
+// and rewritten; a cache directory that cannot be written only costs the
+// next run a decode (with a warning).
+ClassPool load_or_decode(const std::string& cache_dir, const std::string& dataset,
                          const std::string& key, const std::function<ClassPool()>& decode);
 
 // Splits a pool into train/validation/test by class.  split_of_class[c] is 0,

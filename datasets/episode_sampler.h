@@ -14,7 +14,7 @@
 #include <cstdint>
 #include <string>
 
-#include "datasets/dataset.h"
+#include "metabench/dataset.h"
 
 namespace metabench {
 

@@ -11,14 +11,13 @@
 #include <cstring>
 #include <filesystem>
 
+#include "core/strings.h"
 #include "datasets/class_pool.h"
-#include "datasets/dataset.h"
 #include "datasets/image_class_dataset.h"
 #include "datasets/io/data_paths.h"
 #include "datasets/io/source_files.h"
-#include "harness/config/experiment_config.h"
-#include "harness/core/errors.h"
-#include "harness/core/strings.h"
+#include "metabench/dataset.h"
+#include "metabench/errors.h"
 
 namespace metabench {
 namespace {
@@ -114,18 +113,25 @@ ClassPool decode_fashion_mnist(const std::string& dir, const std::vector<std::st
   return pool;
 }
 
-std::unique_ptr<Dataset> create_fashion_mnist(const ExperimentConfig& cfg) {
-  const ConfigValues& v = cfg.values;
-  std::string dir = v.get_string("data.dir");
+// data.* options.
+struct FashionMnistOptions {
+  std::string dir;  // empty: <data root>/fashion-mnist, else the Debian package's
+  std::string subset = "test";
+  std::string cache_dir;
+};
+
+std::unique_ptr<Dataset> create_fashion_mnist(const DataContext& ctx,
+                                              const FashionMnistOptions& o) {
+  std::string dir = o.dir;
   if (dir.empty()) {
     // A copy under the data root wins over the Debian package's.
-    const std::string local = cfg.data_root + "/fashion-mnist";
+    const std::string local = ctx.data_root + "/fashion-mnist";
     std::error_code ec;
     dir = std::filesystem::is_directory(local, ec) ? local : kSystemDir;
   } else if (!std::filesystem::path(dir).is_absolute()) {
-    dir = cfg.data_root + "/" + dir;
+    dir = ctx.data_root + "/" + dir;
   }
-  const std::string subset = v.get_string("data.subset");
+  const std::string& subset = o.subset;
   const std::vector<std::string> parts =
       subset == "all" ? std::vector<std::string>{"train", "t10k"}
                       : std::vector<std::string>{subset == "test" ? "t10k" : "train"};
@@ -140,24 +146,28 @@ std::unique_ptr<Dataset> create_fashion_mnist(const ExperimentConfig& cfg) {
       key.update(source_fingerprint(path));
     }
   }
-  const ClassPool pool = load_or_decode(v, "fashion-mnist", key.hex_digest(),
+  const ClassPool pool = load_or_decode(o.cache_dir, "fashion-mnist", key.hex_digest(),
                                         [&] { return decode_fashion_mnist(dir, parts); });
   return split_pool("fashion-mnist", pool, std::vector<int>(10, 2), /*rotations=*/false);
 }
 
-Schema fashion_mnist_options() {
-  Schema s;
-  s.add_string("dir", "", "IDX folder; empty: <data root>/fashion-mnist, else the Debian package's")
+OptionsSchema<FashionMnistOptions> fashion_mnist_options() {
+  OptionsSchema<FashionMnistOptions> s;
+  s.add_string("dir", &FashionMnistOptions::dir,
+               "IDX folder; empty: <data root>/fashion-mnist, else the Debian package's")
       .not_hashed();
-  s.add_string("subset", "test", "which official images to use").choices({"test", "train", "all"});
+  s.add_string("subset", &FashionMnistOptions::subset, "which official images to use")
+      .choices({"test", "train", "all"});
   add_cache_dir_option(s);
   return s;
 }
 
-METABENCH_REGISTER_DATASET(DatasetInfo{
-    "fashion-mnist",
-    "Fashion-MNIST (Debian dataset-fashion-mnist), 10 classes, 28x28 grey; test split only",
-    TaskKind::kClassification, fashion_mnist_options(), create_fashion_mnist});
+METABENCH_REGISTER_DATASET(
+    DatasetInfo("fashion-mnist",
+                "Fashion-MNIST (Debian dataset-fashion-mnist), 10 classes, 28x28 grey; test split "
+                "only",
+                TaskKind::kClassification)
+        .factory(fashion_mnist_options(), create_fashion_mnist));
 
 }  // namespace
 }  // namespace metabench

@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "harness/core/rng.h"
+#include "metabench/rng.h"
 
 namespace metabench {
 

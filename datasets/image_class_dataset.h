@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "datasets/dataset.h"
+#include "metabench/dataset.h"
 
 namespace metabench {
 

@@ -9,16 +9,15 @@
 #include <map>
 #include <sstream>
 
+#include "core/files.h"
+#include "core/strings.h"
 #include "datasets/class_pool.h"
-#include "datasets/dataset.h"
 #include "datasets/image_class_dataset.h"
 #include "datasets/io/data_paths.h"
 #include "datasets/io/image_decode.h"
 #include "datasets/io/source_files.h"
-#include "harness/config/experiment_config.h"
-#include "harness/core/errors.h"
-#include "harness/core/files.h"
-#include "harness/core/strings.h"
+#include "metabench/dataset.h"
+#include "metabench/errors.h"
 
 namespace metabench {
 namespace {
@@ -92,16 +91,23 @@ ClassPool decode_mini_imagenet(const std::string& dir, int64_t size) {
   return pool;
 }
 
-std::unique_ptr<Dataset> create_mini_imagenet(const ExperimentConfig& cfg) {
-  const ConfigValues& v = cfg.values;
-  const std::string dir = dataset_dir(cfg);
+// data.* options.
+struct MiniImageNetOptions {
+  std::string dir = "mini-imagenet";
+  int64_t image_size = 84;
+  std::string cache_dir;
+};
+
+std::unique_ptr<Dataset> create_mini_imagenet(const DataContext& ctx,
+                                              const MiniImageNetOptions& o) {
+  const std::string dir = dataset_dir(ctx.data_root, o.dir);
   const std::string hint =
       "; miniImageNet has no public download: place images/ and train.csv, val.csv, test.csv "
       "(Ravi and Larochelle's split) there, or set data.dir";
   for (const char* split_name : kSplits) {
     require_file("mini-imagenet", dir + "/" + split_name + ".csv", hint);
   }
-  const int64_t size = v.get_int("data.image_size");
+  const int64_t size = o.image_size;
   Sha256 key;
   key.update(kDecoderVersion);
   key.update_value(size);
@@ -109,7 +115,7 @@ std::unique_ptr<Dataset> create_mini_imagenet(const ExperimentConfig& cfg) {
     key.update(source_fingerprint(dir + "/" + split_name + ".csv"));
   }
   key.update(source_fingerprint(dir + "/images"));
-  const ClassPool pool = load_or_decode(v, "mini-imagenet", key.hex_digest(),
+  const ClassPool pool = load_or_decode(o.cache_dir, "mini-imagenet", key.hex_digest(),
                                         [&] { return decode_mini_imagenet(dir, size); });
   std::vector<int> split(pool.num_classes());
   for (int64_t c = 0; c < pool.num_classes(); ++c) {
@@ -119,21 +125,24 @@ std::unique_ptr<Dataset> create_mini_imagenet(const ExperimentConfig& cfg) {
   return split_pool("mini-imagenet", pool, split, /*rotations=*/false);
 }
 
-Schema mini_imagenet_options() {
-  Schema s;
-  s.add_string("dir", "mini-imagenet", "folder with images/ and the CSVs, under the data root")
+OptionsSchema<MiniImageNetOptions> mini_imagenet_options() {
+  OptionsSchema<MiniImageNetOptions> s;
+  s.add_string("dir", &MiniImageNetOptions::dir,
+               "folder with images/ and the CSVs, under the data root")
       .not_hashed();
-  s.add_int("image_size", 84, "side in pixels (area-averaging resize if the files differ)")
+  s.add_int("image_size", &MiniImageNetOptions::image_size,
+            "side in pixels (area-averaging resize if the files differ)")
       .min(8)
       .max(512);
   add_cache_dir_option(s);
   return s;
 }
 
-METABENCH_REGISTER_DATASET(DatasetInfo{
-    "mini-imagenet",
-    "miniImageNet, Ravi & Larochelle CSV layout: 64/16/20 classes x 600, 84x84 RGB",
-    TaskKind::kClassification, mini_imagenet_options(), create_mini_imagenet});
+METABENCH_REGISTER_DATASET(
+    DatasetInfo("mini-imagenet",
+                "miniImageNet, Ravi & Larochelle CSV layout: 64/16/20 classes x 600, 84x84 RGB",
+                TaskKind::kClassification)
+        .factory(mini_imagenet_options(), create_mini_imagenet));
 
 }  // namespace
 }  // namespace metabench

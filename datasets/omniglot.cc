@@ -22,15 +22,14 @@
 #include <map>
 #include <set>
 
+#include "core/strings.h"
 #include "datasets/class_pool.h"
-#include "datasets/dataset.h"
 #include "datasets/image_class_dataset.h"
 #include "datasets/io/data_paths.h"
 #include "datasets/io/image_decode.h"
 #include "datasets/io/source_files.h"
-#include "harness/config/experiment_config.h"
-#include "harness/core/errors.h"
-#include "harness/core/strings.h"
+#include "metabench/dataset.h"
+#include "metabench/errors.h"
 
 namespace metabench {
 namespace {
@@ -79,10 +78,25 @@ ClassPool decode_omniglot(const std::vector<std::string>& sources, int64_t size)
   return pool;
 }
 
-std::vector<int> split_by_characters(const ClassPool& pool, const ConfigValues& v) {
+// data.* options; the defaults are the full dataset's, and omniglot-small
+// overrides the sources and the split.
+struct OmniglotOptions {
+  std::string dir = "omniglot";
+  std::string sources = "images_background,images_evaluation";
+  std::string split = "characters";
+  int64_t train_characters = 1200;
+  int64_t val_characters = 100;
+  int64_t split_seed = 0;
+  std::string train_alphabets, val_alphabets, test_alphabets;
+  bool rotations = true;
+  int64_t image_size = 28;
+  std::string cache_dir;
+};
+
+std::vector<int> split_by_characters(const ClassPool& pool, const OmniglotOptions& o) {
   const int64_t total = pool.num_classes();
-  const int64_t train = v.get_int("data.train_characters");
-  const int64_t val = v.get_int("data.val_characters");
+  const int64_t train = o.train_characters;
+  const int64_t val = o.val_characters;
   if (train >= total || val >= train) {
     throw DatasetError(format(
         "dataset 'omniglot': data.train_characters (%lld) must be below the %lld characters "
@@ -91,7 +105,7 @@ std::vector<int> split_by_characters(const ClassPool& pool, const ConfigValues& 
   }
   std::vector<int64_t> order(total);
   for (int64_t i = 0; i < total; ++i) order[i] = i;
-  Rng rng(derive_seed({static_cast<uint64_t>(v.get_int("data.split_seed")), 0x6f6d6e69ull}));
+  Rng rng(derive_seed({static_cast<uint64_t>(o.split_seed), 0x6f6d6e69ull}));
   rng.shuffle(order.begin(), order.end());
   std::vector<int> split(total, 2);
   for (int64_t i = 0; i < train; ++i) split[order[i]] = i < train - val ? 0 : 1;
@@ -99,13 +113,14 @@ std::vector<int> split_by_characters(const ClassPool& pool, const ConfigValues& 
 }
 
 std::vector<int> split_by_alphabets(const std::string& dataset, const ClassPool& pool,
-                                    const ConfigValues& v) {
+                                    const OmniglotOptions& o) {
   std::set<std::string> known(pool.class_groups.begin(), pool.class_groups.end());
   const std::vector<std::string> known_list(known.begin(), known.end());
   std::map<std::string, int> split_of;
   const char* keys[3] = {"data.train_alphabets", "data.val_alphabets", "data.test_alphabets"};
+  const std::string* lists[3] = {&o.train_alphabets, &o.val_alphabets, &o.test_alphabets};
   for (int s = 0; s < 3; ++s) {
-    const auto names = split_list(v.get_string(keys[s]));
+    const auto names = split_list(*lists[s]);
     if (names.empty()) {
       throw DatasetError("dataset '" + dataset + "': " + keys[s] +
                          " is empty; expected a comma-separated list of alphabets from: " +
@@ -132,66 +147,80 @@ std::vector<int> split_by_alphabets(const std::string& dataset, const ClassPool&
   return split;
 }
 
-std::unique_ptr<Dataset> create_omniglot(const std::string& name, const ExperimentConfig& cfg) {
-  const ConfigValues& v = cfg.values;
-  const std::string dir = dataset_dir(cfg);
-  const std::string hint = download_hint(name, cfg);
+std::unique_ptr<Dataset> create_omniglot(const DataContext& ctx, const OmniglotOptions& o) {
+  const std::string& name = ctx.name;
+  const std::string dir = dataset_dir(ctx.data_root, o.dir);
+  const std::string hint = download_hint(name, ctx.data_root);
   std::vector<std::string> sources;
-  for (const auto& source : split_list(v.get_string("data.sources"))) {
+  for (const auto& source : split_list(o.sources)) {
     sources.push_back(find_source(name, dir, source, {".zip"}, hint));
   }
   if (sources.empty()) throw DatasetError("dataset '" + name + "': data.sources is empty");
-  const int64_t size = v.get_int("data.image_size");
+  const int64_t size = o.image_size;
   Sha256 key;
   key.update(kDecoderVersion);
   key.update_value(size);
   for (const auto& source : sources) key.update(source_fingerprint(source));
-  const ClassPool pool =
-      load_or_decode(v, name, key.hex_digest(), [&] { return decode_omniglot(sources, size); });
-  const std::vector<int> split = v.get_string("data.split") == "characters"
-                                     ? split_by_characters(pool, v)
-                                     : split_by_alphabets(name, pool, v);
-  return split_pool(name, pool, split, v.get_bool("data.rotations"));
+  const ClassPool pool = load_or_decode(o.cache_dir, name, key.hex_digest(),
+                                        [&] { return decode_omniglot(sources, size); });
+  const std::vector<int> split =
+      o.split == "characters" ? split_by_characters(pool, o) : split_by_alphabets(name, pool, o);
+  return split_pool(name, pool, split, o.rotations);
 }
 
-Schema omniglot_options(const std::string& sources, const std::string& split,
-                        const std::string& train, const std::string& val, const std::string& test) {
-  Schema s;
-  s.add_string("dir", "omniglot", "folder holding the sources, relative to the data root")
+OptionsSchema<OmniglotOptions> omniglot_options(const OmniglotOptions& defaults) {
+  using O = OmniglotOptions;
+  OptionsSchema<O> s(defaults);
+  s.add_string("dir", &O::dir, "folder holding the sources, relative to the data root")
       .not_hashed();
-  s.add_string("sources", sources, "comma-separated folders or .zip archives inside data.dir");
-  s.add_string("split", split, "characters: seeded 1200-character split; alphabets: by alphabet")
+  s.add_string("sources", &O::sources, "comma-separated folders or .zip archives inside data.dir");
+  s.add_string("split", &O::split,
+               "characters: seeded 1200-character split; alphabets: by alphabet")
       .choices({"characters", "alphabets"});
-  s.add_int("train_characters", 1200, "split=characters: characters for training (incl. val)")
+  s.add_int("train_characters", &O::train_characters,
+            "split=characters: characters for training (incl. val)")
       .min(2);
-  s.add_int("val_characters", 100, "split=characters: validation characters taken from them")
+  s.add_int("val_characters", &O::val_characters,
+            "split=characters: validation characters taken from them")
       .min(1);
-  s.add_int("split_seed", 0, "split=characters: seed of the character shuffle").min(0);
-  s.add_string("train_alphabets", train, "split=alphabets: comma-separated training alphabets");
-  s.add_string("val_alphabets", val, "split=alphabets: validation alphabets");
-  s.add_string("test_alphabets", test, "split=alphabets: test alphabets");
-  s.add_bool("rotations", true, "add 90/180/270-degree rotations of each character as classes");
-  s.add_int("image_size", 28, "side after area-averaging resize from 105").min(8).max(105);
+  s.add_int("split_seed", &O::split_seed, "split=characters: seed of the character shuffle").min(0);
+  s.add_string("train_alphabets", &O::train_alphabets,
+               "split=alphabets: comma-separated training alphabets");
+  s.add_string("val_alphabets", &O::val_alphabets, "split=alphabets: validation alphabets");
+  s.add_string("test_alphabets", &O::test_alphabets, "split=alphabets: test alphabets");
+  s.add_bool("rotations", &O::rotations,
+             "add 90/180/270-degree rotations of each character as classes");
+  s.add_int("image_size", &O::image_size, "side after area-averaging resize from 105")
+      .min(8)
+      .max(105);
   add_cache_dir_option(s);
   return s;
 }
 
-METABENCH_REGISTER_DATASET(DatasetInfo{
-    "omniglot",
-    "Omniglot, official layout (images_background + images_evaluation), 1200/423-character split",
-    TaskKind::kClassification,
-    omniglot_options("images_background,images_evaluation", "characters", "", "", ""),
-    [](const ExperimentConfig& cfg) { return create_omniglot("omniglot", cfg); }});
-
 // The two official small background subsets: 8 alphabets, 242 characters.
-METABENCH_REGISTER_DATASET(DatasetInfo{
-    "omniglot-small",
-    "Omniglot images_background_small1+2: 153/39/50 characters by alphabet (x4 rotations)",
-    TaskKind::kClassification,
-    omniglot_options("images_background_small1,images_background_small2", "alphabets",
-                     "Balinese,Japanese_(katakana),Korean,Sanskrit", "Early_Aramaic,Tagalog",
-                     "Greek,Latin"),
-    [](const ExperimentConfig& cfg) { return create_omniglot("omniglot-small", cfg); }});
+OmniglotOptions small_subsets() {
+  OmniglotOptions o;
+  o.sources = "images_background_small1,images_background_small2";
+  o.split = "alphabets";
+  o.train_alphabets = "Balinese,Japanese_(katakana),Korean,Sanskrit";
+  o.val_alphabets = "Early_Aramaic,Tagalog";
+  o.test_alphabets = "Greek,Latin";
+  return o;
+}
+
+METABENCH_REGISTER_DATASET(
+    DatasetInfo("omniglot",
+                "Omniglot, official layout (images_background + images_evaluation), "
+                "1200/423-character split",
+                TaskKind::kClassification)
+        .factory(omniglot_options(OmniglotOptions()), create_omniglot));
+
+METABENCH_REGISTER_DATASET(
+    DatasetInfo("omniglot-small",
+                "Omniglot images_background_small1+2: 153/39/50 characters by alphabet (x4 "
+                "rotations)",
+                TaskKind::kClassification)
+        .factory(omniglot_options(small_subsets()), create_omniglot));
 
 }  // namespace
 }  // namespace metabench

@@ -8,9 +8,9 @@
 
 #include <cmath>
 
-#include "datasets/dataset.h"
-#include "harness/config/experiment_config.h"
-#include "harness/core/errors.h"
+#include "metabench/dataset.h"
+#include "metabench/errors.h"
+#include "metabench/options.h"
 
 namespace metabench {
 namespace {
@@ -83,36 +83,44 @@ class SinusoidDataset : public Dataset {
   std::string checksum_;
 };
 
-std::unique_ptr<Dataset> create_sinusoid(const ExperimentConfig& cfg) {
-  const ConfigValues& v = cfg.values;
-  auto range = [&](const char* lo, const char* hi) {
-    if (v.get_float(lo) > v.get_float(hi)) {
-      throw ConfigError(std::string("dataset 'sinusoid': ") + lo + " must not exceed " + hi);
+// data.* options: the MAML paper's task distribution by default.
+struct SinusoidOptions {
+  double amplitude_min = 0.1, amplitude_max = 5.0;
+  double phase_min = 0.0, phase_max = M_PI;
+  double x_min = -5.0, x_max = 5.0;
+};
+
+std::unique_ptr<Dataset> create_sinusoid(const DataContext&, const SinusoidOptions& o) {
+  auto range = [](double lo, double hi, const char* lo_key, const char* hi_key) {
+    if (lo > hi) {
+      throw ConfigError(std::string("dataset 'sinusoid': ") + lo_key + " must not exceed " +
+                        hi_key);
     }
   };
-  range("data.amplitude_min", "data.amplitude_max");
-  range("data.phase_min", "data.phase_max");
-  range("data.x_min", "data.x_max");
-  return std::make_unique<SinusoidDataset>(
-      v.get_float("data.amplitude_min"), v.get_float("data.amplitude_max"),
-      v.get_float("data.phase_min"), v.get_float("data.phase_max"), v.get_float("data.x_min"),
-      v.get_float("data.x_max"));
+  range(o.amplitude_min, o.amplitude_max, "data.amplitude_min", "data.amplitude_max");
+  range(o.phase_min, o.phase_max, "data.phase_min", "data.phase_max");
+  range(o.x_min, o.x_max, "data.x_min", "data.x_max");
+  return std::make_unique<SinusoidDataset>(o.amplitude_min, o.amplitude_max, o.phase_min,
+                                           o.phase_max, o.x_min, o.x_max);
 }
 
-Schema sinusoid_options() {
-  Schema s;
-  s.add_float("amplitude_min", 0.1, "smallest amplitude (MAML paper: 0.1)");
-  s.add_float("amplitude_max", 5.0, "largest amplitude (MAML paper: 5.0)");
-  s.add_float("phase_min", 0.0, "smallest phase (MAML paper: 0)");
-  s.add_float("phase_max", M_PI, "largest phase (MAML paper: pi)");
-  s.add_float("x_min", -5.0, "smallest input (MAML paper: -5)");
-  s.add_float("x_max", 5.0, "largest input (MAML paper: 5)");
+OptionsSchema<SinusoidOptions> sinusoid_options() {
+  using O = SinusoidOptions;
+  OptionsSchema<O> s;
+  s.add_float("amplitude_min", &O::amplitude_min, "smallest amplitude (MAML paper: 0.1)");
+  s.add_float("amplitude_max", &O::amplitude_max, "largest amplitude (MAML paper: 5.0)");
+  s.add_float("phase_min", &O::phase_min, "smallest phase (MAML paper: 0)");
+  s.add_float("phase_max", &O::phase_max, "largest phase (MAML paper: pi)");
+  s.add_float("x_min", &O::x_min, "smallest input (MAML paper: -5)");
+  s.add_float("x_max", &O::x_max, "largest input (MAML paper: 5)");
   return s;
 }
 
-METABENCH_REGISTER_DATASET(DatasetInfo{
-    "sinusoid", "sinusoid regression of the MAML paper, A sin(x - phase), MSE (embedded)",
-    TaskKind::kRegression, sinusoid_options(), create_sinusoid});
+METABENCH_REGISTER_DATASET(
+    DatasetInfo("sinusoid",
+                "sinusoid regression of the MAML paper, A sin(x - phase), MSE (embedded)",
+                TaskKind::kRegression)
+        .factory(sinusoid_options(), create_sinusoid));
 
 }  // namespace
 }  // namespace metabench

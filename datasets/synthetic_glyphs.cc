@@ -6,24 +6,34 @@
 // validation, the rest for testing.
 #include <ATen/ATen.h>
 
-#include "datasets/dataset.h"
 #include "datasets/glyph_renderer.h"
 #include "datasets/image_class_dataset.h"
-#include "harness/config/experiment_config.h"
+#include "metabench/dataset.h"
+#include "metabench/options.h"
 
 namespace metabench {
 namespace {
 
-std::unique_ptr<Dataset> create_synthetic_glyphs(const ExperimentConfig& cfg) {
-  const ConfigValues& v = cfg.values;
-  const int64_t train = v.get_int("data.train_classes");
-  const int64_t val = v.get_int("data.val_classes");
-  const int64_t test = v.get_int("data.test_classes");
-  const int64_t per_class = v.get_int("data.examples_per_class");
+// data.* options.
+struct GlyphOptions {
+  int64_t train_classes = 240;
+  int64_t val_classes = 60;
+  int64_t test_classes = 100;
+  int64_t examples_per_class = 20;
+  int64_t image_size = 28;
+  double point_jitter = 1.2;
+  int64_t seed = 7;
+};
+
+std::unique_ptr<Dataset> create_synthetic_glyphs(const DataContext&, const GlyphOptions& o) {
+  const int64_t train = o.train_classes;
+  const int64_t val = o.val_classes;
+  const int64_t test = o.test_classes;
+  const int64_t per_class = o.examples_per_class;
   GlyphStyle style;
-  style.image_size = static_cast<int>(v.get_int("data.image_size"));
-  style.point_jitter = v.get_float("data.point_jitter");
-  const uint64_t seed = static_cast<uint64_t>(v.get_int("data.seed"));
+  style.image_size = static_cast<int>(o.image_size);
+  style.point_jitter = o.point_jitter;
+  const uint64_t seed = static_cast<uint64_t>(o.seed);
 
   const int64_t classes = train + val + test;
   const int64_t pixels = int64_t(style.image_size) * style.image_size;
@@ -50,24 +60,38 @@ std::unique_ptr<Dataset> create_synthetic_glyphs(const ExperimentConfig& cfg) {
                                              std::move(splits));
 }
 
-Schema synthetic_glyph_options() {
-  Schema s;
-  s.add_int("train_classes", 240, "classes in the training split").min(1).max(100000);
-  s.add_int("val_classes", 60, "classes in the validation split").min(1).max(100000);
-  s.add_int("test_classes", 100, "classes in the test split").min(1).max(100000);
-  s.add_int("examples_per_class", 20, "drawings per class (Omniglot has 20)").min(2).max(10000);
-  s.add_int("image_size", 28, "image side in pixels").min(8).max(256);
-  s.add_float("point_jitter", 1.2, "per-drawing jitter of stroke control points, pixels")
+OptionsSchema<GlyphOptions> synthetic_glyph_options() {
+  OptionsSchema<GlyphOptions> s;
+  s.add_int("train_classes", &GlyphOptions::train_classes, "classes in the training split")
+      .min(1)
+      .max(100000);
+  s.add_int("val_classes", &GlyphOptions::val_classes, "classes in the validation split")
+      .min(1)
+      .max(100000);
+  s.add_int("test_classes", &GlyphOptions::test_classes, "classes in the test split")
+      .min(1)
+      .max(100000);
+  s.add_int("examples_per_class", &GlyphOptions::examples_per_class,
+            "drawings per class (Omniglot has 20)")
+      .min(2)
+      .max(10000);
+  s.add_int("image_size", &GlyphOptions::image_size, "image side in pixels").min(8).max(256);
+  s.add_float("point_jitter", &GlyphOptions::point_jitter,
+              "per-drawing jitter of stroke control points, pixels")
       .min(0)
       .max(10);
-  s.add_int("seed", 7, "generator seed; fixes the dataset itself, not the episodes").min(0);
+  s.add_int("seed", &GlyphOptions::seed,
+            "generator seed; fixes the dataset itself, not the episodes")
+      .min(0);
   return s;
 }
 
-METABENCH_REGISTER_DATASET(DatasetInfo{
-    "synthetic-glyphs",
-    "procedural 28x28 stroke characters, 240/60/100 train/val/test classes x 20 (embedded)",
-    TaskKind::kClassification, synthetic_glyph_options(), create_synthetic_glyphs});
+METABENCH_REGISTER_DATASET(
+    DatasetInfo("synthetic-glyphs",
+                "procedural 28x28 stroke characters, 240/60/100 train/val/test classes x 20 "
+                "(embedded)",
+                TaskKind::kClassification)
+        .factory(synthetic_glyph_options(), create_synthetic_glyphs));
 
 }  // namespace
 }  // namespace metabench

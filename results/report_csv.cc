@@ -2,7 +2,8 @@
 // same columns, for pandas or R (`row_type` tells them apart).
 #include <cmath>
 
-#include "harness/core/strings.h"
+#include "core/strings.h"
+#include "results/report.h"
 #include "results/report_data.h"
 
 namespace metabench {
@@ -53,4 +54,12 @@ std::string render_csv(const ReportData& data) {
   return out;
 }
 
+namespace {
+
+METABENCH_REGISTER_REPORT_FORMAT(ReportFormatInfo{
+    "csv", {}, "tidy CSV: one row per run and one per configuration", [](const ReportInput& in) {
+      return render_csv(in.data);
+    }});
+
+}  // namespace
 }  // namespace metabench

@@ -4,51 +4,12 @@
 #include <map>
 #include <tuple>
 
-#include "harness/config/experiment_config.h"
-#include "harness/config/raw_config.h"
-#include "harness/core/errors.h"
-#include "harness/core/sha256.h"
-#include "harness/core/strings.h"
+#include "core/strings.h"
+#include "metabench/errors.h"
 #include "results/store.h"
 
 namespace metabench {
 namespace {
-
-// What a report needs from a run's resolved config.
-struct ConfigSummary {
-  std::string family;       // identifies the configuration up to its seed
-  int64_t inner_steps = 0;  // optim.inner_steps
-};
-
-// Runs of one family differ only in the seed and in keys the schema marks
-// as not affecting results (runtime.*, data.root, data.cache_dir, ...), so
-// they may be aggregated; runs of different families must not be.  Keys the
-// schema does not know (an algorithm plugin that is not loaded) count.
-ConfigSummary summarize_config(const std::string& config_yaml) {
-  const RawConfig raw = RawConfig::from_node(YAML::Load(config_yaml), "config");
-  auto name_of = [&](const char* key) {
-    const RawEntry* entry = raw.find(key);
-    return entry && entry->node.IsScalar() ? entry->node.Scalar() : std::string();
-  };
-  Schema schema;
-  try {
-    schema = experiment_schema(name_of("algorithm"), name_of("dataset"));
-  } catch (const ConfigError&) {
-    schema = core_schema();
-  }
-  ConfigSummary summary;
-  Sha256 h;
-  for (const auto& [path, entry] : raw.entries()) {
-    const FieldSpec* spec = schema.find(path);
-    if (path == "seed" || (spec && !spec->affects_results)) continue;
-    h.update(path + "=" + YAML::Dump(entry.node) + "\n");
-  }
-  summary.family = h.hex_digest().substr(0, 8);
-  if (const RawEntry* steps = raw.find("optim.inner_steps")) {
-    summary.inner_steps = steps->node.as<int64_t>();
-  }
-  return summary;
-}
 
 double mean_of(const std::vector<ReportRun>& runs, double ReportRun::*field) {
   double sum = 0;
@@ -65,10 +26,10 @@ std::string scope_condition(const ReportOptions& options) {
 // Per-episode scores of `run_id`, by episode index.
 std::vector<double> episode_scores(ResultsStore& store, int64_t run_id, bool regression) {
   Statement s = store.database().prepare(
-      "SELECT accuracy, loss FROM test_episodes WHERE run_id = ? ORDER BY episode_index");
+      "SELECT accuracy, loss FROM test_episode_scores WHERE run_id = ? ORDER BY episode_index");
   s.bind(1, run_id);
   std::vector<double> scores;
-  while (s.step()) scores.push_back(regression ? s.column_double(1) : 100 * s.column_double(0));
+  while (s.step()) scores.push_back(s.column_double(regression ? 1 : 0));
   return scores;
 }
 
@@ -130,9 +91,9 @@ ReportData collect_report(ResultsStore& store, const ReportOptions& options) {
       "SELECT s.run_id, s.algorithm, s.dataset, s.backbone, s.ways, s.shots, s.seed, "
       "s.test_accuracy, s.test_ci95, s.test_episodes, s.test_loss, s.test_loss_ci95, "
       "s.train_seconds, s.seconds_per_iteration, s.adapt_ms, s.peak_rss_mb, "
-      "s.test_episodes_checksum, r.config_yaml, s.sweep, r.kind, "
-      "(SELECT t.dataset FROM runs AS t WHERE t.run_id = r.source_run_id) "
-      "FROM run_summary AS s JOIN runs AS r USING (run_id) "
+      "s.test_episodes_checksum, s.config_family, s.sweep, s.kind, s.inner_steps, "
+      "(SELECT t.dataset FROM runs AS t WHERE t.run_id = s.source_run_id) "
+      "FROM run_summary AS s "
       "WHERE run_id IN (SELECT max(run_id) FROM run_summary WHERE " +
       condition + " GROUP BY config_hash) ORDER BY s.dataset, s.ways, s.shots, s.algorithm, s.seed";
   std::optional<Statement> query;
@@ -167,13 +128,12 @@ ReportData collect_report(ResultsStore& store, const ReportOptions& options) {
     r.adapt_ms = q.column_double(14);
     r.rss = q.column_double(15);
     r.checksum = q.column_text(16);
-    const ConfigSummary config = summarize_config(q.column_text(17));
-    r.family = config.family;
-    r.inner_steps = config.inner_steps;
+    r.family = q.column_text(17);
     r.sweep = q.column_text(18);
+    r.inner_steps = q.column_int(20);
     // Evaluations of checkpoints from another dataset get rows of their own.
     if (q.column_text(19) == "eval") {
-      const std::string source = q.column_text(20);
+      const std::string source = q.column_text(21);
       r.algorithm += " (trained on " + (source.empty() ? "another database's run" : source) + ")";
       r.train_seconds = r.seconds_per_iteration = std::nan("");
     }

@@ -7,8 +7,11 @@
 // the mean per-run CI over test episodes, cost figures, the published number
 // where the paper reports this setting, and, when every run of the setting
 // was tested on the same episodes, paired Wilcoxon signed-rank tests between
-// all cells with Holm-adjusted p-values.  Only the documented run_summary
-// view, test_episodes and learning_curve are read.
+// all cells with Holm-adjusted p-values.  Only the documented views
+// run_summary and test_episode_scores and the learning_curve table are read,
+// by their stored columns (the config family and inner steps were recorded
+// when each run started): no stored YAML is parsed and no registry is
+// consulted, so a report does not depend on which plugins are loaded.
 #pragma once
 
 #include <cstdint>
@@ -17,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/core/stats.h"
+#include "core/stats.h"
 #include "results/published_results.h"
 #include "results/significance.h"
 

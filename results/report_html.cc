@@ -3,10 +3,16 @@
 // with the tables, the significance tests and the plots.  A short inline
 // script records how many plots were laid out with a visible size in the
 // body's data-plots-visible attribute, which the browser test reads.
-#include <cmath>
+#include <unistd.h>
 
-#include "harness/core/strings.h"
+#include <cmath>
+#include <filesystem>
+
+#include "core/files.h"
+#include "core/strings.h"
+#include "results/report.h"
 #include "results/report_data.h"
+#include "results/report_plots.h"
 
 namespace metabench {
 namespace {
@@ -130,4 +136,30 @@ std::string render_html(const ReportData& data, const std::vector<std::string>& 
   return out;
 }
 
+namespace {
+
+// The plots are always there, inlined as SVG; they are drawn into --plots or
+// a temporary folder that is removed afterwards.
+std::string html_document(const ReportInput& in) {
+  namespace fs = std::filesystem;
+  std::string dir = in.options.plots_dir;
+  const bool temporary = dir.empty();
+  if (temporary) {
+    dir = (fs::temp_directory_path() / ("metabench-plots-" + std::to_string(getpid()))).string();
+  }
+  std::vector<std::string> svgs;
+  try {
+    for (const auto& svg : write_plots(in.store, in.data, dir).svg) svgs.push_back(read_file(svg));
+  } catch (...) {
+    if (temporary) fs::remove_all(dir);
+    throw;
+  }
+  if (temporary) fs::remove_all(dir);
+  return render_html(in.data, svgs);
+}
+
+METABENCH_REGISTER_REPORT_FORMAT(ReportFormatInfo{
+    "html", {}, "one self-contained HTML page with inline SVG plots", html_document});
+
+}  // namespace
 }  // namespace metabench

@@ -4,7 +4,8 @@
 #include <cmath>
 #include <functional>
 
-#include "harness/core/strings.h"
+#include "core/strings.h"
+#include "results/report.h"
 #include "results/report_data.h"
 
 namespace metabench {
@@ -97,4 +98,13 @@ std::string render_latex(const ReportData& data) {
   return out;
 }
 
+namespace {
+
+METABENCH_REGISTER_REPORT_FORMAT(ReportFormatInfo{
+    "latex",
+    {"tex"},
+    "LaTeX tables (booktabs), the best of each column in bold",
+    [](const ReportInput& in) { return render_latex(in.data); }});
+
+}  // namespace
 }  // namespace metabench

@@ -2,9 +2,12 @@
 // numbers and deltas where the paper reports the setting, and the pairwise
 // significance of the differences.
 #include <cmath>
+#include <filesystem>
 
-#include "harness/core/strings.h"
+#include "core/strings.h"
+#include "results/report.h"
 #include "results/report_data.h"
+#include "results/report_plots.h"
 
 namespace metabench {
 namespace {
@@ -88,4 +91,25 @@ std::string render_markdown(const ReportData& data, const std::vector<std::strin
   return out;
 }
 
+namespace {
+
+// Plots only when asked for (--plots), linked relative to the document.
+std::string markdown_document(const ReportInput& in) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> links;
+  if (!in.options.plots_dir.empty()) {
+    for (const auto& png : write_plots(in.store, in.data, in.options.plots_dir).png) {
+      links.push_back(fs::relative(fs::absolute(png), fs::absolute(in.document_dir)).string());
+    }
+  }
+  return render_markdown(in.data, links);
+}
+
+METABENCH_REGISTER_REPORT_FORMAT(ReportFormatInfo{
+    "md",
+    {"markdown"},
+    "Markdown tables (the default), plots linked with --plots",
+    markdown_document});
+
+}  // namespace
 }  // namespace metabench

@@ -3,9 +3,9 @@
 #include <cstdlib>
 #include <map>
 
-#include "harness/core/errors.h"
-#include "harness/core/files.h"
-#include "harness/core/strings.h"
+#include "core/files.h"
+#include "core/strings.h"
+#include "metabench/errors.h"
 #include "results/store.h"
 
 namespace metabench {

@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "harness/core/errors.h"
+#include "metabench/errors.h"
 
 namespace metabench {
 

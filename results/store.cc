@@ -5,8 +5,8 @@
 #include <cerrno>
 #include <filesystem>
 
-#include "harness/core/errors.h"
-#include "harness/core/files.h"
+#include "core/files.h"
+#include "metabench/errors.h"
 #include "results/schema.h"
 
 namespace metabench {
@@ -80,8 +80,10 @@ int64_t ResultsStore::begin_run(const RunRecord& r, const std::string& started_a
       "ways, shots, queries, train_ways, train_shots, seed, eval_seed, status, git_commit, "
       "metabench_version, torch_version, threads, device, host, cpu_model, pid, "
       "dataset_checksum, test_episodes_checksum, started_at, dataset_source_checksum, kind, "
-      "source_run_id, source_checkpoint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-      "'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "source_run_id, source_checkpoint, config_family, inner_steps, inner_steps_test) VALUES "
+      "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+      "?, "
+      "?, ?, ?, ?, ?)");
   int i = 1;
   if (r.sweep.empty()) {
     s.bind_null(i++);
@@ -106,6 +108,7 @@ int64_t ResultsStore::begin_run(const RunRecord& r, const std::string& started_a
   } else {
     s.bind(i++, r.source_checkpoint);
   }
+  s.bind(i++, r.config_family).bind(i++, r.inner_steps).bind(i++, r.inner_steps_test);
   s.run();
   const int64_t id = db_.last_insert_id();
   tx.commit();

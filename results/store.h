@@ -22,6 +22,10 @@ struct RunRecord {
   std::string name;
   std::string config_hash;
   std::string config_yaml;
+  // What reports group and plot by: the config family (core/config_family.h)
+  // and the inner-loop steps in training and at test.
+  std::string config_family;
+  int64_t inner_steps = 0, inner_steps_test = 0;
   std::string algorithm, dataset, backbone;
   int64_t ways = 0, shots = 0, queries = 0, train_ways = 0, train_shots = 0;
   int64_t seed = 0, eval_seed = 0;

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# The README's test command (and CI's): builds metabench and runs every test.
+# The README's test command (and CI's): checks the layering of the includes,
+# builds metabench and runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+# The layering rule (docs/architecture.md), before spending minutes on a build.
+/usr/bin/python3 scripts/check_includes.py
 bash scripts/build.sh
 ctest --test-dir build --output-on-failure -j "$(nproc)"

@@ -1,7 +1,7 @@
 // The outer-loop optimiser: Kingma and Ba's update, step by step, whether
 // every parameter has a gradient (the flat, fused path) or some have none
 // (the per-parameter path, which leaves those unchanged).
-#include "harness/model/adam.h"
+#include "metabench/adam.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "harness/core/sha256.h"
+#include "metabench/sha256.h"
 #include "results/schema.h"
 #include "results/sqlite.h"
 #include "tests/test_util.h"

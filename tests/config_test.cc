@@ -5,7 +5,7 @@
 #include <filesystem>
 
 #include "harness/config/experiment_config.h"
-#include "harness/core/errors.h"
+#include "metabench/errors.h"
 #include "tests/test_util.h"
 
 namespace metabench {

@@ -4,9 +4,9 @@
 // new algorithm gets this test without writing anything.
 #include <gtest/gtest.h>
 
-#include "harness/algorithm/algorithm.h"
 #include "harness/config/experiment_config.h"
 #include "harness/run/experiment_runner.h"
+#include "metabench/algorithm.h"
 #include "results/store.h"
 #include "tests/test_util.h"
 

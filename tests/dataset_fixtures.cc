@@ -10,8 +10,8 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "harness/core/rng.h"
-#include "harness/core/strings.h"
+#include "core/strings.h"
+#include "metabench/rng.h"
 
 namespace metabench::testing {
 namespace {

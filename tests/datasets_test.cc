@@ -8,9 +8,9 @@
 #include <filesystem>
 
 #include "datasets/class_pool.h"
-#include "datasets/dataset.h"
 #include "harness/config/experiment_config.h"
-#include "harness/core/errors.h"
+#include "metabench/dataset.h"
+#include "metabench/errors.h"
 #include "tests/dataset_fixtures.h"
 #include "tests/test_util.h"
 
@@ -24,7 +24,7 @@ std::unique_ptr<Dataset> load(const std::string& dataset, const std::string& roo
                               const std::string& cache, std::vector<std::string> sets = {}) {
   sets.insert(sets.begin(), {"dataset=" + dataset, "data.root=" + root, "data.cache_dir=" + cache});
   const ExperimentConfig cfg = resolve_assignments(sets);
-  return DatasetRegistry::instance().get(dataset, "dataset").create(cfg);
+  return create_dataset(cfg);
 }
 
 std::string error_of(const std::function<void()>& f) {

@@ -8,8 +8,8 @@
 
 #include <filesystem>
 
-#include "harness/core/errors.h"
-#include "harness/core/sha256.h"
+#include "metabench/errors.h"
+#include "metabench/sha256.h"
 #include "tests/dataset_fixtures.h"
 #include "tests/http_test_server.h"
 #include "tests/test_util.h"

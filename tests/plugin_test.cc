@@ -78,7 +78,16 @@ class PluginTest : public ::testing::Test {
 
 TEST_F(PluginTest, InstalledPackageHasHeadersLibraryAndConfig) {
   const std::string prefix = dir_->file("install");
-  EXPECT_TRUE(std::filesystem::exists(prefix + "/include/metabench/harness/algorithm/algorithm.h"));
+  // The public plugin API and nothing else: internals (core/, nn/, harness/,
+  // ...) are not installed.
+  EXPECT_TRUE(std::filesystem::exists(prefix + "/include/metabench/algorithm.h"));
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(prefix + "/include")) {
+    EXPECT_TRUE(entry.is_directory() ||
+                entry.path().parent_path() == std::filesystem::path(prefix + "/include/metabench"))
+        << "installed header outside include/metabench/: " << entry.path();
+    EXPECT_NE(entry.path().filename(), "small_bmm.h");
+  }
+  EXPECT_FALSE(std::filesystem::exists(prefix + "/include/metabench/nn"));
   EXPECT_TRUE(std::filesystem::exists(prefix + "/lib/cmake/metabench/metabenchConfig.cmake"));
   EXPECT_TRUE(std::filesystem::exists(prefix + "/bin/metabench"));
   ASSERT_TRUE(std::filesystem::exists(plugin_));

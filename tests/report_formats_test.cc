@@ -6,9 +6,10 @@
 
 #include <filesystem>
 
-#include "harness/core/errors.h"
-#include "harness/core/sha256.h"
-#include "harness/core/strings.h"
+#include "core/config_family.h"
+#include "core/strings.h"
+#include "metabench/errors.h"
+#include "metabench/sha256.h"
 #include "results/report.h"
 #include "results/store.h"
 #include "tests/test_util.h"
@@ -27,6 +28,8 @@ void add_run(ResultsStore& store, const std::string& algorithm, int64_t seed, in
                   "\nepisode: {shots: " + std::to_string(shots) +
                   "}\noptim: {inner_steps: " + std::to_string(inner_steps) + "}\n";
   r.config_hash = sha256_hex(r.config_yaml);
+  r.config_family = config_family(r.config_yaml, [](const std::string&) { return false; });
+  r.inner_steps = inner_steps;
   r.algorithm = algorithm;
   r.dataset = "omniglot";
   r.backbone = "conv4";
@@ -68,7 +71,7 @@ TEST(ReportFormats, CsvIsTidyWithOneRowPerRunAndPerCell) {
   TempDir dir;
   ResultsStore store(dir.file("r.sqlite"), ResultsStore::Access::kReadWrite);
   fill(store);
-  const std::string csv = make_report(store, {}, ReportFormat::kCsv);
+  const std::string csv = make_report(store, {}, "csv");
   const std::string expected =
       "row_type,dataset,ways,shots,algorithm,config_family,run_id,seed,seeds,episodes,metric,"
       "value,ci95_seeds,ci95_episodes,train_seconds,seconds_per_iteration,adapt_ms,peak_rss_mb,"
@@ -88,7 +91,7 @@ TEST(ReportFormats, MarkdownHasPaperDeltasAndSignificance) {
   TempDir dir;
   ResultsStore store(dir.file("r.sqlite"), ResultsStore::Access::kReadWrite);
   fill(store);
-  const std::string md = make_report(store, {}, ReportFormat::kMarkdown);
+  const std::string md = make_report(store, {}, "md");
   EXPECT_NE(md.find("## omniglot, 5-way 1-shot"), std::string::npos) << md;
   EXPECT_NE(md.find("| maml | 97.50 | ± 0.00 | ± 1.00 | 2 | 40 | 100.0 | 1.0000 | 5.00 | 202 | "
                     "98.70 ± 0.40 | -1.20 |"),
@@ -106,7 +109,7 @@ TEST(ReportFormats, LatexUsesBooktabsAndBoldsTheBestOfEachColumn) {
   TempDir dir;
   ResultsStore store(dir.file("r.sqlite"), ResultsStore::Access::kReadWrite);
   fill(store);
-  const std::string tex = make_report(store, {}, ReportFormat::kLatex);
+  const std::string tex = make_report(store, {}, "latex");
   EXPECT_NE(tex.find("\\toprule"), std::string::npos);
   EXPECT_NE(tex.find("\\bottomrule"), std::string::npos);
   EXPECT_NE(tex.find("maml & \\textbf{97.50 $\\pm$ 0.00} & 2 & 100.0 & 1.0000 & \\textbf{5.00} & "
@@ -128,7 +131,7 @@ TEST(ReportFormats, HtmlIsSelfContainedAndRendersItsPlotsInChromium) {
   fill(store);
   ReportOptions options;
   options.plots_dir = dir.file("plots");
-  const std::string html = make_report(store, options, ReportFormat::kHtml);
+  const std::string html = make_report(store, options, "html");
   for (const char* name : {"omniglot-5w1s-val-vs-iteration", "omniglot-5w1s-val-vs-time",
                            "omniglot-5w1s-score-vs-train-time", "omniglot-5w1s-peak-memory"}) {
     EXPECT_GT(fs::file_size(dir.file("plots/") + name + ".png"), 1000u) << name;
@@ -180,7 +183,7 @@ TEST(ReportFormats, PlotsScoreAgainstShotsAndInnerStepsWhenASweepVariesThem) {
   add_run(store, "maml", 1, 20, 200, /*shots=*/1, /*inner_steps=*/5);
   ReportOptions options;
   options.plots_dir = dir.file("plots");
-  const std::string md = make_report(store, options, ReportFormat::kMarkdown, dir.path());
+  const std::string md = make_report(store, options, "md", dir.path());
   EXPECT_GT(fs::file_size(dir.file("plots/omniglot-5w-score-vs-shots.png")), 1000u);
   EXPECT_GT(fs::file_size(dir.file("plots/omniglot-5w1s-score-vs-inner-steps.svg")), 1000u);
   EXPECT_NE(md.find("![plots/omniglot-5w1s-score-vs-inner-steps.png]"

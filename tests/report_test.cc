@@ -6,10 +6,10 @@
 
 #include <algorithm>
 
+#include "core/strings.h"
 #include "harness/config/experiment_config.h"
-#include "harness/core/errors.h"
-#include "harness/core/strings.h"
 #include "harness/run/experiment_runner.h"
+#include "metabench/errors.h"
 #include "results/store.h"
 #include "tests/test_util.h"
 

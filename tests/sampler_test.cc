@@ -8,7 +8,7 @@
 #include "datasets/episode_sampler.h"
 #include "datasets/image_class_dataset.h"
 #include "harness/config/experiment_config.h"
-#include "harness/core/errors.h"
+#include "metabench/errors.h"
 
 namespace metabench {
 namespace {
@@ -122,9 +122,8 @@ TEST(SyntheticGlyphs, DeterministicWithDisjointSplitsAndEnoughClassesFor20Way) {
   RawConfig raw;
   raw.apply_set("dataset=synthetic-glyphs");
   const ExperimentConfig cfg = resolve_experiment(raw);
-  const DatasetInfo& info = DatasetRegistry::instance().get("synthetic-glyphs", "dataset");
-  const auto first = info.create(cfg);
-  const auto second = info.create(cfg);
+  const auto first = create_dataset(cfg);
+  const auto second = create_dataset(cfg);
   EXPECT_EQ(first->checksum(), second->checksum());
   EXPECT_EQ(first->input_shape(), (std::vector<int64_t>{1, 28, 28}));
   for (Split split : {Split::kTrain, Split::kValidation, Split::kTest}) {
@@ -141,7 +140,7 @@ TEST(SyntheticGlyphs, DeterministicWithDisjointSplitsAndEnoughClassesFor20Way) {
   EXPECT_FALSE(e.support_x[0].equal(e.support_x[1]));
 
   raw.apply_set("data.seed=8");
-  EXPECT_NE(info.create(resolve_experiment(raw))->checksum(), first->checksum());
+  EXPECT_NE(create_dataset(resolve_experiment(raw))->checksum(), first->checksum());
 }
 
 TEST(Sinusoid, TargetsFollowTheTaskFunction) {
@@ -150,7 +149,7 @@ TEST(Sinusoid, TargetsFollowTheTaskFunction) {
   raw.apply_set("algorithm=maml");
   raw.apply_set("backbone=mlp");
   const ExperimentConfig cfg = resolve_experiment(raw);
-  const auto data = DatasetRegistry::instance().get("sinusoid", "dataset").create(cfg);
+  const auto data = create_dataset(cfg);
   Rng rng(3);
   const Episode e = data->sample(Split::kTrain, EpisodeShape{1, 10, 20}, rng, nullptr);
   EXPECT_EQ(e.support_x.sizes(), (std::vector<int64_t>{10, 1}));

@@ -2,7 +2,7 @@
 // (contiguous, transposed, expanded), same first and second derivatives
 // (second-order MAML differentiates through its backward), and at::bmm
 // itself where its kernel does not apply.
-#include "harness/model/small_bmm.h"
+#include "nn/small_bmm.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>

@@ -1,10 +1,10 @@
-#include "harness/core/stats.h"
+#include "core/stats.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 
-#include "harness/core/sha256.h"
+#include "metabench/sha256.h"
 
 namespace metabench {
 namespace {

@@ -6,8 +6,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "harness/core/errors.h"
-#include "harness/core/sha256.h"
+#include "harness/config/experiment_config.h"
+#include "metabench/errors.h"
+#include "metabench/sha256.h"
 #include "results/schema.h"
 #include "tests/test_util.h"
 
@@ -222,6 +223,53 @@ TEST(ResultsStore, OrphanedRunsOfDeadProcessesBecomeInterrupted) {
   s.bind(1, alive_id);
   ASSERT_TRUE(s.step());
   EXPECT_EQ(s.column_text(0), "running");
+}
+
+}  // namespace
+}  // namespace metabench
+
+namespace metabench {
+namespace {
+
+// The 2 -> 3 migration fills the columns reports group and plot by from the
+// stored YAML, with the same family a run records from the live schema: two
+// seeds and two thread counts of one config are one family; another inner
+// step count is another.
+TEST(ResultsStore, UpgradeFromVersion2FillsTheFamilyAndInnerStepsAsARunWould) {
+  TempDir dir;
+  const std::string path = dir.file("v2.sqlite");
+  const std::vector<std::vector<std::string>> configs = {
+      {"algorithm=maml", "seed=1", "runtime.threads=1", "algo.tasks_per_pass=2"},
+      {"algorithm=maml", "seed=2", "runtime.threads=2"},
+      {"algorithm=maml", "seed=1", "optim.inner_steps=2"}};
+  std::vector<ExperimentConfig> resolved;
+  {
+    Database db(path, Database::Mode::kReadWrite);
+    migrate(db, 2);
+    for (const auto& assignments : configs) {
+      resolved.push_back(resolve_assignments(assignments));
+      Statement s = db.prepare(
+          "INSERT INTO runs (config_hash, config_yaml, algorithm, dataset, backbone, ways, shots, "
+          "queries, train_ways, train_shots, seed, eval_seed, status, started_at) VALUES "
+          "(?, ?, 'maml', 'synthetic-glyphs', 'conv4', 5, 1, 15, 5, 1, 1, 0, 'completed', 't')");
+      s.bind(1, resolved.back().hash).bind(2, resolved.back().yaml);
+      s.run();
+    }
+  }
+  ResultsStore store(path, ResultsStore::Access::kReadWrite);
+  EXPECT_EQ(store.schema_version(), kSchemaVersion);
+  Statement s = store.database().prepare(
+      "SELECT config_family, inner_steps, inner_steps_test FROM run_summary ORDER BY run_id");
+  for (const ExperimentConfig& cfg : resolved) {
+    ASSERT_TRUE(s.step());
+    EXPECT_EQ(s.column_text(0), cfg.family);
+    EXPECT_EQ(s.column_int(1), cfg.inner_steps);
+    EXPECT_EQ(s.column_int(2), cfg.inner_steps_test);
+  }
+  EXPECT_FALSE(s.step());
+  EXPECT_EQ(resolved[0].family, resolved[1].family);
+  EXPECT_NE(resolved[0].family, resolved[2].family);
+  EXPECT_EQ(resolved[0].family.size(), 8u);
 }
 
 }  // namespace

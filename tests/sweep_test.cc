@@ -7,8 +7,8 @@
 #include <chrono>
 #include <thread>
 
+#include "core/strings.h"
 #include "harness/config/sweep_config.h"
-#include "harness/core/strings.h"
 #include "results/store.h"
 #include "tests/test_util.h"
 

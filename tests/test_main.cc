@@ -5,8 +5,8 @@
 
 #include <cstdlib>
 
-#include "harness/algorithm/plugins.h"
-#include "harness/core/strings.h"
+#include "core/strings.h"
+#include "harness/config/plugins.h"
 
 int main(int argc, char** argv) {
   if (const char* plugins = std::getenv("METABENCH_TEST_PLUGINS")) {

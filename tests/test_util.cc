@@ -80,11 +80,8 @@ std::unique_ptr<AlgorithmUnderTest> make_algorithm(const std::vector<std::string
                                                    TaskKind kind, uint64_t init_seed) {
   auto out = std::make_unique<AlgorithmUnderTest>();
   out->config = resolve_assignments(overrides);
-  out->backbone = BackboneRegistry::instance()
-                      .get(out->config.backbone, "backbone")
-                      .create(out->config, input_shape);
-  AlgorithmContext ctx;
-  ctx.config = &out->config;
+  out->backbone = create_backbone(out->config, input_shape);
+  AlgorithmContext ctx = algorithm_context(out->config);
   ctx.backbone = out->backbone.get();
   ctx.kind = kind;
   ctx.init_seed = init_seed;

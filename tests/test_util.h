@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "harness/algorithm/algorithm.h"
 #include "harness/config/experiment_config.h"
+#include "metabench/algorithm.h"
 
 namespace metabench::testing {
 

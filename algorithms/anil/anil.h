@@ -13,7 +13,7 @@
 
 #include <vector>
 
-#include "algorithms/maml/maml.h"
+#include "algorithms/maml_style/maml_style.h"
 
 namespace metabench {
 

@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "harness/config/experiment_config.h"
-#include "harness/model/params.h"
+#include "metabench/param_set.h"
 #include "tests/test_util.h"
 
 namespace metabench {
@@ -14,8 +14,7 @@ const std::vector<std::string> kAnil = {"algorithm=anil", "model.width=4", "opti
 
 TEST(Anil, InnerLoopLeavesEveryBodyParameterUnchanged) {
   const ExperimentConfig cfg = resolve_assignments(kAnil);
-  const auto backbone =
-      BackboneRegistry::instance().get("conv4", "backbone").create(cfg, {1, 28, 28});
+  const auto backbone = create_backbone(cfg, {1, 28, 28});
   const MamlNetwork net(*backbone, 5);
   const std::vector<at::Tensor> params = trainable_params(net.param_specs(), 1, at::kCPU);
   const Episode e{at::rand({5, 1, 28, 28}), at::arange(5, at::kLong), at::rand({5, 1, 28, 28}),

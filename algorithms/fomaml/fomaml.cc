@@ -1,19 +1,15 @@
 // First-order MAML (Finn et al. 2017, sec. 5.2): MAML's code path with the
 // inner-loop gradients treated as constants, so no second derivatives are
-// computed.  See algorithms/maml/maml.h.
-#include "algorithms/maml/maml.h"
-#include "harness/algorithm/algorithm.h"
-#include "harness/algorithm/checks.h"
+// computed.  See algorithms/maml_style/maml_style.h.
+#include "algorithms/maml_style/maml_style.h"
+#include "metabench/algorithm.h"
 
 namespace metabench {
 namespace {
 
-METABENCH_REGISTER_ALGORITHM(AlgorithmInfo{
+METABENCH_REGISTER_ALGORITHM(maml_style_algorithm(
     "fomaml", "first-order MAML (Finn et al. 2017): MAML without second derivatives",
-    /*supports_classification=*/true, /*supports_regression=*/true, maml_style_schema(),
-    require_equal_train_and_test_ways, [](const AlgorithmContext& ctx) {
-      return make_maml_style(ctx, Adapter{maml_adapt, maml_adapt_tasks}, /*first_order=*/true);
-    }});
+    Adapter{maml_adapt, maml_adapt_tasks}, /*first_order=*/true));
 
 }  // namespace
 }  // namespace metabench

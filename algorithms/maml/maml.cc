@@ -1,98 +1,15 @@
-#include "algorithms/maml/maml.h"
-
-#include <ATen/ATen.h>
-#include <torch/csrc/autograd/autograd.h>
-
-#include "harness/algorithm/algorithm.h"
-#include "harness/algorithm/checks.h"
-#include "harness/algorithm/losses.h"
-#include "harness/model/params.h"
+// MAML (Finn et al. 2017), second order: the MAML-style learner of
+// algorithms/maml_style/ adapting every parameter, differentiating through
+// the inner updates.
+#include "algorithms/maml_style/maml_style.h"
+#include "metabench/algorithm.h"
 
 namespace metabench {
-
-MamlNetwork::MamlNetwork(const Backbone& backbone, int64_t outputs)
-    : backbone_(backbone), outputs_(outputs), backbone_params_(backbone.param_specs().size()) {}
-
-std::vector<ParamSpec> MamlNetwork::param_specs() const {
-  return with_linear_head(backbone_, "head", outputs_);
-}
-
-at::Tensor MamlNetwork::forward(const at::Tensor& x, at::TensorList params) const {
-  return head(features(x, params), params.slice(backbone_params_, 2));
-}
-
-at::Tensor MamlNetwork::features(const at::Tensor& x, at::TensorList params) const {
-  return backbone_.forward(x, params.slice(0, backbone_params_));
-}
-
-at::Tensor MamlNetwork::head(const at::Tensor& features, at::TensorList head) const {
-  return at::linear(features, head[0], head[1]);
-}
-
-at::Tensor MamlNetwork::forward_tasks(const at::Tensor& x, at::TensorList params) const {
-  return head_tasks(features_tasks(x, params), params.slice(backbone_params_, 2));
-}
-
-at::Tensor MamlNetwork::features_tasks(const at::Tensor& x, at::TensorList params) const {
-  return backbone_.forward_tasks(x, params.slice(0, backbone_params_));
-}
-
-at::Tensor MamlNetwork::head_tasks(const at::Tensor& features, at::TensorList head) const {
-  return linear_tasks(features, head[0], head[1]);
-}
-
-std::vector<at::Tensor> maml_adapt(const MamlNetwork& net, const std::vector<at::Tensor>& params,
-                                   const Episode& episode, TaskKind kind, int64_t steps,
-                                   double inner_lr, bool create_graph) {
-  std::vector<at::Tensor> fast = params;
-  for (int64_t step = 0; step < steps; ++step) {
-    const at::Tensor loss =
-        task_loss(net.forward(episode.support_x, fast), episode.support_y, kind);
-    const std::vector<at::Tensor> grads =
-        torch::autograd::grad({loss}, fast, /*grad_outputs=*/{}, /*retain_graph=*/create_graph,
-                              /*create_graph=*/create_graph);
-    for (size_t i = 0; i < fast.size(); ++i) fast[i] = at::sub(fast[i], grads[i], inner_lr);
-  }
-  return fast;
-}
-
-std::vector<at::Tensor> expand_over_tasks(const std::vector<at::Tensor>& params, int64_t tasks) {
-  std::vector<at::Tensor> stacked;
-  for (const at::Tensor& p : params) {
-    std::vector<int64_t> shape = {tasks};
-    shape.insert(shape.end(), p.sizes().begin(), p.sizes().end());
-    stacked.push_back(p.unsqueeze(0).expand(shape));
-  }
-  return stacked;
-}
-
-std::vector<at::Tensor> maml_adapt_tasks(const MamlNetwork& net,
-                                         const std::vector<at::Tensor>& params,
-                                         const at::Tensor& support_x, const at::Tensor& support_y,
-                                         TaskKind kind, int64_t steps, double inner_lr,
-                                         bool create_graph) {
-  std::vector<at::Tensor> fast = expand_over_tasks(params, support_x.size(0));
-  for (int64_t step = 0; step < steps; ++step) {
-    // Task t's loss depends on task t's weights only, so the gradient of the
-    // sum with respect to the stacked weights is every task's own gradient.
-    const at::Tensor loss =
-        per_task_loss(net.forward_tasks(support_x, fast), support_y, kind).sum();
-    const std::vector<at::Tensor> grads =
-        torch::autograd::grad({loss}, fast, /*grad_outputs=*/{}, /*retain_graph=*/create_graph,
-                              /*create_graph=*/create_graph);
-    for (size_t i = 0; i < fast.size(); ++i) fast[i] = at::sub(fast[i], grads[i], inner_lr);
-  }
-  return fast;
-}
-
 namespace {
 
-METABENCH_REGISTER_ALGORITHM(AlgorithmInfo{
+METABENCH_REGISTER_ALGORITHM(maml_style_algorithm(
     "maml", "MAML (Finn et al. 2017): second-order meta-gradient through K inner SGD steps",
-    /*supports_classification=*/true, /*supports_regression=*/true, maml_style_schema(),
-    require_equal_train_and_test_ways, [](const AlgorithmContext& ctx) {
-      return make_maml_style(ctx, Adapter{maml_adapt, maml_adapt_tasks}, /*first_order=*/false);
-    }});
+    Adapter{maml_adapt, maml_adapt_tasks}, /*first_order=*/false));
 
 }  // namespace
 }  // namespace metabench

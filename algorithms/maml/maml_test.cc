@@ -2,16 +2,15 @@
 // must equal central finite differences of the post-adaptation query loss,
 // and the first-order variant must equal the query-loss gradient at the
 // adapted parameters.
-#include "algorithms/maml/maml.h"
-
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 #include <torch/csrc/autograd/autograd.h>
 
-#include "harness/algorithm/algorithm.h"
-#include "harness/algorithm/losses.h"
+#include "algorithms/maml_style/maml_style.h"
 #include "harness/config/experiment_config.h"
-#include "harness/model/params.h"
+#include "metabench/algorithm.h"
+#include "metabench/losses.h"
+#include "metabench/param_set.h"
 #include "tests/test_util.h"
 
 namespace metabench {
@@ -31,7 +30,7 @@ Problem regression_problem() {
                            "model.hidden=[5, 4]", "episode.ways=1"});
   Problem p;
   p.kind = TaskKind::kRegression;
-  p.backbone = BackboneRegistry::instance().get("mlp", "backbone").create(cfg, {1});
+  p.backbone = create_backbone(cfg, {1});
   p.net = std::make_unique<MamlNetwork>(*p.backbone, 1);
   Rng rng(11);
   for (auto& t : init_params(p.net->param_specs(), rng, at::kCPU)) {
@@ -47,7 +46,7 @@ Problem classification_problem() {
   const ExperimentConfig cfg = resolve_assignments({"algorithm=maml", "model.width=3"});
   Problem p;
   p.kind = TaskKind::kClassification;
-  p.backbone = BackboneRegistry::instance().get("conv4", "backbone").create(cfg, {1, 16, 16});
+  p.backbone = create_backbone(cfg, {1, 16, 16});
   p.net = std::make_unique<MamlNetwork>(*p.backbone, 3);
   Rng rng(12);
   for (auto& t : init_params(p.net->param_specs(), rng, at::kCPU)) {

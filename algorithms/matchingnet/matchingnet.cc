@@ -2,11 +2,11 @@
 
 #include <ATen/ATen.h>
 
-#include "harness/algorithm/algorithm.h"
-#include "harness/algorithm/losses.h"
-#include "harness/config/experiment_config.h"
-#include "harness/model/adam.h"
-#include "harness/model/params.h"
+#include "metabench/adam.h"
+#include "metabench/algorithm.h"
+#include "metabench/losses.h"
+#include "metabench/options.h"
+#include "metabench/param_set.h"
 
 namespace metabench {
 
@@ -76,14 +76,11 @@ namespace {
 
 class MatchingNet : public Algorithm {
  public:
-  explicit MatchingNet(const AlgorithmContext& ctx)
+  MatchingNet(const AlgorithmContext& ctx, const MatchingNetOptions& options)
       : backbone_(*ctx.backbone),
-        fce_(ctx.config->values.get_bool("algo.fce")),
-        steps_(ctx.config->values.get_int("algo.fce_steps")),
-        specs_(specs(ctx)),
-        names_(param_names(specs_)),
-        params_(trainable_params(specs_, ctx.init_seed, ctx.device)),
-        optimizer_(params_, AdamOptions().with_lr(ctx.config->meta_lr)),
+        options_(options),
+        params_(specs(ctx, options), ctx.init_seed, ctx.device),
+        optimizer_(params_.tensors(), AdamOptions().with_lr(ctx.settings.meta_lr)),
         backbone_params_(ctx.backbone->param_specs().size()) {}
 
   StepResult meta_train_step(const std::vector<Episode>& batch) override {
@@ -108,53 +105,57 @@ class MatchingNet : public Algorithm {
             task_accuracy(log_probs, episode.query_y, TaskKind::kClassification)};
   }
 
-  NamedTensors state() const override { return name_tensors(names_, params_); }
-  void load_state(const NamedTensors& state) override { copy_state(state, names_, params_); }
+  NamedTensors state() const override { return params_.state(); }
+  void load_state(const NamedTensors& state) override { params_.load(state); }
 
  private:
-  static std::vector<ParamSpec> specs(const AlgorithmContext& ctx) {
+  static std::vector<ParamSpec> specs(const AlgorithmContext& ctx,
+                                      const MatchingNetOptions& options) {
     std::vector<ParamSpec> s = ctx.backbone->param_specs();
-    if (ctx.config->values.get_bool("algo.fce")) {
+    if (options.fce) {
       for (auto& f : fce_param_specs(ctx.backbone->output_dim())) s.push_back(f);
     }
     return s;
   }
 
   at::Tensor episode_log_probs(const Episode& episode) const {
-    const at::TensorList all(params_);
+    const at::TensorList all(params_.tensors());
     const int64_t n_support = episode.support_x.size(0);
     // One batch, as for ProtoNets: batch norm sees the whole episode.
     const at::Tensor embeddings = backbone_.forward(at::cat({episode.support_x, episode.query_x}),
                                                     all.slice(0, backbone_params_));
-    const at::TensorList fce = fce_ ? all.slice(backbone_params_) : at::TensorList();
-    const at::Tensor attention = matching_attention(embeddings.slice(0, 0, n_support),
-                                                    embeddings.slice(0, n_support), fce, steps_);
+    const at::TensorList fce = options_.fce ? all.slice(backbone_params_) : at::TensorList();
+    const at::Tensor attention = matching_attention(
+        embeddings.slice(0, 0, n_support), embeddings.slice(0, n_support), fce, options_.fce_steps);
     return matching_log_probs(attention, episode.support_y, episode.ways);
   }
 
   const Backbone& backbone_;
-  bool fce_;
-  int64_t steps_;
-  std::vector<ParamSpec> specs_;
-  std::vector<std::string> names_;
-  std::vector<at::Tensor> params_;
+  const MatchingNetOptions options_;
+  ParamSet params_;
   Adam optimizer_;
   size_t backbone_params_;
 };
 
-Schema matchingnet_options() {
-  Schema s;
-  s.add_bool("fce", false, "Full Context Embeddings: LSTMs over the support set and queries");
-  s.add_int("fce_steps", 5, "processing steps of the query attention LSTM (with fce)")
+OptionsSchema<MatchingNetOptions> matchingnet_options() {
+  OptionsSchema<MatchingNetOptions> s;
+  s.add_bool("fce", &MatchingNetOptions::fce,
+             "Full Context Embeddings: LSTMs over the support set and queries");
+  s.add_int("fce_steps", &MatchingNetOptions::fce_steps,
+            "processing steps of the query attention LSTM (with fce)")
       .min(1)
       .max(100);
   return s;
 }
 
-METABENCH_REGISTER_ALGORITHM(AlgorithmInfo{
-    "matchingnet", "Matching Networks (Vinyals et al. 2016): cosine attention, optional FCE",
-    /*supports_classification=*/true, /*supports_regression=*/false, matchingnet_options(), nullptr,
-    [](const AlgorithmContext& ctx) { return std::make_unique<MatchingNet>(ctx); }});
+METABENCH_REGISTER_ALGORITHM(
+    AlgorithmInfo("matchingnet",
+                  "Matching Networks (Vinyals et al. 2016): cosine attention, optional FCE")
+        .tasks(/*classification=*/true, /*regression=*/false)
+        .factory(matchingnet_options(),
+                 [](const AlgorithmContext& ctx, const MatchingNetOptions& options) {
+                   return std::make_unique<MatchingNet>(ctx, options);
+                 }));
 
 }  // namespace
 }  // namespace metabench

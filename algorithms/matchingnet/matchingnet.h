@@ -20,9 +20,15 @@
 #include <string>
 #include <vector>
 
-#include "harness/model/backbone.h"
+#include "metabench/backbone.h"
 
 namespace metabench {
+
+// algo.* options.
+struct MatchingNetOptions {
+  bool fce = false;       // algo.fce: Full Context Embeddings
+  int64_t fce_steps = 5;  // algo.fce_steps: processing steps of the query attention LSTM
+};
 
 // Parameters of the FCE LSTMs for embedding size `dim`: forward and backward
 // support LSTM cells and the query attention cell, 4 tensors each.

@@ -3,7 +3,7 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
-#include "harness/model/params.h"
+#include "metabench/param_set.h"
 
 namespace metabench {
 namespace {

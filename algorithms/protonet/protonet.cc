@@ -2,11 +2,10 @@
 
 #include <ATen/ATen.h>
 
-#include "harness/algorithm/algorithm.h"
-#include "harness/algorithm/losses.h"
-#include "harness/config/experiment_config.h"
-#include "harness/model/adam.h"
-#include "harness/model/params.h"
+#include "metabench/adam.h"
+#include "metabench/algorithm.h"
+#include "metabench/losses.h"
+#include "metabench/param_set.h"
 
 namespace metabench {
 
@@ -22,9 +21,8 @@ class ProtoNet : public Algorithm {
  public:
   explicit ProtoNet(const AlgorithmContext& ctx)
       : backbone_(*ctx.backbone),
-        names_(param_names(ctx.backbone->param_specs())),
-        params_(trainable_params(ctx.backbone->param_specs(), ctx.init_seed, ctx.device)),
-        optimizer_(params_, AdamOptions().with_lr(ctx.config->meta_lr)) {}
+        params_(ctx.backbone->param_specs(), ctx.init_seed, ctx.device),
+        optimizer_(params_.tensors(), AdamOptions().with_lr(ctx.settings.meta_lr)) {}
 
   StepResult meta_train_step(const std::vector<Episode>& batch) override {
     optimizer_.zero_grad();
@@ -46,28 +44,31 @@ class ProtoNet : public Algorithm {
     return score(episode_logits(episode), episode.query_y, TaskKind::kClassification);
   }
 
-  NamedTensors state() const override { return name_tensors(names_, params_); }
-  void load_state(const NamedTensors& state) override { copy_state(state, names_, params_); }
+  NamedTensors state() const override { return params_.state(); }
+  void load_state(const NamedTensors& state) override { params_.load(state); }
 
  private:
   at::Tensor episode_logits(const Episode& episode) const {
     const int64_t n_support = episode.support_x.size(0);
     const at::Tensor embeddings =
-        backbone_.forward(at::cat({episode.support_x, episode.query_x}), params_);
+        backbone_.forward(at::cat({episode.support_x, episode.query_x}), params_.tensors());
     return prototype_logits(embeddings.slice(0, 0, n_support), embeddings.slice(0, n_support),
                             episode.ways);
   }
 
   const Backbone& backbone_;
-  std::vector<std::string> names_;
-  std::vector<at::Tensor> params_;
+  ParamSet params_;
   Adam optimizer_;
 };
 
-METABENCH_REGISTER_ALGORITHM(AlgorithmInfo{
-    "protonet", "Prototypical Networks (Snell et al. 2017): nearest class mean, squared Euclidean",
-    /*supports_classification=*/true, /*supports_regression=*/false, Schema(), nullptr,
-    [](const AlgorithmContext& ctx) { return std::make_unique<ProtoNet>(ctx); }});
+METABENCH_REGISTER_ALGORITHM(
+    AlgorithmInfo(
+        "protonet",
+        "Prototypical Networks (Snell et al. 2017): nearest class mean, squared Euclidean")
+        .tasks(/*classification=*/true, /*regression=*/false)
+        .factory([](const AlgorithmContext& ctx) -> std::unique_ptr<Algorithm> {
+          return std::make_unique<ProtoNet>(ctx);
+        }));
 
 }  // namespace
 }  // namespace metabench

@@ -4,13 +4,13 @@
 
 #include <optional>
 
-#include "harness/algorithm/algorithm.h"
-#include "harness/algorithm/checks.h"
-#include "harness/algorithm/losses.h"
-#include "harness/config/experiment_config.h"
-#include "harness/core/rng.h"
-#include "harness/model/adam.h"
-#include "harness/model/params.h"
+#include "metabench/adam.h"
+#include "metabench/algorithm.h"
+#include "metabench/checks.h"
+#include "metabench/losses.h"
+#include "metabench/options.h"
+#include "metabench/param_set.h"
+#include "metabench/rng.h"
 
 namespace metabench {
 
@@ -36,19 +36,17 @@ constexpr uint64_t kBatchStreamTag = 0x7265707469ull;  // "repti"
 
 class Reptile : public Algorithm {
  public:
-  explicit Reptile(const AlgorithmContext& ctx)
-      : cfg_(*ctx.config),
+  Reptile(const AlgorithmContext& ctx, const ReptileOptions& options)
+      : cfg_(ctx.settings),
         kind_(ctx.kind),
         backbone_(*ctx.backbone),
-        specs_(specs(ctx)),
-        names_(param_names(specs_)),
-        params_(trainable_params(specs_, ctx.init_seed, ctx.device)),
+        params_(specs(ctx), ctx.init_seed, ctx.device),
         rng_(derive_seed({ctx.init_seed, kBatchStreamTag})),
-        use_adam_(cfg_.values.get_string("algo.inner_optimizer") == "adam"),
-        inner_batch_(cfg_.values.get_int("algo.inner_batch")),
-        transductive_(cfg_.values.get_bool("algo.transductive")),
-        epsilon_(cfg_.values.get_float("algo.epsilon")),
-        epsilon_final_(cfg_.values.get_float("algo.epsilon_final")) {}
+        use_adam_(options.inner_optimizer == "adam"),
+        inner_batch_(options.inner_batch),
+        transductive_(options.transductive),
+        epsilon_(options.epsilon),
+        epsilon_final_(options.epsilon_final) {}
 
   StepResult meta_train_step(const std::vector<Episode>& batch) override {
     ++iteration_;
@@ -62,7 +60,7 @@ class Reptile : public Algorithm {
       mean.loss += r.loss / batch.size();
       mean.accuracy += r.accuracy / batch.size();
     }
-    reptile_outer_update(params_, adapted,
+    reptile_outer_update(params_.tensors(), adapted,
                          reptile_epsilon(epsilon_, epsilon_final_, iteration_, cfg_.iterations));
     return mean;
   }
@@ -81,13 +79,13 @@ class Reptile : public Algorithm {
     return score(at::cat(outputs), episode.query_y, kind_);
   }
 
-  NamedTensors state() const override { return name_tensors(names_, params_); }
-  void load_state(const NamedTensors& state) override { copy_state(state, names_, params_); }
+  NamedTensors state() const override { return params_.state(); }
+  void load_state(const NamedTensors& state) override { params_.load(state); }
 
  private:
   static std::vector<ParamSpec> specs(const AlgorithmContext& ctx) {
     return with_linear_head(*ctx.backbone, "head",
-                            head_outputs(ctx.kind, ctx.config->train_shape.ways));
+                            head_outputs(ctx.kind, ctx.settings.train_shape.ways));
   }
 
   at::Tensor forward(const at::Tensor& x, at::TensorList p) const {
@@ -100,7 +98,7 @@ class Reptile : public Algorithm {
   // Returns the mean loss and accuracy over the steps.
   StepResult adapt(const at::Tensor& x, const at::Tensor& y, int64_t steps,
                    std::vector<at::Tensor>* out) {
-    std::vector<at::Tensor> phi = fresh_leaves(params_);
+    std::vector<at::Tensor> phi = fresh_leaves(params_.tensors());
     std::optional<Adam> adam;
     if (use_adam_) adam.emplace(phi, AdamOptions().with_lr(cfg_.inner_lr).with_beta1(0.0));
     const int64_t n = x.size(0);
@@ -137,12 +135,10 @@ class Reptile : public Algorithm {
     return mean;
   }
 
-  const ExperimentConfig& cfg_;
+  const RunSettings cfg_;
   TaskKind kind_;
   const Backbone& backbone_;
-  std::vector<ParamSpec> specs_;
-  std::vector<std::string> names_;
-  std::vector<at::Tensor> params_;
+  ParamSet params_;
   Rng rng_;
   bool use_adam_;
   int64_t inner_batch_;
@@ -151,34 +147,46 @@ class Reptile : public Algorithm {
   int64_t iteration_ = 0;
 };
 
-Schema reptile_options() {
-  Schema s;
-  s.add_string("inner_optimizer", "adam", "inner-loop optimiser; adam uses beta1 = 0 (paper)")
+OptionsSchema<ReptileOptions> reptile_options() {
+  OptionsSchema<ReptileOptions> s;
+  s.add_string("inner_optimizer", &ReptileOptions::inner_optimizer,
+               "inner-loop optimiser; adam uses beta1 = 0 (paper)")
       .choices({"adam", "sgd"});
-  s.add_int("inner_batch", 10, "examples per inner step; 0 = all of the task's data (paper: 10)")
+  s.add_int("inner_batch", &ReptileOptions::inner_batch,
+            "examples per inner step; 0 = all of the task's data (paper: 10)")
       .min(0);
-  s.add_float("epsilon", 1.0, "outer step size at the start (paper, Omniglot: 1.0)").min(0).max(10);
-  s.add_float("epsilon_final", 0.0, "outer step size at the end, annealed linearly (paper: 0)")
+  s.add_float("epsilon", &ReptileOptions::epsilon,
+              "outer step size at the start (paper, Omniglot: 1.0)")
       .min(0)
       .max(10);
-  s.add_bool("transductive", true, "evaluate all queries in one batch (batch norm sees them)");
+  s.add_float("epsilon_final", &ReptileOptions::epsilon_final,
+              "outer step size at the end, annealed linearly (paper: 0)")
+      .min(0)
+      .max(10);
+  s.add_bool("transductive", &ReptileOptions::transductive,
+             "evaluate all queries in one batch (batch norm sees them)");
   return s;
 }
 
-METABENCH_REGISTER_ALGORITHM(AlgorithmInfo{
-    "reptile",
-    "Reptile (Nichol et al. 2018): move towards task-adapted weights, first order",
-    /*supports_classification=*/true,
-    /*supports_regression=*/true,
-    reptile_options(),
-    require_equal_train_and_test_ways,
-    [](const AlgorithmContext& ctx) { return std::make_unique<Reptile>(ctx); },
-    // The paper's Omniglot settings (appendix A): Adam 0.001, 5 inner steps
-    // in training and 50 at test (10 here, for CPU budgets), meta-batch 5.
-    {{"optim.inner_lr", 0.001},
-     {"optim.inner_steps", int64_t{5}},
-     {"optim.inner_steps_test", int64_t{10}},
-     {"optim.meta_batch", int64_t{5}}}});
+METABENCH_REGISTER_ALGORITHM(
+    AlgorithmInfo("reptile",
+                  "Reptile (Nichol et al. 2018): move towards task-adapted weights, first order")
+        .tasks(/*classification=*/true, /*regression=*/true)
+        .factory(
+            reptile_options(),
+            [](const AlgorithmContext& ctx, const ReptileOptions& options) {
+              return std::make_unique<Reptile>(ctx, options);
+            },
+            [](const RunSettings& settings, const ReptileOptions&) {
+              require_equal_train_and_test_ways(settings);
+            })
+        // The paper's Omniglot settings (appendix A): Adam 0.001, 5 inner
+        // steps in training and 50 at test (10 here, for CPU budgets),
+        // meta-batch 5.
+        .default_value("optim.inner_lr", 0.001)
+        .default_value("optim.inner_steps", int64_t{5})
+        .default_value("optim.inner_steps_test", int64_t{10})
+        .default_value("optim.meta_batch", int64_t{5}));
 
 }  // namespace
 }  // namespace metabench

@@ -18,9 +18,19 @@
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace metabench {
+
+// algo.* options (defaults: the paper's Omniglot settings).
+struct ReptileOptions {
+  std::string inner_optimizer = "adam";  // algo.inner_optimizer: adam (beta1 = 0) or sgd
+  int64_t inner_batch = 10;              // algo.inner_batch: examples per inner step; 0 = all
+  double epsilon = 1.0;                  // algo.epsilon: outer step size at the start
+  double epsilon_final = 0.0;            // algo.epsilon_final: at the end, annealed linearly
+  bool transductive = true;              // algo.transductive: all queries in one batch
+};
 
 // theta += epsilon * mean over tasks of (adapted[task] - theta), in place.
 void reptile_outer_update(std::vector<at::Tensor>& theta,

@@ -4,9 +4,9 @@
 #include <gtest/gtest.h>
 #include <torch/csrc/autograd/autograd.h>
 
-#include "harness/algorithm/algorithm.h"
-#include "harness/algorithm/losses.h"
 #include "harness/config/experiment_config.h"
+#include "metabench/algorithm.h"
+#include "metabench/losses.h"
 #include "tests/test_util.h"
 
 namespace metabench {

@@ -1,9 +1,9 @@
 // The pinned downloads.  Sizes and SHA-256 sums are those of the files at the
 // official URLs (as also pinned by TensorFlow Datasets); the two Omniglot
 // small subsets were checked against the copies used in metabench's tests.
+#include "core/strings.h"
 #include "datasets/download/download.h"
-#include "harness/core/errors.h"
-#include "harness/core/strings.h"
+#include "metabench/errors.h"
 
 namespace metabench {
 

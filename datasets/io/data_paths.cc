@@ -2,18 +2,16 @@
 
 #include <filesystem>
 
-#include "harness/config/experiment_config.h"
-#include "harness/core/errors.h"
-#include "harness/core/strings.h"
+#include "core/strings.h"
+#include "metabench/errors.h"
 
 namespace fs = std::filesystem;
 
 namespace metabench {
 
-std::string dataset_dir(const ExperimentConfig& cfg) {
-  const std::string dir = cfg.values.get_string("data.dir");
+std::string dataset_dir(const std::string& data_root, const std::string& dir) {
   if (fs::path(dir).is_absolute()) return dir;
-  return (fs::path(cfg.data_root) / dir).string();
+  return (fs::path(data_root) / dir).string();
 }
 
 std::string find_source(const std::string& dataset, const std::string& dir, const std::string& name,
@@ -38,10 +36,10 @@ void require_file(const std::string& dataset, const std::string& path, const std
   }
 }
 
-std::string download_hint(const std::string& download_name, const ExperimentConfig& cfg) {
-  return "; set the data root with --data-root or METABENCH_DATA (now '" + cfg.data_root +
+std::string download_hint(const std::string& download_name, const std::string& data_root) {
+  return "; set the data root with --data-root or METABENCH_DATA (now '" + data_root +
          "'), or download it with `metabench data download " + download_name + " --data-root " +
-         cfg.data_root + "`";
+         data_root + "`";
 }
 
 }  // namespace metabench

@@ -7,11 +7,9 @@
 
 namespace metabench {
 
-struct ExperimentConfig;
-
-// `data.dir` of `cfg` resolved against the data root (--data-root,
+// A dataset's `dir` option resolved against the data root (--data-root,
 // METABENCH_DATA or data.root) unless it is absolute.
-std::string dataset_dir(const ExperimentConfig& cfg);
+std::string dataset_dir(const std::string& data_root, const std::string& dir);
 
 // The source `name` inside `dir`: the folder `dir/name` if it exists, else the
 // first of `dir/name` + each of `archive_suffixes` that exists.  Throws
@@ -23,6 +21,6 @@ std::string find_source(const std::string& dataset, const std::string& dir, cons
 void require_file(const std::string& dataset, const std::string& path, const std::string& hint);
 
 // "; download it with `metabench data download NAME --data-root ROOT`".
-std::string download_hint(const std::string& download_name, const ExperimentConfig& cfg);
+std::string download_hint(const std::string& download_name, const std::string& data_root);
 
 }  // namespace metabench

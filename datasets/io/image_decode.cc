@@ -6,7 +6,7 @@
 #include <cstring>
 #include <memory>
 
-#include "harness/core/errors.h"
+#include "metabench/errors.h"
 
 namespace metabench {
 

@@ -7,10 +7,10 @@
 #include <filesystem>
 #include <memory>
 
-#include "harness/core/errors.h"
-#include "harness/core/files.h"
-#include "harness/core/sha256.h"
-#include "harness/core/strings.h"
+#include "core/files.h"
+#include "core/strings.h"
+#include "metabench/errors.h"
+#include "metabench/sha256.h"
 
 namespace fs = std::filesystem;
 

@@ -8,32 +8,38 @@
 //             fine-tuned on the support set's features by full-batch SGD
 //             for algo.finetune_steps steps, then scores the query set.
 //
-// Everything a plugin needs is in metabench's installed headers; the
-// registration at the bottom is all that makes it known to metabench.
+// Everything a plugin needs is in metabench's installed public headers,
+// include/metabench/ (#include "metabench/..."); the registration at the
+// bottom is all that makes it known to metabench.
 #include <ATen/ATen.h>
 
-#include "datasets/dataset.h"
-#include "harness/algorithm/algorithm.h"
-#include "harness/algorithm/losses.h"
-#include "harness/config/experiment_config.h"
-#include "harness/core/errors.h"
-#include "harness/model/adam.h"
-#include "harness/model/params.h"
+#include "metabench/adam.h"
+#include "metabench/algorithm.h"
+#include "metabench/dataset.h"
+#include "metabench/losses.h"
+#include "metabench/options.h"
+#include "metabench/param_set.h"
 
 namespace finetune {
 
 using namespace metabench;
 
+// algo.* options: the struct's initialisers are the defaults.
+struct FineTuneOptions {
+  int64_t finetune_steps = 100;  // SGD steps on the new head at test (Chen et al.: 100)
+  double finetune_lr = 0.1;      // their step size
+};
+
 class FineTune : public Algorithm {
  public:
-  explicit FineTune(const AlgorithmContext& ctx)
+  FineTune(const AlgorithmContext& ctx, const FineTuneOptions& options)
       : backbone_(*ctx.backbone),
-        specs_(specs(ctx)),
-        names_(param_names(specs_)),
-        params_(trainable_params(specs_, ctx.init_seed, ctx.device)),
-        optimizer_(params_, AdamOptions().with_lr(ctx.config->meta_lr)),
-        steps_(ctx.config->values.get_int("algo.finetune_steps")),
-        lr_(ctx.config->values.get_float("algo.finetune_lr")) {}
+        params_(
+            with_linear_head(*ctx.backbone, "classifier", ctx.dataset->num_classes(Split::kTrain)),
+            ctx.init_seed, ctx.device),
+        optimizer_(params_.tensors(), AdamOptions().with_lr(ctx.settings.meta_lr)),
+        steps_(options.finetune_steps),
+        lr_(options.finetune_lr) {}
 
   StepResult meta_train_step(const std::vector<Episode>& batch) override {
     optimizer_.zero_grad();
@@ -77,41 +83,44 @@ class FineTune : public Algorithm {
     return score(at::linear(query, w, b), e.query_y, TaskKind::kClassification);
   }
 
-  NamedTensors state() const override { return name_tensors(names_, params_); }
-  void load_state(const NamedTensors& state) override { copy_state(state, names_, params_); }
+  NamedTensors state() const override { return params_.state(); }
+  void load_state(const NamedTensors& state) override { params_.load(state); }
 
  private:
-  static std::vector<ParamSpec> specs(const AlgorithmContext& ctx) {
-    return with_linear_head(*ctx.backbone, "classifier", ctx.dataset->num_classes(Split::kTrain));
+  at::TensorList body() const {
+    return at::TensorList(params_.tensors()).slice(0, params_.size() - 2);
   }
 
-  at::TensorList body() const { return at::TensorList(params_).slice(0, params_.size() - 2); }
-
   at::Tensor classify(const at::Tensor& features) const {
-    return at::linear(features, params_[params_.size() - 2], params_.back());
+    return at::linear(features, params_[params_.size() - 2], params_[params_.size() - 1]);
   }
 
   const Backbone& backbone_;
-  std::vector<ParamSpec> specs_;
-  std::vector<std::string> names_;
-  std::vector<at::Tensor> params_;
+  ParamSet params_;
   Adam optimizer_;
   int64_t steps_;
   double lr_;
 };
 
-Schema options() {
-  Schema s;
-  s.add_int("finetune_steps", 100, "SGD steps on the new head at test (Chen et al.: 100)")
+OptionsSchema<FineTuneOptions> options() {
+  OptionsSchema<FineTuneOptions> s;
+  s.add_int("finetune_steps", &FineTuneOptions::finetune_steps,
+            "SGD steps on the new head at test (Chen et al.: 100)")
       .min(0)
       .max(100000);
-  s.add_float("finetune_lr", 0.1, "SGD step size on the new head at test").min(0, true).max(100);
+  s.add_float("finetune_lr", &FineTuneOptions::finetune_lr, "SGD step size on the new head at test")
+      .min(0, true)
+      .max(100);
   return s;
 }
 
-METABENCH_REGISTER_ALGORITHM(AlgorithmInfo{
-    "finetune", "fine-tuning baseline (Chen et al. 2019): classifier + new head per task (plugin)",
-    /*supports_classification=*/true, /*supports_regression=*/false, options(), nullptr,
-    [](const AlgorithmContext& ctx) { return std::make_unique<FineTune>(ctx); }});
+METABENCH_REGISTER_ALGORITHM(
+    AlgorithmInfo(
+        "finetune",
+        "fine-tuning baseline (Chen et al. 2019): classifier + new head per task (plugin)")
+        .tasks(/*classification=*/true, /*regression=*/false)
+        .factory(options(), [](const AlgorithmContext& ctx, const FineTuneOptions& o) {
+          return std::make_unique<FineTune>(ctx, o);
+        }));
 
 }  // namespace finetune

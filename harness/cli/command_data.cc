@@ -2,13 +2,13 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "datasets/dataset.h"
+#include "core/interrupt.h"
+#include "core/strings.h"
 #include "datasets/download/download.h"
 #include "harness/cli/commands.h"
 #include "harness/config/experiment_config.h"
-#include "harness/core/errors.h"
-#include "harness/core/interrupt.h"
-#include "harness/core/strings.h"
+#include "metabench/dataset.h"
+#include "metabench/errors.h"
 
 namespace po = boost::program_options;
 

@@ -2,11 +2,11 @@
 #include <cmath>
 #include <cstdio>
 
+#include "core/interrupt.h"
+#include "core/strings.h"
 #include "harness/cli/commands.h"
-#include "harness/core/errors.h"
-#include "harness/core/interrupt.h"
-#include "harness/core/strings.h"
 #include "harness/run/eval_runner.h"
+#include "metabench/errors.h"
 #include "results/store.h"
 
 namespace po = boost::program_options;

@@ -1,13 +1,13 @@
 #include <cstdio>
 
-#include "datasets/dataset.h"
-#include "harness/algorithm/algorithm.h"
-#include "harness/algorithm/plugins.h"
+#include "core/strings.h"
 #include "harness/cli/commands.h"
 #include "harness/config/experiment_config.h"
-#include "harness/core/errors.h"
-#include "harness/core/strings.h"
-#include "harness/model/backbone.h"
+#include "harness/config/plugins.h"
+#include "metabench/algorithm.h"
+#include "metabench/backbone.h"
+#include "metabench/dataset.h"
+#include "metabench/errors.h"
 #include "results/published_results.h"
 
 namespace po = boost::program_options;

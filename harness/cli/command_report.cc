@@ -1,9 +1,9 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "core/files.h"
 #include "harness/cli/commands.h"
-#include "harness/core/errors.h"
-#include "harness/core/files.h"
+#include "metabench/errors.h"
 #include "results/report.h"
 #include "results/store.h"
 
@@ -35,14 +35,14 @@ int command_report(const Args& args) {
                           options, po::positional_options_description(), args, values)) {
     return 0;
   }
-  const ReportFormat report_format = parse_report_format(format);
+  find_report_format(format);  // an unknown format is refused before the database is opened
   if (!(report.alpha > 0 && report.alpha < 1)) {
     throw ConfigError("--alpha must be in (0, 1), got " + std::to_string(report.alpha));
   }
   ResultsStore store(db_path, ResultsStore::Access::kReadOnly);
   const std::string document_dir =
       out.empty() ? "." : std::filesystem::absolute(out).parent_path().string();
-  const std::string text = make_report(store, report, report_format, document_dir);
+  const std::string text = make_report(store, report, format, document_dir);
   if (out.empty()) {
     std::fputs(text.c_str(), stdout);
   } else {

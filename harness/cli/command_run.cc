@@ -1,11 +1,11 @@
 #include <cmath>
 #include <cstdio>
 
-#include "harness/algorithm/plugins.h"
+#include "core/interrupt.h"
+#include "core/strings.h"
 #include "harness/cli/commands.h"
 #include "harness/config/experiment_config.h"
-#include "harness/core/interrupt.h"
-#include "harness/core/strings.h"
+#include "harness/config/plugins.h"
 #include "harness/run/experiment_runner.h"
 #include "results/store.h"
 

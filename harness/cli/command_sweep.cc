@@ -3,11 +3,11 @@
 #include <climits>
 #include <cstdio>
 
-#include "harness/algorithm/plugins.h"
+#include "core/interrupt.h"
 #include "harness/cli/commands.h"
-#include "harness/core/errors.h"
-#include "harness/core/interrupt.h"
+#include "harness/config/plugins.h"
 #include "harness/run/sweep_runner.h"
+#include "metabench/errors.h"
 
 namespace po = boost::program_options;
 

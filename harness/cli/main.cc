@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "core/strings.h"
 #include "harness/cli/commands.h"
-#include "harness/core/errors.h"
-#include "harness/core/registry.h"
-#include "harness/core/strings.h"
+#include "metabench/errors.h"
+#include "metabench/registry.h"
 
 namespace {
 

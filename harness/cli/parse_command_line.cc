@@ -2,7 +2,7 @@
 #include <iostream>
 
 #include "harness/cli/commands.h"
-#include "harness/core/errors.h"
+#include "metabench/errors.h"
 
 namespace po = boost::program_options;
 

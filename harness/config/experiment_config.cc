@@ -4,12 +4,13 @@
 #include <cstdlib>
 #include <thread>
 
-#include "datasets/dataset.h"
-#include "harness/algorithm/algorithm.h"
-#include "harness/core/errors.h"
-#include "harness/core/sha256.h"
-#include "harness/core/strings.h"
-#include "harness/model/backbone.h"
+#include "core/config_family.h"
+#include "core/strings.h"
+#include "metabench/algorithm.h"
+#include "metabench/backbone.h"
+#include "metabench/dataset.h"
+#include "metabench/errors.h"
+#include "metabench/sha256.h"
 
 namespace metabench {
 
@@ -72,7 +73,8 @@ Schema core_schema() {
   return s;
 }
 
-Schema experiment_schema(const std::string& algorithm, const std::string& dataset) {
+Schema experiment_schema(const std::string& algorithm, const std::string& dataset,
+                         const std::string& backbone) {
   Schema schema = core_schema();
   const AlgorithmInfo& info = AlgorithmRegistry::instance().get(algorithm, "algorithm");
   for (const auto& [path, value] : info.defaults) {
@@ -83,6 +85,7 @@ Schema experiment_schema(const std::string& algorithm, const std::string& datase
   }
   schema.merge(info.options, "algo");
   schema.merge(DatasetRegistry::instance().get(dataset, "dataset").options, "data");
+  schema.merge(BackboneRegistry::instance().get(backbone, "backbone").options, "model");
   return schema;
 }
 
@@ -225,7 +228,7 @@ ExperimentConfig resolve_experiment(const RawConfig& raw) {
       &DatasetRegistry::instance().get(dataset, "dataset", origin_of("dataset"));
   const BackboneInfo* net =
       &BackboneRegistry::instance().get(backbone, "backbone", origin_of("backbone"));
-  const Schema schema = experiment_schema(algorithm, dataset);
+  const Schema schema = experiment_schema(algorithm, dataset, backbone);
 
   ExperimentConfig cfg;
   for (const auto& [path, entry] : raw.entries()) {
@@ -253,6 +256,8 @@ ExperimentConfig resolve_experiment(const RawConfig& raw) {
   cfg.inner_steps_test = v.get_int("optim.inner_steps_test");
   cfg.meta_batch = v.get_int("optim.meta_batch");
   cfg.iterations = v.get_int("optim.iterations");
+  cfg.model_width = v.get_int("model.width");
+  cfg.model_hidden = v.get_int_list("model.hidden");
   cfg.test_episodes = v.get_int("eval.test_episodes");
   cfg.val_episodes = v.get_int("eval.val_episodes");
   cfg.val_interval = v.get_int("eval.val_interval");
@@ -282,7 +287,13 @@ ExperimentConfig resolve_experiment(const RawConfig& raw) {
     throw ConfigError(origin_of("backbone") + "backbone '" + backbone + "' does not accept " +
                       (images ? "image" : "vector") + " inputs of dataset '" + dataset + "'");
   }
-  if (algo->validate) algo->validate(cfg);
+  if (algo->validate) {
+    try {
+      algo->validate(cfg, cfg.scope("algo"));
+    } catch (const ConfigError& e) {
+      throw ConfigError(origin_of("algorithm") + "algorithm '" + algorithm + "': " + e.what());
+    }
+  }
 
   YAML::Node root(YAML::NodeType::Map);
   std::string canonical;
@@ -295,6 +306,10 @@ ExperimentConfig resolve_experiment(const RawConfig& raw) {
   out << root;
   cfg.yaml = std::string(out.c_str()) + "\n";
   cfg.hash = sha256_hex(canonical);
+  cfg.family = config_family(cfg.yaml, [&](const std::string& key) {
+    const FieldSpec* spec = schema.find(key);
+    return spec && !spec->affects_results;
+  });
   return cfg;
 }
 

@@ -11,31 +11,28 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
-#include "datasets/episode.h"
 #include "harness/config/raw_config.h"
-#include "harness/config/schema.h"
+#include "metabench/algorithm.h"
+#include "metabench/backbone.h"
+#include "metabench/dataset.h"
+#include "metabench/episode.h"
+#include "metabench/options.h"
+#include "metabench/schema.h"
+#include "metabench/settings.h"
 
 namespace metabench {
 
-struct ExperimentConfig {
+// The RunSettings part is what plugins see; the rest is the harness's.
+struct ExperimentConfig : RunSettings {
   std::string name;
   std::string algorithm;
   std::string dataset;
   std::string backbone;
   int64_t seed = 1;
-
-  EpisodeShape train_shape;  // meta-training episodes
-  EpisodeShape test_shape;   // validation and test episodes
-
-  double meta_lr = 0.0;
-  double inner_lr = 0.0;
-  int64_t inner_steps = 0;
-  int64_t inner_steps_test = 0;
-  int64_t meta_batch = 1;
-  int64_t iterations = 1;
 
   int64_t test_episodes = 0;
   int64_t val_episodes = 0;
@@ -52,20 +49,40 @@ struct ExperimentConfig {
   ConfigValues values;  // every key, including algo.* and data.*
   std::string yaml;     // the full resolved config, as YAML
   std::string hash;     // SHA-256 of the result-affecting keys
+  // SHA-256 (first 8 hex digits) of the result-affecting keys but the seed:
+  // runs of one family differ only in their seed, so reports aggregate them.
+  std::string family;
+
+  // The values of one scope ("algo", "data", "model") for a plugin.
+  ScopedOptions scope(const std::string& name) const { return ScopedOptions(&values, name); }
 };
 
 // The keys every experiment has, independent of algorithm and dataset.
 Schema core_schema();
 
-// core_schema() plus `algo.` options of `algorithm` and `data.` options of
-// `dataset`.  Throws ConfigError for unknown names.
-Schema experiment_schema(const std::string& algorithm, const std::string& dataset);
+// core_schema() plus the `algo.` options of `algorithm`, the `data.` options
+// of `dataset` and the `model.` options of `backbone`.  Throws ConfigError
+// for unknown names.
+Schema experiment_schema(const std::string& algorithm, const std::string& dataset,
+                         const std::string& backbone = "conv4");
 
 ExperimentConfig resolve_experiment(const RawConfig& raw);
 
 // Resolves a config given only as "KEY=VALUE" assignments, as `--set` takes
 // them (for tests, benchmarks and programs embedding metabench).
 ExperimentConfig resolve_assignments(const std::vector<std::string>& assignments);
+
+// The dataset `cfg` names, created from its typed options.  Throws
+// DatasetError (missing or malformed data) or ConfigError.
+std::unique_ptr<Dataset> create_dataset(const ExperimentConfig& cfg);
+
+// The backbone `cfg` names, for inputs of `input_shape`.
+std::unique_ptr<Backbone> create_backbone(const ExperimentConfig& cfg,
+                                          const std::vector<int64_t>& input_shape);
+
+// The context `cfg`'s algorithm is created from: its settings and options;
+// the caller sets the dataset, backbone, task kind, device and seed.
+AlgorithmContext algorithm_context(const ExperimentConfig& cfg);
 
 // The data root when data.root is empty: $METABENCH_DATA, else "data".
 std::string default_data_root();

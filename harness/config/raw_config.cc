@@ -2,7 +2,7 @@
 
 #include <filesystem>
 
-#include "harness/core/errors.h"
+#include "metabench/errors.h"
 
 namespace metabench {
 

@@ -2,11 +2,11 @@
 
 #include <filesystem>
 
-#include "datasets/dataset.h"
-#include "harness/algorithm/algorithm.h"
-#include "harness/algorithm/plugins.h"
-#include "harness/core/errors.h"
-#include "harness/core/strings.h"
+#include "core/strings.h"
+#include "harness/config/plugins.h"
+#include "metabench/algorithm.h"
+#include "metabench/dataset.h"
+#include "metabench/errors.h"
 
 namespace metabench {
 namespace {

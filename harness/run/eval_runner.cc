@@ -5,12 +5,12 @@
 
 #include <map>
 
-#include "harness/core/errors.h"
-#include "harness/core/sha256.h"
-#include "harness/core/strings.h"
-#include "harness/core/system_info.h"
-#include "harness/model/checkpoint.h"
+#include "core/strings.h"
+#include "core/system_info.h"
 #include "harness/run/run_steps.h"
+#include "metabench/errors.h"
+#include "metabench/sha256.h"
+#include "nn/checkpoint.h"
 
 namespace metabench {
 namespace {
@@ -79,8 +79,7 @@ RunOutcome run_evaluation(const EvalRequest& request, ResultsStore& store) {
   RunSummary summary;
 
   const double t0 = now_seconds();
-  const std::unique_ptr<Dataset> dataset =
-      DatasetRegistry::instance().get(cfg.dataset, "dataset").create(cfg);
+  const std::unique_ptr<Dataset> dataset = create_dataset(cfg);
   const FixedEpisodes test(*dataset, Split::kTest, cfg.test_shape, cfg.eval_seed,
                            cfg.test_episodes);
   const Model model = build_model(cfg, *dataset, device);

@@ -15,8 +15,8 @@
 #include <vector>
 
 #include "harness/config/experiment_config.h"
-#include "harness/model/checkpoint.h"
 #include "harness/run/experiment_runner.h"
+#include "nn/checkpoint.h"
 #include "results/store.h"
 
 namespace metabench {

@@ -7,16 +7,16 @@
 #include <filesystem>
 #include <memory>
 
+#include "core/files.h"
+#include "core/interrupt.h"
+#include "core/strings.h"
+#include "core/system_info.h"
 #include "datasets/episode_sampler.h"
-#include "harness/algorithm/algorithm.h"
-#include "harness/core/errors.h"
-#include "harness/core/files.h"
-#include "harness/core/interrupt.h"
-#include "harness/core/strings.h"
-#include "harness/core/system_info.h"
-#include "harness/model/checkpoint.h"
 #include "harness/run/progress.h"
 #include "harness/run/run_steps.h"
+#include "metabench/algorithm.h"
+#include "metabench/errors.h"
+#include "nn/checkpoint.h"
 
 namespace metabench {
 namespace {
@@ -76,8 +76,7 @@ RunOutcome run_experiment(const ExperimentConfig& cfg, ResultsStore& store,
 
   // Everything that can reject bad input happens before the run is recorded.
   double t0 = now_seconds();
-  const DatasetInfo& data_info = DatasetRegistry::instance().get(cfg.dataset, "dataset");
-  const std::unique_ptr<Dataset> dataset = data_info.create(cfg);
+  const std::unique_ptr<Dataset> dataset = create_dataset(cfg);
   const FixedEpisodes val(*dataset, Split::kValidation, cfg.test_shape, cfg.eval_seed,
                           cfg.val_episodes);
   const FixedEpisodes test(*dataset, Split::kTest, cfg.test_shape, cfg.eval_seed,

@@ -4,8 +4,8 @@
 
 #include <cstdio>
 
-#include "harness/core/strings.h"
-#include "harness/core/system_info.h"
+#include "core/strings.h"
+#include "core/system_info.h"
 
 namespace metabench {
 

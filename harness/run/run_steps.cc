@@ -5,10 +5,10 @@
 #include <torch/csrc/api/include/torch/version.h>
 #include <unistd.h>
 
-#include "harness/core/errors.h"
-#include "harness/core/interrupt.h"
-#include "harness/core/stats.h"
-#include "harness/core/system_info.h"
+#include "core/interrupt.h"
+#include "core/stats.h"
+#include "core/system_info.h"
+#include "metabench/errors.h"
 
 namespace metabench {
 namespace {
@@ -29,10 +29,8 @@ at::Device resolve_device(const std::string& device) {
 
 Model build_model(const ExperimentConfig& cfg, const Dataset& dataset, const at::Device& device) {
   Model model;
-  model.backbone =
-      BackboneRegistry::instance().get(cfg.backbone, "backbone").create(cfg, dataset.input_shape());
-  AlgorithmContext context;
-  context.config = &cfg;
+  model.backbone = create_backbone(cfg, dataset.input_shape());
+  AlgorithmContext context = algorithm_context(cfg);
   context.dataset = &dataset;
   context.backbone = model.backbone.get();
   context.kind = dataset.kind();
@@ -51,6 +49,9 @@ RunRecord make_run_record(const ExperimentConfig& cfg, const Dataset& dataset,
   record.name = cfg.name;
   record.config_hash = cfg.hash;
   record.config_yaml = cfg.yaml;
+  record.config_family = cfg.family;
+  record.inner_steps = cfg.inner_steps;
+  record.inner_steps_test = cfg.inner_steps_test;
   record.algorithm = cfg.algorithm;
   record.dataset = cfg.dataset;
   record.backbone = cfg.backbone;

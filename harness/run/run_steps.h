@@ -9,12 +9,12 @@
 #include <memory>
 #include <vector>
 
-#include "datasets/dataset.h"
+#include "core/system_info.h"
 #include "datasets/episode_sampler.h"
-#include "harness/algorithm/algorithm.h"
 #include "harness/config/experiment_config.h"
-#include "harness/core/errors.h"
-#include "harness/core/system_info.h"
+#include "metabench/algorithm.h"
+#include "metabench/dataset.h"
+#include "metabench/errors.h"
 #include "results/store.h"
 
 namespace metabench {

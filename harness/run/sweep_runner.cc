@@ -12,14 +12,14 @@
 #include <map>
 #include <thread>
 
-#include "harness/algorithm/plugins.h"
+#include "core/files.h"
+#include "core/interrupt.h"
+#include "core/strings.h"
+#include "core/system_info.h"
+#include "harness/config/plugins.h"
 #include "harness/config/sweep_config.h"
-#include "harness/core/errors.h"
-#include "harness/core/files.h"
-#include "harness/core/interrupt.h"
-#include "harness/core/strings.h"
-#include "harness/core/system_info.h"
 #include "harness/run/experiment_runner.h"
+#include "metabench/errors.h"
 #include "results/store.h"
 
 namespace metabench {

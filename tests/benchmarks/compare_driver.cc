@@ -17,13 +17,12 @@
 #include <map>
 #include <memory>
 #include <sstream>
-#include <thread>
 
-#include "datasets/dataset.h"
+#include "core/system_info.h"
 #include "datasets/episode_sampler.h"
 #include "harness/config/experiment_config.h"
-#include "harness/core/system_info.h"
 #include "harness/run/run_steps.h"
+#include "metabench/dataset.h"
 #include "tests/benchmarks/settings.h"
 
 namespace metabench {
@@ -81,6 +80,16 @@ void dump(const std::string& dir, const ExperimentConfig& cfg, const Model& mode
   std::ofstream(dir + "/manifest.json") << m.str();
 }
 
+// Reads all of `text` as the number `option` takes into `value`; false, with
+// a message naming the option and what was found, when it is not one.
+template <typename T>
+bool parse_number(const char* option, const std::string& text, T& value) {
+  std::istringstream in(text);
+  if (in >> value && in.peek() == std::char_traits<char>::eof()) return true;
+  std::cerr << option << " expects a number, got '" << text << "'\n";
+  return false;
+}
+
 int run(int argc, char** argv) {
   std::string setting, dump_dir;
   int64_t iterations = 3;
@@ -90,11 +99,11 @@ int run(int argc, char** argv) {
     const std::string a = argv[i];
     if (a == "--setting" && i + 1 < argc)
       setting = argv[++i];
-    else if (a == "--iterations" && i + 1 < argc)
-      iterations = std::stoll(argv[++i]);
-    else if (a == "--min-seconds" && i + 1 < argc)
-      min_seconds = std::stod(argv[++i]);
-    else if (a == "--dump" && i + 1 < argc)
+    else if (a == "--iterations" && i + 1 < argc) {
+      if (!parse_number("--iterations", argv[++i], iterations)) return 2;
+    } else if (a == "--min-seconds" && i + 1 < argc) {
+      if (!parse_number("--min-seconds", argv[++i], min_seconds)) return 2;
+    } else if (a == "--dump" && i + 1 < argc)
       dump_dir = argv[++i];
     else if (a == "--gemm")
       gemm = true;
@@ -104,8 +113,8 @@ int run(int argc, char** argv) {
       return 2;
     }
   }
-  at::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   if (gemm) {
+    at::set_num_threads(resolve_assignments({}).threads);  // as a run sets them
     const at::Tensor a = at::randn({2048, 2048}), b = at::randn({2048, 2048});
     at::mm(a, b);
     const int reps = 10;

@@ -6,38 +6,28 @@
 //   ./build/tests/metabench_micro_benchmarks [--benchmark_filter=REGEX]
 // CI runs them once, briefly, only to check that they run.
 #include <ATen/ATen.h>
-#include <ATen/Parallel.h>
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <map>
 #include <memory>
-#include <thread>
 
-#include "datasets/dataset.h"
 #include "datasets/episode_sampler.h"
 #include "harness/config/experiment_config.h"
-#include "harness/model/small_bmm.h"
 #include "harness/run/run_steps.h"
+#include "metabench/dataset.h"
+#include "nn/small_bmm.h"
 #include "results/store.h"
 #include "tests/benchmarks/settings.h"
 
 namespace metabench {
 namespace {
 
-// The synthetic glyphs have Omniglot's shape (1x28x28, 20 drawings a class).
-const Dataset& glyphs() {
-  static const std::unique_ptr<Dataset> dataset = [] {
-    const ExperimentConfig cfg = resolve_assignments({"dataset=synthetic-glyphs"});
-    return DatasetRegistry::instance().get("synthetic-glyphs", "dataset").create(cfg);
-  }();
-  return *dataset;
-}
-
 // algorithm, training ways, meta-batch.  Inner-loop steps are each
 // algorithm's defaults (MAML-style: 1 in training, 3 at test; Reptile: 5 and
-// 10 with its inner Adam).
+// 10 with its inner Adam).  The synthetic glyphs have Omniglot's shape
+// (1x28x28, 20 drawings a class).
 struct Setting {
   const char* algorithm;
   int64_t ways;
@@ -48,32 +38,20 @@ const std::map<std::string, Setting> kSettings = {
     {"anil", {"anil", 5, 32}},         {"reptile", {"reptile", 5, 5}},
     {"protonet", {"protonet", 20, 1}}, {"matchingnet", {"matchingnet", 20, 1}}};
 
-struct Bench {
-  ExperimentConfig cfg;
-  Model model;
-  std::vector<Episode> batch;
-};
-
-std::unique_ptr<Bench> make_bench(const std::string& name) {
+std::unique_ptr<PreparedRun> prepare(const std::string& name) {
   const Setting& s = kSettings.at(name);
-  auto b = std::make_unique<Bench>();
-  b->cfg = resolve_assignments(omniglot_shaped(s.algorithm, s.ways, s.meta_batch));
-  at::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
-  b->model = build_model(b->cfg, glyphs(), at::kCPU);
-  TrainingStream stream(glyphs(), b->cfg.train_shape, 1);
-  for (int64_t i = 0; i < s.meta_batch; ++i) b->batch.push_back(stream.next());
-  return b;
+  return std::make_unique<PreparedRun>(omniglot_shaped(s.algorithm, s.ways, s.meta_batch));
 }
 
 void BM_MetaIteration(benchmark::State& state, const std::string& name) {
-  const auto b = make_bench(name);
+  const auto b = prepare(name);
   for (auto _ : state) benchmark::DoNotOptimize(b->model.algorithm->meta_train_step(b->batch));
   state.SetLabel(name + ", meta-batch " + std::to_string(b->batch.size()));
 }
 
 void BM_AdaptAndScore(benchmark::State& state, const std::string& name) {
-  const auto b = make_bench(name);
-  const FixedEpisodes test(glyphs(), Split::kTest, b->cfg.test_shape, 7, 1);
+  const auto b = prepare(name);
+  const FixedEpisodes test(*b->dataset, Split::kTest, b->cfg.test_shape, 7, 1);
   const Episode episode = test.get(0);
   for (auto _ : state) benchmark::DoNotOptimize(b->model.algorithm->evaluate(episode));
 }
@@ -81,7 +59,6 @@ void BM_AdaptAndScore(benchmark::State& state, const std::string& name) {
 // MAML on sinusoid regression (K = 10, MLP 40-40, meta-batch 25): tiny
 // tasks, where per-operation overhead rather than arithmetic sets the pace.
 void BM_SinusoidMetaIteration(benchmark::State& state) {
-  at::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   const PreparedRun run(sinusoid_maml());
   for (auto _ : state) benchmark::DoNotOptimize(run.model.algorithm->meta_train_step(run.batch));
 }
@@ -101,7 +78,8 @@ BENCHMARK_CAPTURE(BM_BatchedMatmul, at_bmm, false)->Unit(benchmark::kMicrosecond
 BENCHMARK_CAPTURE(BM_BatchedMatmul, small_bmm, true)->Unit(benchmark::kMicrosecond);
 
 void BM_SampleTrainingEpisode(benchmark::State& state) {
-  TrainingStream stream(glyphs(), EpisodeShape{5, 1, 15}, 1);
+  const PreparedRun run(omniglot_shaped("protonet", 5, 1));
+  TrainingStream stream(*run.dataset, EpisodeShape{5, 1, 15}, 1);
   for (auto _ : state) benchmark::DoNotOptimize(stream.next());
 }
 BENCHMARK(BM_SampleTrainingEpisode);
@@ -118,9 +96,8 @@ void BM_LoadCachedDataset(benchmark::State& state) {
           .string();
   const ExperimentConfig cfg =
       resolve_assignments({"dataset=fashion-mnist", "data.cache_dir=" + cache});
-  const DatasetInfo& info = DatasetRegistry::instance().get("fashion-mnist", "dataset");
-  info.create(cfg);
-  for (auto _ : state) benchmark::DoNotOptimize(info.create(cfg));
+  create_dataset(cfg);
+  for (auto _ : state) benchmark::DoNotOptimize(create_dataset(cfg));
   std::filesystem::remove_all(cache);
 }
 BENCHMARK(BM_LoadCachedDataset)->Unit(benchmark::kMillisecond);

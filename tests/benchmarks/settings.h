@@ -4,15 +4,17 @@
 // regression; and PreparedRun, a model plus one meta-batch to time it on.
 #pragma once
 
+#include <ATen/Parallel.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "datasets/dataset.h"
 #include "datasets/episode_sampler.h"
 #include "harness/config/experiment_config.h"
 #include "harness/run/run_steps.h"
+#include "metabench/dataset.h"
 
 namespace metabench {
 
@@ -40,13 +42,16 @@ inline std::vector<std::string> sinusoid_maml() {
 }
 
 // The configuration resolved from `assignments`, its dataset, a CPU model and
-// the first meta-batch of training episodes (seed 1).  Not movable: the
-// algorithm keeps references to the configuration.
+// the first meta-batch of training episodes (seed 1), with LibTorch's
+// intra-op threads set as a run sets them (runtime.threads: all hardware
+// threads by default).  Not movable: the algorithm keeps references to the
+// configuration.
 struct PreparedRun {
   explicit PreparedRun(const std::vector<std::string>& assignments)
       : cfg(resolve_assignments(assignments)),
-        dataset(DatasetRegistry::instance().get(cfg.dataset, "dataset").create(cfg)),
+        dataset(create_dataset(cfg)),
         model(build_model(cfg, *dataset, at::kCPU)) {
+    at::set_num_threads(cfg.threads);
     TrainingStream stream(*dataset, cfg.train_shape, 1);
     for (int64_t i = 0; i < cfg.meta_batch; ++i) batch.push_back(stream.next());
   }

@@ -1,0 +1,83 @@
+#include "harness/config/plugins.h"
+
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "core/strings.h"
+#include "metabench/algorithm.h"
+#include "metabench/backbone.h"
+#include "metabench/dataset.h"
+#include "metabench/errors.h"
+
+namespace metabench {
+namespace {
+
+std::vector<std::string>& plugins() {
+  static std::vector<std::string> loaded;
+  return loaded;
+}
+
+size_t registered_count() {
+  return AlgorithmRegistry::instance().names().size() + DatasetRegistry::instance().names().size() +
+         BackboneRegistry::instance().names().size();
+}
+
+}  // namespace
+
+const std::vector<std::string>& loaded_plugins() { return plugins(); }
+
+void load_plugin(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) {
+    throw UserError("plugin '" + path +
+                    "': no such file (expected a shared library built "
+                    "against metabench, see docs/plugins.md)");
+  }
+  const std::string absolute = fs::canonical(path, ec).string();
+  if (std::find(plugins().begin(), plugins().end(), absolute) != plugins().end()) return;
+
+  const size_t problems_before = registration_problems().size();
+  const size_t entries_before = registered_count();
+  if (!dlopen(absolute.c_str(), RTLD_NOW | RTLD_GLOBAL)) {
+    const char* error = dlerror();
+    throw UserError("cannot load plugin '" + path + "': " + (error ? error : "unknown error"));
+  }
+  std::vector<std::string>& problems = registration_problems();
+  if (problems.size() > problems_before) {
+    const std::vector<std::string> mine(problems.begin() + problems_before, problems.end());
+    problems.resize(problems_before);
+    throw UserError("plugin '" + path + "': " + join(mine, "; ") +
+                    " (the name is taken by metabench or an earlier plugin; choose another)");
+  }
+  if (registered_count() == entries_before) {
+    throw UserError("plugin '" + path +
+                    "' registers no algorithm, dataset or backbone "
+                    "(expected a METABENCH_REGISTER_ALGORITHM in it, see docs/plugins.md)");
+  }
+  plugins().push_back(absolute);
+}
+
+void load_plugins_from(RawConfig& raw) {
+  const RawEntry* entry = raw.find("plugins");
+  if (!entry) return;
+  const YAML::Node list = entry->node;
+  const std::string origin = entry->origin;
+  const std::string file = entry->file;
+  if (!list.IsSequence()) {
+    throw ConfigError(origin + ": key 'plugins': expected a list of shared-library paths");
+  }
+  for (const auto& item : list) {
+    if (!item.IsScalar()) {
+      throw ConfigError(origin + ": key 'plugins': expected a list of shared-library paths");
+    }
+    std::filesystem::path p(item.Scalar());
+    if (p.is_relative() && !file.empty()) p = std::filesystem::path(file).parent_path() / p;
+    load_plugin(p.string());
+  }
+  raw.erase("plugins");
+}
+
+}  // namespace metabench

@@ -1,0 +1,142 @@
+// The algorithm interface and its registry.
+//
+// An algorithm is created once per run from an AlgorithmContext and its
+// typed options, then the harness calls meta_train_step() once per
+// meta-iteration with a meta-batch of training episodes, and evaluate() once
+// per validation or test episode.  evaluate() must not change the
+// meta-learned state: it adapts a copy (or nothing, for metric-based
+// methods) and scores the query set.  Episodes arrive on the context's
+// device.
+//
+// To add an algorithm, create one folder under algorithms/ with a .cc file
+// that subclasses Algorithm and registers it:
+//
+//   METABENCH_REGISTER_ALGORITHM(
+//       AlgorithmInfo("protonet", "Prototypical Networks (Snell et al. 2017)")
+//           .tasks(/*classification=*/true, /*regression=*/false)
+//           .factory(options_schema(), [](const AlgorithmContext& ctx, const Options& o) {
+//             return std::make_unique<ProtoNet>(ctx, o);
+//           }));
+//
+// The build picks the folder up without any other change.  The registered
+// name is a stable identifier stored in results: never rename one.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "metabench/backbone.h"
+#include "metabench/episode.h"
+#include "metabench/options.h"
+#include "metabench/param_set.h"
+#include "metabench/registry.h"
+#include "metabench/schema.h"
+#include "metabench/settings.h"
+
+namespace metabench {
+
+class Dataset;
+
+struct AlgorithmContext {
+  RunSettings settings;                // episode shapes, optimisation, model size
+  const Dataset* dataset = nullptr;    // outlives the algorithm
+  const Backbone* backbone = nullptr;  // outlives the algorithm
+  TaskKind kind = TaskKind::kClassification;
+  at::Device device = at::kCPU;
+  uint64_t init_seed = 0;  // derived from the run's seed; use it for all initialisation
+  ScopedOptions options;   // the algo.* values; typed factories receive them parsed
+};
+
+struct StepResult {
+  double loss = 0.0;
+  double accuracy = 0.0;  // fraction in [0, 1]; NaN for regression
+};
+
+class Algorithm {
+ public:
+  virtual ~Algorithm() = default;
+  // One meta-iteration on `batch` (size optim.meta_batch); returns the mean
+  // query loss and accuracy over the batch before the meta-update.
+  virtual StepResult meta_train_step(const std::vector<Episode>& batch) = 0;
+  // Adapts to the episode's support set and scores its query set.
+  virtual StepResult evaluate(const Episode& episode) = 0;
+  // The meta-learned state, for checkpoints; load_state() accepts what
+  // state() returned (same names and shapes).  ParamSet::state() and
+  // ParamSet::load() implement both for a single parameter list.
+  virtual NamedTensors state() const = 0;
+  virtual void load_state(const NamedTensors& state) = 0;
+};
+
+struct AlgorithmInfo {
+  static constexpr const char* kKind = "algorithm";
+  using Factory = std::function<std::unique_ptr<Algorithm>(const AlgorithmContext&)>;
+  using Check = std::function<void(const RunSettings&, const ScopedOptions&)>;
+
+  AlgorithmInfo(std::string name, std::string description)
+      : name(std::move(name)), description(std::move(description)) {}
+
+  std::string name;         // stable identifier, stored in results
+  std::string description;  // one line, shown by `metabench list algorithms`
+  bool supports_classification = true;
+  bool supports_regression = false;
+  Schema options;  // keys under `algo.`, set by factory()
+  // Checks across keys, run when a config is resolved; throws ConfigError
+  // naming the keys.  Optional.
+  Check validate;
+  Factory create;
+  // This algorithm's defaults for shared keys, e.g. {"optim.inner_lr", 0.001}
+  // for Reptile's inner Adam; shown by `metabench list options --algorithm`.
+  std::vector<std::pair<std::string, ConfigValue>> defaults;
+
+  // Which task kinds it handles (default: classification only).
+  AlgorithmInfo& tasks(bool classification, bool regression) {
+    supports_classification = classification;
+    supports_regression = regression;
+    return *this;
+  }
+  AlgorithmInfo& default_value(const std::string& path, ConfigValue value) {
+    defaults.emplace_back(path, std::move(value));
+    return *this;
+  }
+
+  // An algorithm without options of its own; `check` is optional.
+  AlgorithmInfo& factory(Factory make, std::function<void(const RunSettings&)> check = nullptr) {
+    create = std::move(make);
+    if (check) validate = [check](const RunSettings& s, const ScopedOptions&) { check(s); };
+    return *this;
+  }
+
+  // An algorithm with typed options (keys under `algo.`): `make` and the
+  // optional `check` receive them parsed and validated.
+  template <typename T>
+  AlgorithmInfo& factory(
+      OptionsSchema<T> schema,
+      typename NonDeduced<
+          std::function<std::unique_ptr<Algorithm>(const AlgorithmContext&, const T&)>>::type make,
+      typename NonDeduced<std::function<void(const RunSettings&, const T&)>>::type check =
+          nullptr) {
+    options = schema.schema();
+    create = [schema, make](const AlgorithmContext& ctx) {
+      return make(ctx, schema.parse(ctx.options));
+    };
+    validate = nullptr;
+    if (check) {
+      validate = [schema, check](const RunSettings& s, const ScopedOptions& o) {
+        check(s, schema.parse(o));
+      };
+    }
+    return *this;
+  }
+};
+
+using AlgorithmRegistry = Registry<AlgorithmInfo>;
+
+}  // namespace metabench
+
+#define METABENCH_REGISTER_ALGORITHM(...) \
+  METABENCH_REGISTER_ENTRY(::metabench::AlgorithmInfo, __VA_ARGS__)

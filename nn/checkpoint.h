@@ -1,0 +1,26 @@
+// Checkpoint files: a run's meta-learned state (named float tensors) plus the
+// hash and the resolved YAML of the config that produced it, so `metabench eval`
+// can rebuild the model from the file alone.  The format is metabench's own and
+// simple (magic, version, then name/shape/data records) so that reading one
+// needs no LibTorch serialisation headers; files are written atomically.
+#pragma once
+
+#include <string>
+
+#include "metabench/param_set.h"
+
+namespace metabench {
+
+struct Checkpoint {
+  std::string config_hash;
+  std::string config_yaml;  // the resolved config that trained it; empty in old files
+  int64_t iteration = 0;
+  NamedTensors tensors;  // CPU, float32
+};
+
+void save_checkpoint(const std::string& path, const Checkpoint& checkpoint);
+
+// Throws UserError naming the path for a missing, truncated or foreign file.
+Checkpoint load_checkpoint(const std::string& path);
+
+}  // namespace metabench

@@ -1,0 +1,109 @@
+#include "metabench/param_set.h"
+
+#include <ATen/ATen.h>
+
+#include <cmath>
+#include <sstream>
+
+#include "metabench/errors.h"
+
+namespace metabench {
+
+std::vector<at::Tensor> init_params(const std::vector<ParamSpec>& specs, Rng& rng,
+                                    const at::Device& device) {
+  std::vector<at::Tensor> params;
+  for (const auto& spec : specs) {
+    at::Tensor t = at::empty(spec.shape, at::kFloat);
+    float* data = t.data_ptr<float>();
+    const int64_t n = t.numel();
+    switch (spec.init) {
+      case ParamSpec::Init::kOnes:
+        t.fill_(1.0);
+        break;
+      case ParamSpec::Init::kZeros:
+        t.zero_();
+        break;
+      case ParamSpec::Init::kUniformFanIn: {
+        const double bound = 1.0 / std::sqrt(static_cast<double>(spec.fan_in));
+        for (int64_t i = 0; i < n; ++i) data[i] = static_cast<float>(rng.uniform(-bound, bound));
+        break;
+      }
+    }
+    params.push_back(t.to(device));
+  }
+  return params;
+}
+
+std::vector<at::Tensor> trainable_params(const std::vector<ParamSpec>& specs, uint64_t seed,
+                                         const at::Device& device) {
+  Rng rng(seed);
+  std::vector<at::Tensor> params = init_params(specs, rng, device);
+  for (auto& p : params) p.requires_grad_(true);
+  return params;
+}
+
+std::vector<ParamSpec> linear_specs(const std::string& prefix, int64_t in, int64_t out) {
+  return {ParamSpec{prefix + ".weight", {out, in}, ParamSpec::Init::kUniformFanIn, in},
+          ParamSpec{prefix + ".bias", {out}, ParamSpec::Init::kUniformFanIn, in}};
+}
+
+std::vector<std::string> param_names(const std::vector<ParamSpec>& specs) {
+  std::vector<std::string> names;
+  for (const auto& s : specs) names.push_back(s.name);
+  return names;
+}
+
+namespace {
+std::string shape_text(const at::Tensor& t) {
+  std::ostringstream out;
+  out << t.sizes();
+  return out.str();
+}
+}  // namespace
+
+NamedTensors name_tensors(const std::vector<std::string>& names,
+                          const std::vector<at::Tensor>& tensors) {
+  NamedTensors out;
+  for (size_t i = 0; i < tensors.size(); ++i) out.emplace_back(names.at(i), tensors[i]);
+  return out;
+}
+
+void copy_state(const NamedTensors& state, const std::vector<std::string>& names,
+                std::vector<at::Tensor>& params) {
+  if (state.size() != params.size()) {
+    throw UserError("state has " + std::to_string(state.size()) + " tensors, the model expects " +
+                    std::to_string(params.size()));
+  }
+  at::NoGradGuard no_grad;
+  for (size_t i = 0; i < params.size(); ++i) {
+    if (state[i].first != names[i] || !state[i].second.sizes().equals(params[i].sizes())) {
+      throw UserError("state tensor " + std::to_string(i) + " is '" + state[i].first + "' " +
+                      shape_text(state[i].second) + ", the model expects '" + names[i] + "' " +
+                      shape_text(params[i]));
+    }
+    params[i].copy_(state[i].second);
+  }
+}
+
+void zero_grads(std::vector<at::Tensor>& params) {
+  for (auto& p : params) {
+    if (p.grad().defined()) p.mutable_grad().zero_();
+  }
+}
+
+ParamSet::ParamSet(std::vector<ParamSpec> specs, uint64_t seed, const at::Device& device)
+    : specs_(std::move(specs)),
+      names_(param_names(specs_)),
+      tensors_(trainable_params(specs_, seed, device)) {}
+
+NamedTensors ParamSet::state() const { return name_tensors(names_, tensors_); }
+
+void ParamSet::load(const NamedTensors& state) { copy_state(state, names_, tensors_); }
+
+std::vector<at::Tensor> fresh_leaves(const std::vector<at::Tensor>& params) {
+  std::vector<at::Tensor> out;
+  for (const auto& p : params) out.push_back(p.detach().clone().requires_grad_(true));
+  return out;
+}
+
+}  // namespace metabench
