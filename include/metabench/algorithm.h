@@ -121,9 +121,7 @@ struct AlgorithmInfo {
       typename NonDeduced<std::function<void(const RunSettings&, const T&)>>::type check =
           nullptr) {
     options = schema.schema();
-    create = [schema, make](const AlgorithmContext& ctx) {
-      return make(ctx, schema.parse(ctx.options));
-    };
+    create = parse_then<std::unique_ptr<Algorithm>, AlgorithmContext>(schema, make);
     validate = nullptr;
     if (check) {
       validate = [schema, check](const RunSettings& s, const ScopedOptions& o) {

@@ -87,9 +87,7 @@ struct BackboneInfo {
       typename NonDeduced<
           std::function<std::unique_ptr<Backbone>(const BackboneContext&, const T&)>>::type make) {
     options = schema.schema();
-    create = [schema, make](const BackboneContext& ctx) {
-      return make(ctx, schema.parse(ctx.options));
-    };
+    create = parse_then<std::unique_ptr<Backbone>, BackboneContext>(schema, make);
     return *this;
   }
 };

@@ -84,9 +84,7 @@ struct DatasetInfo {
       typename NonDeduced<
           std::function<std::unique_ptr<Dataset>(const DataContext&, const T&)>>::type make) {
     options = schema.schema();
-    create = [schema, make](const DataContext& ctx) {
-      return make(ctx, schema.parse(ctx.options));
-    };
+    create = parse_then<std::unique_ptr<Dataset>, DataContext>(schema, make);
     return *this;
   }
 };

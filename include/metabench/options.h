@@ -140,4 +140,16 @@ class OptionsSchema {
   std::vector<std::function<void(const ScopedOptions&, T&)>> readers_;
 };
 
+// A factory of Result from Context (whose `options` member holds the entry's
+// scope) that parses the typed options and passes them to `make`: how the
+// registries' typed factory() setters turn a plugin's function into the
+// untyped one they store.
+template <typename Result, typename Context, typename T>
+std::function<Result(const Context&)> parse_then(
+    OptionsSchema<T> schema, std::function<Result(const Context&, const T&)> make) {
+  return [schema = std::move(schema), make = std::move(make)](const Context& ctx) {
+    return make(ctx, schema.parse(ctx.options));
+  };
+}
+
 }  // namespace metabench
