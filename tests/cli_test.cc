@@ -89,6 +89,12 @@ TEST_F(CliTest, UsageErrorsAndHelp) {
   const auto list = run_metabench({"list", "algorithms"});
   EXPECT_NE(list.output.find("maml "), std::string::npos);
   EXPECT_NE(list.output.find("protonet "), std::string::npos);
+  // Report formats are registered like algorithms.
+  const auto formats = run_metabench({"list", "formats"});
+  EXPECT_EQ(formats.exit_code, 0) << formats.output;
+  for (const char* name : {"csv ", "html ", "latex ", "md "}) {
+    EXPECT_NE(formats.output.find(name), std::string::npos) << name << formats.output;
+  }
 }
 
 TEST_F(CliTest, ReportSaysWhenThereIsNothingToReport) {

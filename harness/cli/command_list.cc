@@ -9,6 +9,7 @@
 #include "metabench/dataset.h"
 #include "metabench/errors.h"
 #include "results/published_results.h"
+#include "results/report.h"
 
 namespace po = boost::program_options;
 
@@ -28,18 +29,19 @@ int command_list(const Args& args) {
   std::string what, algorithm, dataset;
   std::vector<std::string> plugins;
   po::options_description options("options");
-  options.add_options()("what", po::value(&what)->required(),
-                        "algorithms, datasets, backbones, options or published (papers' numbers)")(
-      "algorithm", po::value(&algorithm)->default_value("protonet"),
-      "with `options`: include this algorithm's algo.* keys")(
+  options.add_options()(
+      "what", po::value(&what)->required(),
+      "algorithms, datasets, backbones, formats (of reports), options or published (papers' "
+      "numbers)")("algorithm", po::value(&algorithm)->default_value("protonet"),
+                  "with `options`: include this algorithm's algo.* keys")(
       "dataset", po::value(&dataset)->default_value("synthetic-glyphs"),
       "with `options`: include this dataset's data.* keys")(
       "plugin", po::value(&plugins)->composing(), "load an algorithm plugin (shared library)");
   po::positional_options_description positional;
   positional.add("what", 1);
   po::variables_map values;
-  if (!parse_command_line("list", "algorithms|datasets|backbones|options|published", options,
-                          positional, args, values)) {
+  if (!parse_command_line("list", "algorithms|datasets|backbones|formats|options|published",
+                          options, positional, args, values)) {
     return 0;
   }
   for (const auto& p : plugins) load_plugin(p);
@@ -49,6 +51,8 @@ int command_list(const Args& args) {
     print_entries(DatasetRegistry::instance());
   } else if (what == "backbones") {
     print_entries(BackboneRegistry::instance());
+  } else if (what == "formats") {
+    print_entries(ReportFormatRegistry::instance());
   } else if (what == "published") {
     std::printf("%-12s %-14s %-14s %-16s %s\n", "algorithm", "dataset", "setting", "accuracy (%)",
                 "source");
@@ -67,8 +71,8 @@ int command_list(const Args& args) {
                   value_to_string(f.default_value).c_str(), f.doc.c_str());
     }
   } else {
-    const std::vector<std::string> kinds = {"algorithms", "datasets", "backbones", "options",
-                                            "published"};
+    const std::vector<std::string> kinds = {"algorithms", "datasets", "backbones",
+                                            "formats",    "options",  "published"};
     throw ConfigError("metabench list: unknown list '" + what + "'" + did_you_mean(what, kinds) +
                       "; expected one of " + join(kinds, ", "));
   }
