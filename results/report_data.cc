@@ -88,11 +88,8 @@ ReportData collect_report(ResultsStore& store, const ReportOptions& options) {
   const std::string condition = scope_condition(options);
   // The latest completed run of each config.
   const std::string sql =
-      "SELECT s.run_id, s.algorithm, s.dataset, s.backbone, s.ways, s.shots, s.seed, "
-      "s.test_accuracy, s.test_ci95, s.test_episodes, s.test_loss, s.test_loss_ci95, "
-      "s.train_seconds, s.seconds_per_iteration, s.adapt_ms, s.peak_rss_mb, "
-      "s.test_episodes_checksum, s.config_family, s.sweep, s.kind, s.inner_steps, "
-      "(SELECT t.dataset FROM runs AS t WHERE t.run_id = s.source_run_id) "
+      "SELECT s.*, (SELECT t.dataset FROM runs AS t WHERE t.run_id = s.source_run_id) "
+      "AS source_dataset "
       "FROM run_summary AS s "
       "WHERE run_id IN (SELECT max(run_id) FROM run_summary WHERE " +
       condition + " GROUP BY config_hash) ORDER BY s.dataset, s.ways, s.shots, s.algorithm, s.seed";
@@ -111,29 +108,29 @@ ReportData collect_report(ResultsStore& store, const ReportOptions& options) {
   while (query->step()) {
     Statement& q = *query;
     ReportRun r;
-    r.run_id = q.column_int(0);
-    r.algorithm = q.column_text(1);
-    r.dataset = q.column_text(2);
-    r.backbone = q.column_text(3);
-    r.ways = q.column_int(4);
-    r.shots = q.column_int(5);
-    r.seed = q.column_int(6);
-    r.accuracy = q.column_double(7);
-    r.ci95 = q.column_double(8);
-    r.episodes = q.column_int(9);
-    r.loss = q.column_double(10);
-    r.loss_ci95 = q.column_double(11);
-    r.train_seconds = q.column_double(12);
-    r.seconds_per_iteration = q.column_double(13);
-    r.adapt_ms = q.column_double(14);
-    r.rss = q.column_double(15);
-    r.checksum = q.column_text(16);
-    r.family = q.column_text(17);
-    r.sweep = q.column_text(18);
-    r.inner_steps = q.column_int(20);
+    r.run_id = q.column_int("run_id");
+    r.algorithm = q.column_text("algorithm");
+    r.dataset = q.column_text("dataset");
+    r.backbone = q.column_text("backbone");
+    r.ways = q.column_int("ways");
+    r.shots = q.column_int("shots");
+    r.seed = q.column_int("seed");
+    r.accuracy = q.column_double("test_accuracy");
+    r.ci95 = q.column_double("test_ci95");
+    r.episodes = q.column_int("test_episodes");
+    r.loss = q.column_double("test_loss");
+    r.loss_ci95 = q.column_double("test_loss_ci95");
+    r.train_seconds = q.column_double("train_seconds");
+    r.seconds_per_iteration = q.column_double("seconds_per_iteration");
+    r.adapt_ms = q.column_double("adapt_ms");
+    r.rss = q.column_double("peak_rss_mb");
+    r.checksum = q.column_text("test_episodes_checksum");
+    r.family = q.column_text("config_family");
+    r.sweep = q.column_text("sweep");
+    r.inner_steps = q.column_int("inner_steps");
     // Evaluations of checkpoints from another dataset get rows of their own.
-    if (q.column_text(19) == "eval") {
-      const std::string source = q.column_text(21);
+    if (q.column_text("kind") == "eval") {
+      const std::string source = q.column_text("source_dataset");
       r.algorithm += " (trained on " + (source.empty() ? "another database's run" : source) + ")";
       r.train_seconds = r.seconds_per_iteration = std::nan("");
     }

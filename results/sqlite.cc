@@ -100,6 +100,15 @@ void Statement::reset() {
 bool Statement::is_null(int column) const {
   return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
 }
+int Statement::column(const std::string& name) const {
+  const int n = sqlite3_column_count(stmt_);
+  for (int i = 0; i < n; ++i) {
+    const char* c = sqlite3_column_name(stmt_, i);
+    if (c && name == c) return i;
+  }
+  throw InternalError("a query has no result column '" + name + "': " + sqlite3_sql(stmt_));
+}
+
 int64_t Statement::column_int(int column) const { return sqlite3_column_int64(stmt_, column); }
 double Statement::column_double(int column) const {
   return is_null(column) ? std::nan("") : sqlite3_column_double(stmt_, column);

@@ -58,10 +58,18 @@ class Statement {
   void run();
   void reset();
 
+  // The index of the result column named `name` (as the SELECT names it,
+  // e.g. "s.run_id AS run_id" or "run_id"); InternalError when there is
+  // none.  Lets readers address columns by name.
+  int column(const std::string& name) const;
+
   bool is_null(int column) const;
   int64_t column_int(int column) const;
   double column_double(int column) const;  // NaN for NULL
   std::string column_text(int column) const;
+  int64_t column_int(const std::string& name) const { return column_int(column(name)); }
+  double column_double(const std::string& name) const { return column_double(column(name)); }
+  std::string column_text(const std::string& name) const { return column_text(column(name)); }
 
  private:
   Database* db_;
