@@ -9,13 +9,16 @@
 #include <functional>
 #include <string>
 
+#include "core/raw_config.h"
+
 namespace metabench {
 
-// SHA-256 over "key=value\n" lines (keys in sorted dotted form, values as
-// YAML) of the resolved config YAML `config_yaml`, leaving out the seed and
-// every key for which `ignored` is true; its first 8 hex digits.  Throws
-// InternalError when `config_yaml` is not a YAML map.
-std::string config_family(const std::string& config_yaml,
+// SHA-256 over "key=value\n" lines (dotted keys in sorted order, values as
+// YAML) of the resolved config `config`, leaving out the seed and every key
+// for which `ignored` is true; its first 8 hex digits.  Runs and the schema
+// migration both compute it from the resolved config as stored (its YAML,
+// flattened by RawConfig::from_node), so the two agree to the byte.
+std::string config_family(const RawConfig& config,
                           const std::function<bool(const std::string& key)>& ignored);
 
 }  // namespace metabench

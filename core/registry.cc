@@ -4,10 +4,10 @@
 
 namespace metabench {
 
-std::string unknown_entry_message(const std::string& what, const std::string& name,
+std::string unknown_entry_message(const std::string& kind, const std::string& name,
                                   const std::vector<std::string>& registered,
                                   const std::string& origin) {
-  return origin + "unknown " + what + " '" + name + "'" + did_you_mean(name, registered) +
+  return origin + "unknown " + kind + " '" + name + "'" + did_you_mean(name, registered) +
          "; registered: " + join(registered, ", ");
 }
 

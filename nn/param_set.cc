@@ -47,43 +47,15 @@ std::vector<ParamSpec> linear_specs(const std::string& prefix, int64_t in, int64
           ParamSpec{prefix + ".bias", {out}, ParamSpec::Init::kUniformFanIn, in}};
 }
 
-std::vector<std::string> param_names(const std::vector<ParamSpec>& specs) {
-  std::vector<std::string> names;
-  for (const auto& s : specs) names.push_back(s.name);
-  return names;
-}
-
 namespace {
+
 std::string shape_text(const at::Tensor& t) {
   std::ostringstream out;
   out << t.sizes();
   return out.str();
 }
+
 }  // namespace
-
-NamedTensors name_tensors(const std::vector<std::string>& names,
-                          const std::vector<at::Tensor>& tensors) {
-  NamedTensors out;
-  for (size_t i = 0; i < tensors.size(); ++i) out.emplace_back(names.at(i), tensors[i]);
-  return out;
-}
-
-void copy_state(const NamedTensors& state, const std::vector<std::string>& names,
-                std::vector<at::Tensor>& params) {
-  if (state.size() != params.size()) {
-    throw UserError("state has " + std::to_string(state.size()) + " tensors, the model expects " +
-                    std::to_string(params.size()));
-  }
-  at::NoGradGuard no_grad;
-  for (size_t i = 0; i < params.size(); ++i) {
-    if (state[i].first != names[i] || !state[i].second.sizes().equals(params[i].sizes())) {
-      throw UserError("state tensor " + std::to_string(i) + " is '" + state[i].first + "' " +
-                      shape_text(state[i].second) + ", the model expects '" + names[i] + "' " +
-                      shape_text(params[i]));
-    }
-    params[i].copy_(state[i].second);
-  }
-}
 
 void zero_grads(std::vector<at::Tensor>& params) {
   for (auto& p : params) {
@@ -92,13 +64,30 @@ void zero_grads(std::vector<at::Tensor>& params) {
 }
 
 ParamSet::ParamSet(std::vector<ParamSpec> specs, uint64_t seed, const at::Device& device)
-    : specs_(std::move(specs)),
-      names_(param_names(specs_)),
-      tensors_(trainable_params(specs_, seed, device)) {}
+    : specs_(std::move(specs)), tensors_(trainable_params(specs_, seed, device)) {}
 
-NamedTensors ParamSet::state() const { return name_tensors(names_, tensors_); }
+NamedTensors ParamSet::state() const {
+  NamedTensors out;
+  for (size_t i = 0; i < tensors_.size(); ++i) out.emplace_back(specs_[i].name, tensors_[i]);
+  return out;
+}
 
-void ParamSet::load(const NamedTensors& state) { copy_state(state, names_, tensors_); }
+void ParamSet::load(const NamedTensors& state) {
+  if (state.size() != tensors_.size()) {
+    throw UserError("state has " + std::to_string(state.size()) + " tensors, the model expects " +
+                    std::to_string(tensors_.size()));
+  }
+  at::NoGradGuard no_grad;
+  for (size_t i = 0; i < tensors_.size(); ++i) {
+    const std::string& name = specs_[i].name;
+    if (state[i].first != name || !state[i].second.sizes().equals(tensors_[i].sizes())) {
+      throw UserError("state tensor " + std::to_string(i) + " is '" + state[i].first + "' " +
+                      shape_text(state[i].second) + ", the model expects '" + name + "' " +
+                      shape_text(tensors_[i]));
+    }
+    tensors_[i].copy_(state[i].second);
+  }
+}
 
 std::vector<at::Tensor> fresh_leaves(const std::vector<at::Tensor>& params) {
   std::vector<at::Tensor> out;

@@ -18,8 +18,6 @@ std::string quoted(const std::string& text) {
   return out + "\"";
 }
 
-}  // namespace
-
 std::string render_csv(const ReportData& data) {
   std::string out =
       "row_type,dataset,ways,shots,algorithm,config_family,run_id,seed,seeds,episodes,metric,"
@@ -53,8 +51,6 @@ std::string render_csv(const ReportData& data) {
   }
   return out;
 }
-
-namespace {
 
 METABENCH_REGISTER_REPORT_FORMAT(ReportFormatInfo{
     "csv", {}, "tidy CSV: one row per run and one per configuration", [](const ReportInput& in) {

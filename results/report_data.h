@@ -86,12 +86,6 @@ struct ReportData {
 // that is not valid SQL over run_summary.
 ReportData collect_report(ResultsStore& store, const ReportOptions& options);
 
-// Renderers.  Each returns the whole document.
-std::string render_markdown(const ReportData& data, const std::vector<std::string>& plots);
-std::string render_csv(const ReportData& data);
-std::string render_latex(const ReportData& data);
-std::string render_html(const ReportData& data, const std::vector<std::string>& svg_plots);
-
 // "12.34" with `digits` decimals, or "n/a" for NaN.
 std::string fixed(double value, int digits);
 

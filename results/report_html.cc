@@ -71,8 +71,6 @@ document.addEventListener('DOMContentLoaded', function () {
 });
 )js";
 
-}  // namespace
-
 std::string render_html(const ReportData& data, const std::vector<std::string>& svg_plots) {
   std::string out =
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
@@ -135,8 +133,6 @@ std::string render_html(const ReportData& data, const std::vector<std::string>& 
   out += "</body>\n</html>\n";
   return out;
 }
-
-namespace {
 
 // The plots are always there, inlined as SVG; they are drawn into --plots or
 // a temporary folder that is removed afterwards.

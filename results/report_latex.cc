@@ -59,8 +59,6 @@ std::string bold_if(bool bold, const std::string& text) {
   return bold ? "\\textbf{" + text + "}" : text;
 }
 
-}  // namespace
-
 std::string render_latex(const ReportData& data) {
   std::string out =
       "% metabench report: " + data.database + (data.scope.empty() ? "" : " (" + data.scope + ")") +
@@ -97,8 +95,6 @@ std::string render_latex(const ReportData& data) {
   }
   return out;
 }
-
-namespace {
 
 METABENCH_REGISTER_REPORT_FORMAT(ReportFormatInfo{
     "latex",

@@ -25,8 +25,6 @@ std::string delta_text(const ReportCell& cell) {
   return format("%+.2f", cell.score.mean - cell.published->accuracy);
 }
 
-}  // namespace
-
 std::string render_markdown(const ReportData& data, const std::vector<std::string>& plots) {
   std::string out = "# metabench report\n\nDatabase: `" + data.database + "`" +
                     (data.scope.empty() ? "" : ", " + data.scope) + "\n";
@@ -90,8 +88,6 @@ std::string render_markdown(const ReportData& data, const std::vector<std::strin
   }
   return out;
 }
-
-namespace {
 
 // Plots only when asked for (--plots), linked relative to the document.
 std::string markdown_document(const ReportInput& in) {

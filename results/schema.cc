@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/config_family.h"
+#include "core/raw_config.h"
 #include "core/strings.h"
 #include "metabench/errors.h"
 #include "results/sqlite.h"
@@ -12,12 +13,67 @@
 namespace metabench {
 namespace {
 
+// The keys that did not affect results in schema version 2 (the schemas of
+// the built-in algorithms and datasets then).  A migration is frozen in
+// time, so this list is too; runs recorded from version 3 on store the
+// family computed from the live schema.
+bool ignored_in_version_2(const std::string& key) {
+  for (const char* k : {"name", "data.root", "data.dir", "data.cache_dir", "algo.task_batching",
+                        "algo.tasks_per_pass"}) {
+    if (key == k) return true;
+  }
+  return starts_with(key, "runtime.");
+}
+
+// Binds the integer `key` of a stored config, or NULL when it has none.
+void bind_stored_int(Statement& s, int index, const RawConfig& config, const std::string& key) {
+  int64_t value = 0;
+  const RawEntry* entry = config.find(key);
+  if (entry && entry->node.IsScalar() && YAML::convert<int64_t>::decode(entry->node, value)) {
+    s.bind(index, value);
+  } else {
+    s.bind_null(index);
+  }
+}
+
+// Version 3's columns for the runs recorded before it, from their stored
+// YAML.  A config that cannot be read as one (none written by metabench)
+// keeps its runs apart: its family is its config hash.
+void fill_report_columns(Database& db) {
+  Statement select = db.prepare("SELECT run_id, config_hash, config_yaml FROM runs");
+  Statement update = db.prepare(
+      "UPDATE runs SET config_family = ?, inner_steps = ?, inner_steps_test = ? WHERE run_id = ?");
+  while (select.step()) {
+    RawConfig config;  // stays empty when the YAML is not a resolved config
+    bool parsed = true;
+    try {
+      config = RawConfig::from_node(YAML::Load(select.column_text(2)), "stored config");
+    } catch (const std::exception&) {
+      parsed = false;  // see above
+    }
+    update.reset();
+    update.bind(1, parsed ? config_family(config, ignored_in_version_2)
+                          : select.column_text(1).substr(0, 8));
+    bind_stored_int(update, 2, config, "optim.inner_steps");
+    bind_stored_int(update, 3, config, "optim.inner_steps_test");
+    update.bind(4, select.column_int(0));
+    update.run();
+  }
+}
+
+// One schema version's upgrade: SQL, then an optional C++ step (for what
+// SQL cannot compute), in the same transaction.
+struct Migration {
+  const char* sql;
+  void (*then)(Database& db);
+};
+
 // kMigrations[i] takes the schema from version i to version i + 1.  Accuracy
 // is stored as a fraction and turned into percent only by the views defined
 // here (run_summary, test_episode_scores): one place.
-const char* const kMigrations[] = {
+const Migration kMigrations[] = {
     // 0 -> 1
-    R"sql(
+    {R"sql(
 CREATE TABLE runs (
   run_id INTEGER PRIMARY KEY AUTOINCREMENT,
   sweep TEXT,
@@ -96,8 +152,9 @@ SELECT r.run_id, r.algorithm, r.dataset, r.backbone, r.ways, r.shots, r.seed, r.
        s.test_loss, s.test_loss_ci95, r.queries, r.sweep, r.test_episodes_checksum
 FROM runs AS r LEFT JOIN run_results AS s USING (run_id);
 )sql",
+     nullptr},
     // 1 -> 2: cross-dataset evaluation runs and the source files' checksum.
-    R"sql(
+    {R"sql(
 ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'train' CHECK (kind IN ('train', 'eval'));
 ALTER TABLE runs ADD COLUMN source_run_id INTEGER REFERENCES runs (run_id);
 ALTER TABLE runs ADD COLUMN source_checkpoint TEXT;
@@ -113,9 +170,10 @@ SELECT r.run_id, r.algorithm, r.dataset, r.backbone, r.ways, r.shots, r.seed, r.
        r.kind, r.source_run_id
 FROM runs AS r LEFT JOIN run_results AS s USING (run_id);
 )sql",
+     nullptr},
     // 2 -> 3: what reports group and plot by, recorded when a run starts
     // (fill_report_columns() computes them for the runs already there).
-    R"sql(
+    {R"sql(
 ALTER TABLE runs ADD COLUMN config_family TEXT;
 ALTER TABLE runs ADD COLUMN inner_steps INTEGER;
 ALTER TABLE runs ADD COLUMN inner_steps_test INTEGER;
@@ -133,68 +191,8 @@ FROM runs AS r LEFT JOIN run_results AS s USING (run_id);
 CREATE VIEW test_episode_scores AS
 SELECT run_id, episode_index, 100.0 * accuracy AS accuracy, loss FROM test_episodes;
 )sql",
+     fill_report_columns},
 };
-
-// The keys that did not affect results in schema version 2 (the schemas of
-// the built-in algorithms and datasets then).  A migration is frozen in
-// time, so this list is too; runs recorded from version 3 on store the
-// family computed from the live schema.
-bool ignored_in_version_2(const std::string& key) {
-  for (const char* k : {"name", "data.root", "data.dir", "data.cache_dir", "algo.task_batching",
-                        "algo.tasks_per_pass"}) {
-    if (key == k) return true;
-  }
-  return starts_with(key, "runtime.");
-}
-
-// optim.<key> of a stored config, or -1 when it has none.
-int64_t stored_int(const YAML::Node& root, const char* section, const char* key) {
-  try {
-    const YAML::Node node = root[section][key];
-    return node && node.IsScalar() ? node.as<int64_t>() : -1;
-  } catch (const YAML::Exception&) {
-    return -1;
-  }
-}
-
-// Version 3's columns for the runs recorded before it, from their stored
-// YAML.  A config that is not a YAML map (none written by metabench) keeps
-// its runs apart: its family is its config hash.
-void fill_report_columns(Database& db) {
-  Statement select = db.prepare("SELECT run_id, config_hash, config_yaml FROM runs");
-  Statement update = db.prepare(
-      "UPDATE runs SET config_family = ?, inner_steps = ?, inner_steps_test = ? WHERE run_id = ?");
-  while (select.step()) {
-    const std::string hash = select.column_text(1), yaml = select.column_text(2);
-    std::string family = hash.substr(0, 8);
-    int64_t steps = -1, steps_test = -1;
-    try {
-      family = config_family(yaml, ignored_in_version_2);
-      const YAML::Node root = YAML::Load(yaml);
-      steps = stored_int(root, "optim", "inner_steps");
-      steps_test = stored_int(root, "optim", "inner_steps_test");
-    } catch (const std::exception&) {
-      // Not a resolved config; see above.
-    }
-    update.reset();
-    update.bind(1, family);
-    if (steps >= 0)
-      update.bind(2, steps);
-    else
-      update.bind_null(2);
-    if (steps_test >= 0)
-      update.bind(3, steps_test);
-    else
-      update.bind_null(3);
-    update.bind(4, select.column_int(0));
-    update.run();
-  }
-}
-
-// C++ steps that follow the SQL of a migration, in the same transaction.
-void after_migration(Database& db, int to_version) {
-  if (to_version == 3) fill_report_columns(db);
-}
 
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion,
               "one migration per schema version");
@@ -241,8 +239,8 @@ void migrate(Database& db, int target) {
     // Re-read inside the write lock: another process may have migrated.
     version = read_pragma(db, "user_version");
     if (version >= target) break;
-    db.exec(kMigrations[version]);
-    after_migration(db, version + 1);
+    db.exec(kMigrations[version].sql);
+    if (kMigrations[version].then) kMigrations[version].then(db);
     db.exec("PRAGMA application_id = " + std::to_string(kApplicationId));
     db.exec("PRAGMA user_version = " + std::to_string(version + 1));
     tx.commit();

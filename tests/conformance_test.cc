@@ -21,7 +21,7 @@ RunSummary run(const std::vector<std::string>& sets, const std::string& db) {
 }
 
 TEST_P(Conformance, LearnsAnEasyClassificationTaskFarAboveChance) {
-  const AlgorithmInfo& info = AlgorithmRegistry::instance().get(GetParam(), "algorithm");
+  const AlgorithmInfo& info = AlgorithmRegistry::instance().get(GetParam());
   if (!info.supports_classification) GTEST_SKIP() << GetParam() << " is regression-only";
   testing::TempDir dir;
   // Low drawing jitter makes the classes easy to tell apart.  Measured on
@@ -38,7 +38,7 @@ TEST_P(Conformance, LearnsAnEasyClassificationTaskFarAboveChance) {
 }
 
 TEST_P(Conformance, FitsSinusoidsWhenItSupportsRegression) {
-  const AlgorithmInfo& info = AlgorithmRegistry::instance().get(GetParam(), "algorithm");
+  const AlgorithmInfo& info = AlgorithmRegistry::instance().get(GetParam());
   if (!info.supports_regression) GTEST_SKIP() << GetParam() << " does not support regression";
   testing::TempDir dir;
   const RunSummary s =

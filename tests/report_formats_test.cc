@@ -28,7 +28,8 @@ void add_run(ResultsStore& store, const std::string& algorithm, int64_t seed, in
                   "\nepisode: {shots: " + std::to_string(shots) +
                   "}\noptim: {inner_steps: " + std::to_string(inner_steps) + "}\n";
   r.config_hash = sha256_hex(r.config_yaml);
-  r.config_family = config_family(r.config_yaml, [](const std::string&) { return false; });
+  r.config_family = config_family(RawConfig::from_node(YAML::Load(r.config_yaml), "test"),
+                                  [](const std::string&) { return false; });
   r.inner_steps = inner_steps;
   r.algorithm = algorithm;
   r.dataset = "omniglot";

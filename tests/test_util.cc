@@ -85,8 +85,7 @@ std::unique_ptr<AlgorithmUnderTest> make_algorithm(const std::vector<std::string
   ctx.backbone = out->backbone.get();
   ctx.kind = kind;
   ctx.init_seed = init_seed;
-  out->algorithm =
-      AlgorithmRegistry::instance().get(out->config.algorithm, "algorithm").create(ctx);
+  out->algorithm = AlgorithmRegistry::instance().get(out->config.algorithm).create(ctx);
   return out;
 }
 

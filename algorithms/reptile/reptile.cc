@@ -37,7 +37,7 @@ constexpr uint64_t kBatchStreamTag = 0x7265707469ull;  // "repti"
 class Reptile : public Algorithm {
  public:
   Reptile(const AlgorithmContext& ctx, const ReptileOptions& options)
-      : cfg_(ctx.settings),
+      : settings_(ctx.settings),
         kind_(ctx.kind),
         backbone_(*ctx.backbone),
         params_(specs(ctx), ctx.init_seed, ctx.device),
@@ -56,18 +56,19 @@ class Reptile : public Algorithm {
       // All of the task's examples are training data for Reptile.
       const at::Tensor x = at::cat({episode.support_x, episode.query_x});
       const at::Tensor y = at::cat({episode.support_y, episode.query_y});
-      const StepResult r = adapt(x, y, cfg_.inner_steps, &adapted.emplace_back());
+      const StepResult r = adapt(x, y, settings_.inner_steps, &adapted.emplace_back());
       mean.loss += r.loss / batch.size();
       mean.accuracy += r.accuracy / batch.size();
     }
-    reptile_outer_update(params_.tensors(), adapted,
-                         reptile_epsilon(epsilon_, epsilon_final_, iteration_, cfg_.iterations));
+    reptile_outer_update(
+        params_.tensors(), adapted,
+        reptile_epsilon(epsilon_, epsilon_final_, iteration_, settings_.iterations));
     return mean;
   }
 
   StepResult evaluate(const Episode& episode) override {
     std::vector<at::Tensor> fast;
-    adapt(episode.support_x, episode.support_y, cfg_.inner_steps_test, &fast);
+    adapt(episode.support_x, episode.support_y, settings_.inner_steps_test, &fast);
     at::NoGradGuard no_grad;
     if (transductive_) return score(forward(episode.query_x, fast), episode.query_y, kind_);
     std::vector<at::Tensor> outputs;
@@ -100,7 +101,7 @@ class Reptile : public Algorithm {
                    std::vector<at::Tensor>* out) {
     std::vector<at::Tensor> phi = fresh_leaves(params_.tensors());
     std::optional<Adam> adam;
-    if (use_adam_) adam.emplace(phi, AdamOptions().with_lr(cfg_.inner_lr).with_beta1(0.0));
+    if (use_adam_) adam.emplace(phi, AdamOptions().with_lr(settings_.inner_lr).with_beta1(0.0));
     const int64_t n = x.size(0);
     const int64_t batch = inner_batch_ > 0 ? std::min(inner_batch_, n) : n;
     std::vector<int64_t> order(n);
@@ -126,7 +127,7 @@ class Reptile : public Algorithm {
         adam->step();
       } else {
         at::NoGradGuard no_grad;
-        for (auto& p : phi) p.sub_(p.grad(), cfg_.inner_lr);
+        for (auto& p : phi) p.sub_(p.grad(), settings_.inner_lr);
       }
       mean.loss += loss.item<double>() / steps;
       mean.accuracy += task_accuracy(outputs.detach(), target, kind_) / steps;
@@ -135,7 +136,7 @@ class Reptile : public Algorithm {
     return mean;
   }
 
-  const RunSettings cfg_;
+  const RunSettings settings_;
   TaskKind kind_;
   const Backbone& backbone_;
   ParamSet params_;

@@ -5,13 +5,13 @@
 namespace metabench {
 
 std::unique_ptr<Dataset> create_dataset(const ExperimentConfig& cfg) {
-  const DatasetInfo& info = DatasetRegistry::instance().get(cfg.dataset, "dataset");
+  const DatasetInfo& info = DatasetRegistry::instance().get(cfg.dataset);
   return info.create(DataContext{cfg.dataset, cfg.data_root, cfg.scope("data")});
 }
 
 std::unique_ptr<Backbone> create_backbone(const ExperimentConfig& cfg,
                                           const std::vector<int64_t>& input_shape) {
-  const BackboneInfo& info = BackboneRegistry::instance().get(cfg.backbone, "backbone");
+  const BackboneInfo& info = BackboneRegistry::instance().get(cfg.backbone);
   return info.create(BackboneContext{cfg, input_shape, cfg.scope("model")});
 }
 

@@ -73,20 +73,31 @@ Schema core_schema() {
   return s;
 }
 
-Schema experiment_schema(const std::string& algorithm, const std::string& dataset,
-                         const std::string& backbone) {
+namespace {
+
+// core_schema() with the algorithm's defaults and the entries' own keys.
+Schema schema_of(const AlgorithmInfo& algorithm, const DatasetInfo& dataset,
+                 const BackboneInfo& backbone) {
   Schema schema = core_schema();
-  const AlgorithmInfo& info = AlgorithmRegistry::instance().get(algorithm, "algorithm");
-  for (const auto& [path, value] : info.defaults) {
+  for (const auto& [path, value] : algorithm.defaults) {
     if (!schema.set_default(path, value)) {
-      throw InternalError("algorithm '" + algorithm + "' overrides the default of '" + path +
+      throw InternalError("algorithm '" + algorithm.name + "' overrides the default of '" + path +
                           "', which is not a shared key of that type");
     }
   }
-  schema.merge(info.options, "algo");
-  schema.merge(DatasetRegistry::instance().get(dataset, "dataset").options, "data");
-  schema.merge(BackboneRegistry::instance().get(backbone, "backbone").options, "model");
+  schema.merge(algorithm.options, "algo");
+  schema.merge(dataset.options, "data");
+  schema.merge(backbone.options, "model");
   return schema;
+}
+
+}  // namespace
+
+Schema experiment_schema(const std::string& algorithm, const std::string& dataset,
+                         const std::string& backbone) {
+  return schema_of(AlgorithmRegistry::instance().get(algorithm),
+                   DatasetRegistry::instance().get(dataset),
+                   BackboneRegistry::instance().get(backbone));
 }
 
 namespace {
@@ -222,13 +233,10 @@ ExperimentConfig resolve_experiment(const RawConfig& raw) {
     const RawEntry* e = raw.find(key);
     return e ? e->origin + ": " : std::string();
   };
-  const AlgorithmInfo* algo =
-      &AlgorithmRegistry::instance().get(algorithm, "algorithm", origin_of("algorithm"));
-  const DatasetInfo* data =
-      &DatasetRegistry::instance().get(dataset, "dataset", origin_of("dataset"));
-  const BackboneInfo* net =
-      &BackboneRegistry::instance().get(backbone, "backbone", origin_of("backbone"));
-  const Schema schema = experiment_schema(algorithm, dataset, backbone);
+  const AlgorithmInfo* algo = &AlgorithmRegistry::instance().get(algorithm, origin_of("algorithm"));
+  const DatasetInfo* data = &DatasetRegistry::instance().get(dataset, origin_of("dataset"));
+  const BackboneInfo* net = &BackboneRegistry::instance().get(backbone, origin_of("backbone"));
+  const Schema schema = schema_of(*algo, *data, *net);
 
   ExperimentConfig cfg;
   for (const auto& [path, entry] : raw.entries()) {
@@ -306,10 +314,13 @@ ExperimentConfig resolve_experiment(const RawConfig& raw) {
   out << root;
   cfg.yaml = std::string(out.c_str()) + "\n";
   cfg.hash = sha256_hex(canonical);
-  cfg.family = config_family(cfg.yaml, [&](const std::string& key) {
-    const FieldSpec* spec = schema.find(key);
-    return spec && !spec->affects_results;
-  });
+  // From the emitted YAML rather than `root`, exactly as the schema
+  // migration computes it from a stored config.
+  cfg.family = config_family(RawConfig::from_node(YAML::Load(cfg.yaml), "resolved config"),
+                             [&](const std::string& key) {
+                               const FieldSpec* spec = schema.find(key);
+                               return spec && !spec->affects_results;
+                             });
   return cfg;
 }
 

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/config/raw_config.h"
+#include "core/raw_config.h"
 #include "metabench/algorithm.h"
 #include "metabench/backbone.h"
 #include "metabench/dataset.h"

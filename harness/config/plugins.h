@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/config/raw_config.h"
+#include "core/raw_config.h"
 
 namespace metabench {
 

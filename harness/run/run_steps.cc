@@ -36,7 +36,7 @@ Model build_model(const ExperimentConfig& cfg, const Dataset& dataset, const at:
   context.kind = dataset.kind();
   context.device = device;
   context.init_seed = derive_seed({static_cast<uint64_t>(cfg.seed), kInitSeedTag});
-  model.algorithm = AlgorithmRegistry::instance().get(cfg.algorithm, "algorithm").create(context);
+  model.algorithm = AlgorithmRegistry::instance().get(cfg.algorithm).create(context);
   return model;
 }
 

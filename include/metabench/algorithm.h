@@ -72,10 +72,8 @@ class Algorithm {
   virtual void load_state(const NamedTensors& state) = 0;
 };
 
-struct AlgorithmInfo {
+struct AlgorithmInfo : EntryFactory<AlgorithmInfo, Algorithm, AlgorithmContext> {
   static constexpr const char* kKind = "algorithm";
-  using Factory = std::function<std::unique_ptr<Algorithm>(const AlgorithmContext&)>;
-  using Check = std::function<void(const RunSettings&, const ScopedOptions&)>;
 
   AlgorithmInfo(std::string name, std::string description)
       : name(std::move(name)), description(std::move(description)) {}
@@ -84,11 +82,10 @@ struct AlgorithmInfo {
   std::string description;  // one line, shown by `metabench list algorithms`
   bool supports_classification = true;
   bool supports_regression = false;
-  Schema options;  // keys under `algo.`, set by factory()
+  // options (keys under `algo.`) and create: see factory().
   // Checks across keys, run when a config is resolved; throws ConfigError
   // naming the keys.  Optional.
-  Check validate;
-  Factory create;
+  std::function<void(const RunSettings&, const ScopedOptions&)> validate;
   // This algorithm's defaults for shared keys, e.g. {"optim.inner_lr", 0.001}
   // for Reptile's inner Adam; shown by `metabench list options --algorithm`.
   std::vector<std::pair<std::string, ConfigValue>> defaults;
@@ -104,31 +101,23 @@ struct AlgorithmInfo {
     return *this;
   }
 
-  // An algorithm without options of its own; `check` is optional.
-  AlgorithmInfo& factory(Factory make, std::function<void(const RunSettings&)> check = nullptr) {
-    create = std::move(make);
-    if (check) validate = [check](const RunSettings& s, const ScopedOptions&) { check(s); };
-    return *this;
+  // factory(make) and factory(schema, make), and the same with a check
+  // across keys, which receives the settings (and the typed options).
+  using EntryFactory::factory;
+  AlgorithmInfo& factory(Factory make, std::function<void(const RunSettings&)> check) {
+    validate = [check](const RunSettings& s, const ScopedOptions&) { check(s); };
+    return factory(std::move(make));
   }
-
-  // An algorithm with typed options (keys under `algo.`): `make` and the
-  // optional `check` receive them parsed and validated.
   template <typename T>
   AlgorithmInfo& factory(
       OptionsSchema<T> schema,
       typename NonDeduced<
           std::function<std::unique_ptr<Algorithm>(const AlgorithmContext&, const T&)>>::type make,
-      typename NonDeduced<std::function<void(const RunSettings&, const T&)>>::type check =
-          nullptr) {
-    options = schema.schema();
-    create = parse_then<std::unique_ptr<Algorithm>, AlgorithmContext>(schema, make);
-    validate = nullptr;
-    if (check) {
-      validate = [schema, check](const RunSettings& s, const ScopedOptions& o) {
-        check(s, schema.parse(o));
-      };
-    }
-    return *this;
+      typename NonDeduced<std::function<void(const RunSettings&, const T&)>>::type check) {
+    validate = [schema, check](const RunSettings& s, const ScopedOptions& o) {
+      check(s, schema.parse(o));
+    };
+    return factory(std::move(schema), std::move(make));
   }
 };
 

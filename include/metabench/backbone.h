@@ -56,9 +56,8 @@ struct BackboneContext {
   ScopedOptions options;             // the backbone's own keys under `model.`
 };
 
-struct BackboneInfo {
+struct BackboneInfo : EntryFactory<BackboneInfo, Backbone, BackboneContext> {
   static constexpr const char* kKind = "backbone";
-  using Factory = std::function<std::unique_ptr<Backbone>(const BackboneContext&)>;
 
   BackboneInfo(std::string name, std::string description)
       : name(std::move(name)), description(std::move(description)) {}
@@ -67,27 +66,12 @@ struct BackboneInfo {
   std::string description;
   bool accepts_images = false;   // input [C, H, W]
   bool accepts_vectors = false;  // input [D]
-  Schema options;                // own keys, under `model.`; usually none
-  Factory create;
+  // options (own keys under `model.`, usually none) and create: see
+  // EntryFactory::factory().
 
   BackboneInfo& inputs(bool images, bool vectors) {
     accepts_images = images;
     accepts_vectors = vectors;
-    return *this;
-  }
-  // A backbone without options of its own.
-  BackboneInfo& factory(Factory make) {
-    create = std::move(make);
-    return *this;
-  }
-  // A backbone with typed options: `make` receives them parsed.
-  template <typename T>
-  BackboneInfo& factory(
-      OptionsSchema<T> schema,
-      typename NonDeduced<
-          std::function<std::unique_ptr<Backbone>(const BackboneContext&, const T&)>>::type make) {
-    options = schema.schema();
-    create = parse_then<std::unique_ptr<Backbone>, BackboneContext>(schema, make);
     return *this;
   }
 };

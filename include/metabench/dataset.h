@@ -57,9 +57,11 @@ struct DataContext {
   ScopedOptions options;  // the data.* values; typed factories receive them parsed
 };
 
-struct DatasetInfo {
+// A factory (EntryFactory::factory(), options under `data.`) throws
+// ConfigError for values that contradict each other and DatasetError for
+// data that is missing or malformed.
+struct DatasetInfo : EntryFactory<DatasetInfo, Dataset, DataContext> {
   static constexpr const char* kKind = "dataset";
-  using Factory = std::function<std::unique_ptr<Dataset>(const DataContext&)>;
 
   DatasetInfo(std::string name, std::string description, TaskKind kind)
       : name(std::move(name)), description(std::move(description)), kind(kind) {}
@@ -67,26 +69,6 @@ struct DatasetInfo {
   std::string name;  // stable identifier, stored in results
   std::string description;
   TaskKind kind = TaskKind::kClassification;
-  Schema options;  // keys under `data.`, set by factory()
-  Factory create;
-
-  // A dataset without options of its own.
-  DatasetInfo& factory(Factory make) {
-    create = std::move(make);
-    return *this;
-  }
-  // A dataset with typed options: `make` receives them parsed and validated;
-  // it throws ConfigError for values that contradict each other and
-  // DatasetError for data that is missing or malformed.
-  template <typename T>
-  DatasetInfo& factory(
-      OptionsSchema<T> schema,
-      typename NonDeduced<
-          std::function<std::unique_ptr<Dataset>(const DataContext&, const T&)>>::type make) {
-    options = schema.schema();
-    create = parse_then<std::unique_ptr<Dataset>, DataContext>(schema, make);
-    return *this;
-  }
 };
 
 using DatasetRegistry = Registry<DatasetInfo>;

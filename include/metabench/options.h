@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -62,9 +63,6 @@ template <typename T>
 struct NonDeduced {
   using type = T;
 };
-
-// For entries without options of their own.
-struct NoOptions {};
 
 // Keys of one scope bound to the members of T.  Defaults are the members'
 // values in `defaults` (T's member initialisers unless given).  The range
@@ -140,16 +138,33 @@ class OptionsSchema {
   std::vector<std::function<void(const ScopedOptions&, T&)>> readers_;
 };
 
-// A factory of Result from Context (whose `options` member holds the entry's
-// scope) that parses the typed options and passes them to `make`: how the
-// registries' typed factory() setters turn a plugin's function into the
-// untyped one they store.
-template <typename Result, typename Context, typename T>
-std::function<Result(const Context&)> parse_then(
-    OptionsSchema<T> schema, std::function<Result(const Context&, const T&)> make) {
-  return [schema = std::move(schema), make = std::move(make)](const Context& ctx) {
-    return make(ctx, schema.parse(ctx.options));
-  };
-}
+// What AlgorithmInfo, DatasetInfo and BackboneInfo share: the entry's own
+// keys and the factory of Product from Context (whose `options` member holds
+// the entry's scope), set by factory() with or without typed options.
+template <typename Info, typename Product, typename Context>
+struct EntryFactory {
+  using Factory = std::function<std::unique_ptr<Product>(const Context&)>;
+
+  Schema options;  // the entry's own keys, without the scope's prefix
+  Factory create;
+
+  // An entry without options of its own.
+  Info& factory(Factory make) {
+    create = std::move(make);
+    return static_cast<Info&>(*this);
+  }
+  // An entry with typed options: `make` receives them parsed and validated.
+  template <typename T>
+  Info& factory(
+      OptionsSchema<T> schema,
+      typename NonDeduced<std::function<std::unique_ptr<Product>(const Context&, const T&)>>::type
+          make) {
+    options = schema.schema();
+    create = [schema = std::move(schema), make = std::move(make)](const Context& ctx) {
+      return make(ctx, schema.parse(ctx.options));
+    };
+    return static_cast<Info&>(*this);
+  }
+};
 
 }  // namespace metabench

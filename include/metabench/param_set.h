@@ -3,7 +3,7 @@
 // Backbones own no weights (metabench/backbone.h): they declare ParamSpecs,
 // and an algorithm keeps the tensors, so it can run the same network with
 // adapted ("fast") weights and differentiate through the adaptation.
-// ParamSet holds one such list: its specs, names and trainable tensors,
+// ParamSet holds one such list: its specs (with the names) and trainable tensors,
 // initialised from the portable Rng (so weights do not depend on LibTorch's
 // generator), and the state() / load() pair that Algorithm::state() and
 // load_state() forward to.
@@ -38,7 +38,6 @@ class ParamSet {
   ParamSet(std::vector<ParamSpec> specs, uint64_t seed, const at::Device& device);
 
   const std::vector<ParamSpec>& specs() const { return specs_; }
-  const std::vector<std::string>& names() const { return names_; }
   // The tensors in spec order.  They may be updated in place (optimisers),
   // never replaced by tensors of other shapes.
   std::vector<at::Tensor>& tensors() { return tensors_; }
@@ -55,7 +54,6 @@ class ParamSet {
 
  private:
   std::vector<ParamSpec> specs_;
-  std::vector<std::string> names_;
   std::vector<at::Tensor> tensors_;
 };
 
@@ -69,17 +67,6 @@ std::vector<at::Tensor> trainable_params(const std::vector<ParamSpec>& specs, ui
 
 // Specs of a linear layer named `prefix`.weight [out, in] and `prefix`.bias [out].
 std::vector<ParamSpec> linear_specs(const std::string& prefix, int64_t in, int64_t out);
-
-std::vector<std::string> param_names(const std::vector<ParamSpec>& specs);
-
-// Pairs names with tensors (same length).
-NamedTensors name_tensors(const std::vector<std::string>& names,
-                          const std::vector<at::Tensor>& tensors);
-
-// Copies `state` into `params` in place; throws UserError when the names or
-// shapes differ.
-void copy_state(const NamedTensors& state, const std::vector<std::string>& names,
-                std::vector<at::Tensor>& params);
 
 // Zeroes the accumulated .grad() of every tensor that has one.
 void zero_grads(std::vector<at::Tensor>& params);

@@ -22,9 +22,9 @@
 
 namespace metabench {
 
-// The message for a name nobody registered: "<origin>unknown <what> '<name>'
+// The message for a name nobody registered: "<origin>unknown <kind> '<name>'
 // (did you mean 'x'?); registered: a, b, c".
-std::string unknown_entry_message(const std::string& what, const std::string& name,
+std::string unknown_entry_message(const std::string& kind, const std::string& name,
                                   const std::vector<std::string>& registered,
                                   const std::string& origin);
 
@@ -58,12 +58,11 @@ class Registry {
     return it == entries_.end() ? nullptr : &it->second;
   }
 
-  // Throws ConfigError naming `what` ("algorithm", ...), the nearest and all
+  // Throws ConfigError naming the kind (Entry::kKind), the nearest and all
   // known names; `origin` ("file:line:col: ") prefixes the message.
-  const Entry& get(const std::string& name, const std::string& what,
-                   const std::string& origin = "") const {
+  const Entry& get(const std::string& name, const std::string& origin = "") const {
     if (const Entry* e = find(name)) return *e;
-    throw ConfigError(unknown_entry_message(what, name, names(), origin));
+    throw ConfigError(unknown_entry_message(Entry::kKind, name, names(), origin));
   }
 
   // Registered names (not aliases), sorted.

@@ -1,4 +1,4 @@
-#include "harness/config/raw_config.h"
+#include "core/raw_config.h"
 
 #include <filesystem>
 
