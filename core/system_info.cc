@@ -9,44 +9,11 @@
 #include <fstream>
 #include <thread>
 
+#include "core/build_info.h"
 #include "core/strings.h"
-
-#ifndef METABENCH_SOURCE_DIR
-#define METABENCH_SOURCE_DIR "."
-#endif
-#ifndef METABENCH_VERSION
-#define METABENCH_VERSION "0.0.0"
-#endif
-#ifndef METABENCH_BUILD_COMMIT
-#define METABENCH_BUILD_COMMIT "unknown"
-#endif
 
 namespace metabench {
 namespace {
-
-std::string run_command(const std::string& command) {
-  std::string out;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return out;
-  char buffer[256];
-  while (fgets(buffer, sizeof(buffer), pipe)) out += buffer;
-  if (pclose(pipe) != 0) return "";
-  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
-  return out;
-}
-
-// The commit of the source tree this binary was built from, read at run time
-// so that a commit made after the build is still reported correctly; falls back
-// to the commit seen at configure time when the tree is not a git checkout.
-std::string git_commit() {
-  const std::string dir = METABENCH_SOURCE_DIR;
-  std::string commit = run_command("git -C '" + dir + "' rev-parse HEAD 2>/dev/null");
-  if (commit.empty()) return METABENCH_BUILD_COMMIT;
-  const std::string status =
-      run_command("git -C '" + dir + "' status --porcelain --untracked-files=no 2>/dev/null");
-  if (!status.empty()) commit += "-dirty";
-  return commit;
-}
 
 std::string cpu_model() {
   std::ifstream in("/proc/cpuinfo");
@@ -62,6 +29,11 @@ std::string cpu_model() {
 
 }  // namespace
 
+std::string build_commit_label() {
+  const BuildInfo& b = build_info();
+  return std::string(b.commit) + (b.dirty ? "-dirty" : "");
+}
+
 SystemInfo collect_system_info() {
   SystemInfo info;
   char host[256] = {0};
@@ -69,8 +41,8 @@ SystemInfo collect_system_info() {
   info.host = host;
   info.cpu_model = cpu_model();
   info.hardware_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  info.git_commit = git_commit();
-  info.metabench_version = METABENCH_VERSION;
+  info.git_commit = build_commit_label();
+  info.metabench_version = build_info().version;
   return info;
 }
 

@@ -1,6 +1,6 @@
 // Provenance and resource figures recorded with every run: where the code came
-// from (git commit), what it ran on (host, CPU, LibTorch version) and how much
-// memory the process used.
+// from (the git commit this binary was built from, core/build_info.h), what it ran on (host, CPU,
+// LibTorch version) and how much memory the process used.
 #pragma once
 
 #include <string>
@@ -11,8 +11,9 @@ struct SystemInfo {
   std::string host;
   std::string cpu_model;
   int hardware_threads = 1;
-  std::string
-      git_commit;  // 40 hex digits, "-dirty" appended for local changes; "unknown" outside git
+  // The commit the binary was built from (40 hex digits), "-dirty" appended
+  // when the tree had local changes then; "unknown" outside git.
+  std::string git_commit;
   std::string metabench_version;
 };
 

@@ -22,7 +22,7 @@ std::string render_csv(const ReportData& data) {
   std::string out =
       "row_type,dataset,ways,shots,algorithm,config_family,run_id,seed,seeds,episodes,metric,"
       "value,ci95_seeds,ci95_episodes,train_seconds,seconds_per_iteration,adapt_ms,peak_rss_mb,"
-      "published,delta_published,test_episodes_checksum\n";
+      "published,delta_published,test_episodes_checksum,code_id\n";
   for (const ReportTable& t : data.tables) {
     const std::string metric = t.regression ? "mse" : "accuracy_percent";
     const std::string prefix =
@@ -34,7 +34,7 @@ std::string render_csv(const ReportData& data) {
                "," + number(t.regression ? r.loss : r.accuracy) + ",," +
                number(t.regression ? r.loss_ci95 : r.ci95) + "," + number(r.train_seconds) + "," +
                number(r.seconds_per_iteration) + "," + number(r.adapt_ms) + "," + number(r.rss) +
-               ",,," + r.checksum + "\n";
+               ",,," + r.checksum + "," + quoted(r.code_id) + "\n";
       }
       const std::string checksum = t.checksums.size() == 1 ? *t.checksums.begin() : "";
       out += "cell," + prefix + quoted(c.label) + "," + c.family + ",,," +
@@ -46,7 +46,7 @@ std::string render_csv(const ReportData& data) {
              (c.published ? number(c.published->accuracy) + "," +
                                 number(c.score.mean - c.published->accuracy)
                           : ",") +
-             "," + checksum + "\n";
+             "," + checksum + "," + quoted(c.code_id) + "\n";
     }
   }
   return out;

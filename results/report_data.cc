@@ -86,13 +86,14 @@ std::string ReportTable::metric() const { return regression ? "Test MSE" : "Test
 
 ReportData collect_report(ResultsStore& store, const ReportOptions& options) {
   const std::string condition = scope_condition(options);
-  // The latest completed run of each config.
+  // The latest completed run of each config and code identity.
   const std::string sql =
       "SELECT s.*, (SELECT t.dataset FROM runs AS t WHERE t.run_id = s.source_run_id) "
       "AS source_dataset "
       "FROM run_summary AS s "
       "WHERE run_id IN (SELECT max(run_id) FROM run_summary WHERE " +
-      condition + " GROUP BY config_hash) ORDER BY s.dataset, s.ways, s.shots, s.algorithm, s.seed";
+      condition +
+      " GROUP BY config_hash, code_id) ORDER BY s.dataset, s.ways, s.shots, s.algorithm, s.seed";
   std::optional<Statement> query;
   try {
     query.emplace(store.database().prepare(sql));
@@ -128,13 +129,15 @@ ReportData collect_report(ResultsStore& store, const ReportOptions& options) {
     r.family = q.column_text("config_family");
     r.sweep = q.column_text("sweep");
     r.inner_steps = q.column_int("inner_steps");
+    r.code_id = q.column_text("code_id");
     // Evaluations of checkpoints from another dataset get rows of their own.
     if (q.column_text("kind") == "eval") {
       const std::string source = q.column_text("source_dataset");
       r.algorithm += " (trained on " + (source.empty() ? "another database's run" : source) + ")";
       r.train_seconds = r.seconds_per_iteration = std::nan("");
     }
-    groups[{r.dataset, r.ways, r.shots}][r.algorithm + "\t" + r.family].push_back(r);
+    groups[{r.dataset, r.ways, r.shots}][r.algorithm + "\t" + r.family + "\t" + r.code_id]
+        .push_back(r);
   }
 
   ReportData data;
@@ -160,15 +163,25 @@ ReportData collect_report(ResultsStore& store, const ReportOptions& options) {
     ReportTable table;
     std::tie(table.dataset, table.ways, table.shots) = key;
     table.regression = std::isnan(cells.begin()->second.front().accuracy);
-    std::map<std::string, int> families;  // configurations per algorithm
-    for (const auto& item : cells) ++families[item.second.front().algorithm];
+    // Configurations per algorithm, and code identities in the table: a
+    // label names what tells its cell apart.
+    std::map<std::string, std::set<std::string>> families, codes;
+    for (const auto& item : cells) {
+      const ReportRun& r = item.second.front();
+      families[r.algorithm].insert(r.family);
+      codes[r.algorithm + "\t" + r.family].insert(r.code_id);
+      table.code_ids.insert(r.code_id);
+    }
     for (auto& [name, runs] : cells) {
       ReportCell cell;
       cell.algorithm = runs.front().algorithm;
       cell.family = runs.front().family;
+      cell.code_id = runs.front().code_id;
       cell.inner_steps = runs.front().inner_steps;
-      cell.label = families[cell.algorithm] > 1 ? cell.algorithm + " [config " + cell.family + "]"
-                                                : cell.algorithm;
+      cell.label = cell.algorithm;
+      if (families[cell.algorithm].size() > 1) cell.label += " [config " + cell.family + "]";
+      const bool several_codes = codes[cell.algorithm + "\t" + cell.family].size() > 1;
+      if (several_codes) cell.label += " [code " + cell.code_id + "]";
       std::vector<double> per_seed;
       for (const auto& r : runs) {
         per_seed.push_back(table.regression ? r.loss : r.accuracy);
@@ -180,7 +193,7 @@ ReportData collect_report(ResultsStore& store, const ReportOptions& options) {
       cell.seconds_per_iteration = mean_of(runs, &ReportRun::seconds_per_iteration);
       cell.adapt_ms = mean_of(runs, &ReportRun::adapt_ms);
       cell.rss = mean_of(runs, &ReportRun::rss);
-      if (!table.regression && families[cell.algorithm] == 1) {
+      if (!table.regression && families[cell.algorithm].size() == 1 && !several_codes) {
         cell.published = find_published(cell.algorithm, table.dataset, table.ways, table.shots);
       }
       cell.runs = std::move(runs);

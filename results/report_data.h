@@ -3,15 +3,14 @@
 // report_latex.cc, report_html.cc) and the plots (report_plots.h).
 //
 // Per dataset and episode setting, one cell per algorithm configuration
-// (runs that differ only in their seed): the mean over seeds with its 95% CI,
-// the mean per-run CI over test episodes, cost figures, the published number
-// where the paper reports this setting, and, when every run of the setting
-// was tested on the same episodes, paired Wilcoxon signed-rank tests between
-// all cells with Holm-adjusted p-values.  Only the documented views
-// run_summary and test_episode_scores and the learning_curve table are read,
-// by their stored columns (the config family and inner steps were recorded
-// when each run started): no stored YAML is parsed and no registry is
-// consulted, so a report does not depend on which plugins are loaded.
+// (runs that differ only in their seed) and code identity (runs of one
+// config recorded by different code are never averaged together): the mean over seeds with its 95%
+// CI, the mean per-run CI over test episodes, cost figures, the published number where the paper
+// reports this setting, and, when every run of the setting was tested on the same episodes, paired
+// Wilcoxon signed-rank tests between all cells with Holm-adjusted p-values.  Only the documented
+// views run_summary and test_episode_scores and the learning_curve table are read, by their stored
+// columns (the config family and inner steps were recorded when each run started): no stored YAML
+// is parsed and no registry is consulted, so a report does not depend on which plugins are loaded.
 #pragma once
 
 #include <cstdint>
@@ -38,6 +37,7 @@ struct ReportOptions {
 struct ReportRun {
   int64_t run_id = 0, ways = 0, shots = 0, seed = 0, episodes = 0;
   std::string algorithm, dataset, backbone, family, checksum, sweep;
+  std::string code_id;  // what produced the run (core/code_identity.h)
   int64_t inner_steps = 0;
   double accuracy = 0, ci95 = 0;  // percent; NaN for regression
   double loss = 0, loss_ci95 = 0;
@@ -45,8 +45,11 @@ struct ReportRun {
 };
 
 struct ReportCell {
-  std::string label;  // algorithm, "[config abcd1234]" when it has several
-  std::string algorithm, family;
+  // The algorithm, with "[config abcd1234]" when it has several
+  // configurations in the table and "[code ...]" when that configuration
+  // was recorded by several code identities.
+  std::string label;
+  std::string algorithm, family, code_id;
   int64_t inner_steps = 0;  // optim.inner_steps of the configuration
   std::vector<ReportRun> runs;
   MeanCi score;           // over seeds: accuracy (%) or MSE
@@ -70,6 +73,7 @@ struct ReportTable {
   bool regression = false;
   std::vector<ReportCell> cells;
   std::set<std::string> checksums;
+  std::set<std::string> code_ids;   // of its runs; more than one is noted under the table
   std::vector<PairwiseTest> pairs;  // empty unless all runs share one episode set
   std::string title() const;        // "omniglot, 5-way 1-shot"
   std::string metric() const;       // "Test accuracy (%)" or "Test MSE"

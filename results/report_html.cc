@@ -109,6 +109,12 @@ std::string render_html(const ReportData& data, const std::vector<std::string>& 
              "</td></tr>\n";
     }
     out += "</tbody>\n</table>\n";
+    if (t.code_ids.size() > 1) {
+      out += "<p class=\"note\">These runs were recorded by " + std::to_string(t.code_ids.size()) +
+             " different code identities (" +
+             escape(join({t.code_ids.begin(), t.code_ids.end()}, ", ")) +
+             "); a configuration recorded by several is shown once per code.</p>\n";
+    }
     if (!t.pairs.empty()) {
       out +=
           "<table>\n<thead><tr><th>A</th><th>B</th><th>mean A &minus; B</th>"

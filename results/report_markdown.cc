@@ -60,6 +60,12 @@ std::string render_markdown(const ReportData& data, const std::vector<std::strin
              " different episode sets (different eval seeds or episode counts); compare with "
              "care. No significance tests.\n";
     }
+    if (table.code_ids.size() > 1) {
+      out += "\nThese runs were recorded by " + std::to_string(table.code_ids.size()) +
+             " different code identities (`" +
+             join({table.code_ids.begin(), table.code_ids.end()}, "`, `") +
+             "`); a configuration recorded by several is shown once per code.\n";
+    }
     if (papers) {
       out +=
           "\nPaper: the original paper's number for this setting (sources: `metabench list "

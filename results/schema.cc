@@ -192,6 +192,35 @@ CREATE VIEW test_episode_scores AS
 SELECT run_id, episode_index, 100.0 * accuracy AS accuracy, loss FROM test_episodes;
 )sql",
      fill_report_columns},
+    // 3 -> 4: code identity.  Runs recorded before it get the commit they
+    // recorded as their identity, which no new run has: a sweep reports them
+    // as recorded by other code.
+    {R"sql(
+ALTER TABLE runs ADD COLUMN code_id TEXT;
+UPDATE runs SET code_id = 'commit:' || coalesce(git_commit, 'unknown');
+CREATE INDEX runs_by_config_and_code ON runs (config_hash, code_id, status);
+CREATE TABLE run_plugins (
+  run_id INTEGER NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
+  path TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  version TEXT NOT NULL,
+  provides TEXT NOT NULL,
+  PRIMARY KEY (run_id, path)
+) WITHOUT ROWID;
+DROP VIEW run_summary;
+CREATE VIEW run_summary AS
+SELECT r.run_id, r.algorithm, r.dataset, r.backbone, r.ways, r.shots, r.seed, r.status,
+       100.0 * s.test_accuracy AS test_accuracy,
+       100.0 * s.test_accuracy_ci95 AS test_ci95,
+       s.test_episodes, s.train_seconds, s.seconds_per_iteration, s.adapt_ms,
+       s.peak_rss_mb, s.peak_device_mb, r.config_hash,
+       s.test_loss, s.test_loss_ci95, r.queries, r.sweep, r.test_episodes_checksum,
+       r.kind, r.source_run_id,
+       r.config_family, r.inner_steps, r.inner_steps_test, r.train_ways, r.train_shots,
+       r.code_id, r.git_commit
+FROM runs AS r LEFT JOIN run_results AS s USING (run_id);
+)sql",
+     nullptr},
 };
 
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion,

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "core/files.h"
+#include "core/strings.h"
 #include "metabench/errors.h"
 #include "results/schema.h"
 
@@ -80,10 +81,9 @@ int64_t ResultsStore::begin_run(const RunRecord& r, const std::string& started_a
       "ways, shots, queries, train_ways, train_shots, seed, eval_seed, status, git_commit, "
       "metabench_version, torch_version, threads, device, host, cpu_model, pid, "
       "dataset_checksum, test_episodes_checksum, started_at, dataset_source_checksum, kind, "
-      "source_run_id, source_checkpoint, config_family, inner_steps, inner_steps_test) VALUES "
-      "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-      "?, "
-      "?, ?, ?, ?, ?)");
+      "source_run_id, source_checkpoint, config_family, inner_steps, inner_steps_test, code_id) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+      "?, ?, ?, ?, ?, ?, ?, ?, ?)");
   int i = 1;
   if (r.sweep.empty()) {
     s.bind_null(i++);
@@ -109,8 +109,16 @@ int64_t ResultsStore::begin_run(const RunRecord& r, const std::string& started_a
     s.bind(i++, r.source_checkpoint);
   }
   s.bind(i++, r.config_family).bind(i++, r.inner_steps).bind(i++, r.inner_steps_test);
+  s.bind(i++, r.code_id);
   s.run();
   const int64_t id = db_.last_insert_id();
+  Statement plugin = db_.prepare(
+      "INSERT INTO run_plugins (run_id, path, sha256, version, provides) VALUES (?, ?, ?, ?, ?)");
+  for (const PluginIdentity& p : r.plugins) {
+    plugin.reset();
+    plugin.bind(1, id).bind(2, p.path).bind(3, p.sha256).bind(4, p.version);
+    plugin.bind(5, join(p.provides, ", ")).run();
+  }
   tx.commit();
   return id;
 }
@@ -190,6 +198,17 @@ std::optional<int64_t> ResultsStore::completed_run(const std::string& config_has
   s.bind(1, config_hash);
   if (s.step()) return s.column_int(0);
   return std::nullopt;
+}
+
+std::vector<ResultsStore::CompletedRun> ResultsStore::completed_runs(
+    const std::string& config_hash) {
+  Statement s = db_.prepare(
+      "SELECT run_id, coalesce(code_id, '') FROM runs WHERE config_hash = ? AND status = "
+      "'completed' ORDER BY run_id");
+  s.bind(1, config_hash);
+  std::vector<CompletedRun> runs;
+  while (s.step()) runs.push_back({s.column_int(0), s.column_text(1)});
+  return runs;
 }
 
 std::optional<std::string> ResultsStore::config_yaml(const std::string& config_hash) {

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/code_identity.h"
 #include "results/sqlite.h"
 
 namespace metabench {
@@ -30,6 +31,10 @@ struct RunRecord {
   int64_t ways = 0, shots = 0, queries = 0, train_ways = 0, train_shots = 0;
   int64_t seed = 0, eval_seed = 0;
   std::string git_commit, metabench_version, torch_version, device, host, cpu_model;
+  // What produced the run (core/code_identity.h), and every plugin loaded
+  // in the process (table run_plugins).
+  std::string code_id;
+  std::vector<PluginIdentity> plugins;
   int64_t threads = 0, pid = 0;
   std::string dataset_checksum, test_episodes_checksum;
   std::string dataset_source_checksum;  // SHA-256 of the files the dataset was read from
@@ -86,6 +91,12 @@ class ResultsStore {
 
   // The run_id of a completed run with this config hash, if any.
   std::optional<int64_t> completed_run(const std::string& config_hash);
+  struct CompletedRun {
+    int64_t run_id = 0;
+    std::string code_id;
+  };
+  // Every completed run with this config hash, oldest first.
+  std::vector<CompletedRun> completed_runs(const std::string& config_hash);
   // The resolved config YAML of the latest run with this config hash, if any.
   std::optional<std::string> config_yaml(const std::string& config_hash);
   // The completed run with this config hash that trained a checkpoint: the

@@ -82,9 +82,14 @@ TEST(ConfigValidation, SectionGivenAsScalar) {
 }
 
 TEST(ConfigValidation, UnknownNamesSuggestRegisteredOnes) {
-  EXPECT_EQ(error_of("algorithm: mamll\n"),
-            "FILE:1:12: unknown algorithm 'mamll' (did you mean 'maml'?); registered: anil, "
-            "fomaml, maml, matchingnet, protonet, reptile");
+  const std::string algorithm = error_of("algorithm: mamll\n");
+  EXPECT_EQ(algorithm.rfind(
+                "FILE:1:12: unknown algorithm 'mamll' (did you mean 'maml'?); registered: anil, "
+                "fomaml, maml, matchingnet, protonet, reptile (if a plugin provides it, load it "
+                "with --plugin PATH or `plugins:` in the config; plugins loaded: ",
+                0),
+            0u)
+      << algorithm;
   const std::string message = error_of("dataset: omniglott\n");
   EXPECT_NE(message.find("FILE:1:10: unknown dataset 'omniglott'"), std::string::npos) << message;
 }

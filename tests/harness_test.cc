@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "core/build_info.h"
 #include "harness/config/experiment_config.h"
 #include "harness/run/experiment_runner.h"
 #include "results/store.h"
@@ -84,6 +85,23 @@ TEST(Harness, EveryAlgorithmIsTestedOnTheSameEpisodes) {
   EXPECT_NE(proto.checksum, other_eval_seed.checksum);
 }
 
+// What a run says about its code comes from the binary (core/build_info.h),
+// not from the source tree at run time.
+TEST(Harness, RunsRecordTheBuildsCommitAndCodeIdentity) {
+  TempDir dir;
+  ResultsStore store(dir.file("r.sqlite"), ResultsStore::Access::kReadWrite);
+  const int64_t id = run_experiment(smoke("configs/smoke/protonet.yaml", {}), store, {}).run_id;
+  Statement s = store.database().prepare(
+      "SELECT git_commit, code_id, metabench_version FROM runs WHERE run_id = ?");
+  s.bind(1, id);
+  ASSERT_TRUE(s.step());
+  const BuildInfo& build = build_info();
+  EXPECT_EQ(s.column_text(0), std::string(build.commit) + (build.dirty ? "-dirty" : ""));
+  EXPECT_EQ(s.column_text(1), "metabench:" + std::string(build.source_digest).substr(0, 12));
+  EXPECT_EQ(s.column_text(2), build.version);
+  EXPECT_EQ(std::string(build.source_digest).size(), 64u);
+}
+
 TEST(Harness, ModelSelectionUsesTheBestValidationPoint) {
   TempDir dir;
   ResultsStore store(dir.file("r.sqlite"), ResultsStore::Access::kReadWrite);
@@ -111,7 +129,8 @@ TEST(Harness, ModelSelectionUsesTheBestValidationPoint) {
   EXPECT_EQ(r.best_val_step, best_step);
   EXPECT_TRUE(std::filesystem::exists(r.checkpoint)) << r.checkpoint;
   EXPECT_EQ(std::filesystem::path(r.checkpoint).parent_path(),
-            std::filesystem::path(dir.file("checkpoints")));
+            std::filesystem::path(dir.file("r.checkpoints")));
+  EXPECT_TRUE(std::filesystem::path(r.checkpoint).is_absolute()) << r.checkpoint;
 }
 
 }  // namespace

@@ -22,7 +22,8 @@ using testing::TempDir;
 
 // Adds a completed run whose episode i has accuracy 1 when i % period != 0.
 void add_run(ResultsStore& store, const std::string& algorithm, int64_t seed, int period,
-             double train_seconds, int64_t shots = 1, int64_t inner_steps = 1) {
+             double train_seconds, int64_t shots = 1, int64_t inner_steps = 1,
+             const std::string& code = "metabench:0123456789ab") {
   RunRecord r;
   r.config_yaml = "algorithm: " + algorithm + "\ndataset: omniglot\nseed: " + std::to_string(seed) +
                   "\nepisode: {shots: " + std::to_string(shots) +
@@ -39,6 +40,7 @@ void add_run(ResultsStore& store, const std::string& algorithm, int64_t seed, in
   r.queries = 15;
   r.seed = seed;
   r.test_episodes_checksum = "c0ffee";
+  r.code_id = code;
   const int64_t id = store.begin_run(r, "2026-11-22T00:00:00Z");
   store.add_curve_points(id, {{10, "val", 1.0, 0.5, 1.0}, {20, "val", 0.8, 0.7, 2.0}});
   std::vector<EpisodeResult> episodes;
@@ -76,16 +78,18 @@ TEST(ReportFormats, CsvIsTidyWithOneRowPerRunAndPerCell) {
   const std::string expected =
       "row_type,dataset,ways,shots,algorithm,config_family,run_id,seed,seeds,episodes,metric,"
       "value,ci95_seeds,ci95_episodes,train_seconds,seconds_per_iteration,adapt_ms,peak_rss_mb,"
-      "published,delta_published,test_episodes_checksum\n";
+      "published,delta_published,test_episodes_checksum,code_id\n";
   ASSERT_EQ(csv.substr(0, expected.size()), expected);
   const auto lines = split(csv, '\n');
   ASSERT_EQ(lines.size(), 1u + 6u + 1u);  // header, 4 runs + 2 cells, trailing newline
   const std::string family = split(lines[1], ',')[5];
   EXPECT_EQ(lines[1], "run,omniglot,5,1,maml," + family +
-                          ",1,1,1,40,accuracy_percent,97.5,,1,100,1,5,201,,,c0ffee");
+                          ",1,1,1,40,accuracy_percent,97.5,,1,100,1,5,201,,,c0ffee,"
+                          "metabench:0123456789ab");
   // MAML's published 5-way 1-shot Omniglot number is 98.7: delta -1.2.
   EXPECT_EQ(lines[3], "cell,omniglot,5,1,maml," + family +
-                          ",,,2,40,accuracy_percent,97.5,0,1,100,1,5,201.5,98.7,-1.2,c0ffee");
+                          ",,,2,40,accuracy_percent,97.5,0,1,100,1,5,201.5,98.7,-1.2,c0ffee,"
+                          "metabench:0123456789ab");
 }
 
 TEST(ReportFormats, MarkdownHasPaperDeltasAndSignificance) {
@@ -104,6 +108,25 @@ TEST(ReportFormats, MarkdownHasPaperDeltasAndSignificance) {
       << md;
   // 19 episodes where maml is right and protonet wrong, none the other way.
   EXPECT_NE(md.find("| maml | protonet | +47.50 | < 0.001 | yes |"), std::string::npos) << md;
+}
+
+// One config (same hash) completed by two builds: the table shows a cell per
+// code identity, never their average, and no paper delta for either.
+TEST(ReportFormats, AConfigRecordedByTwoCodesIsShownOncePerCode) {
+  TempDir dir;
+  ResultsStore store(dir.file("r.sqlite"), ResultsStore::Access::kReadWrite);
+  add_run(store, "maml", 1, 40, 100);
+  add_run(store, "maml", 1, 2, 100, 1, 1, "metabench:ba9876543210");
+  add_run(store, "protonet", 1, 2, 10);
+  const std::string md = make_report(store, {}, "md");
+  EXPECT_NE(md.find("| maml [code metabench:0123456789ab] | 97.50 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| maml [code metabench:ba9876543210] | 50.00 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| protonet | 50.00 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("recorded by 2 different code identities (`metabench:0123456789ab`, "
+                    "`metabench:ba9876543210`)"),
+            std::string::npos)
+      << md;
+  EXPECT_EQ(md.find("98.70"), std::string::npos) << "no paper number for a split config:\n" << md;
 }
 
 TEST(ReportFormats, LatexUsesBooktabsAndBoldsTheBestOfEachColumn) {

@@ -148,7 +148,14 @@ TEST(ResultsStore, RunSummaryViewHasTheDocumentedColumns) {
                                                "sweep",
                                                "test_episodes_checksum",
                                                "kind",
-                                               "source_run_id"};
+                                               "source_run_id",
+                                               "config_family",
+                                               "inner_steps",
+                                               "inner_steps_test",
+                                               "train_ways",
+                                               "train_shots",
+                                               "code_id",
+                                               "git_commit"};
   ASSERT_GE(columns.size(), documented.size());
   EXPECT_EQ(std::vector<std::string>(columns.begin(), columns.begin() + documented.size()),
             documented);
@@ -175,6 +182,46 @@ TEST(ResultsStore, UpgradesAVersion1DatabaseKeepingItsRuns) {
   EXPECT_EQ(s.column_int(2), 1);
   EXPECT_FALSE(s.step());
   EXPECT_EQ(store.completed_run("old").value(), 1);
+}
+
+// Version 4's code identity: a run recorded before it is identified by the
+// commit it recorded, which no new run's identity equals, so a sweep sees
+// it as recorded by other code (and keeps it).
+TEST(ResultsStore, UpgradeToVersion4IdentifiesOldRunsByTheirCommit) {
+  TempDir dir;
+  const std::string path = dir.file("old.sqlite");
+  {
+    Database db(path, Database::Mode::kReadWrite);
+    migrate(db, 3);
+    db.exec(
+        "INSERT INTO runs (config_hash, config_yaml, algorithm, dataset, backbone, ways, shots, "
+        "queries, train_ways, train_shots, seed, eval_seed, status, started_at, git_commit) "
+        "VALUES ('h', 'x: 1', 'maml', 'sinusoid', 'mlp', 1, 10, 10, 1, 10, 1, 0, 'completed', "
+        "'t', 'abc123-dirty')");
+  }
+  ResultsStore store(path, ResultsStore::Access::kReadWrite);
+  EXPECT_EQ(store.schema_version(), 4);
+  const auto runs = store.completed_runs("h");
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].code_id, "commit:abc123-dirty");
+  RunRecord r = sample_run("h");
+  r.code_id = "metabench:0123456789ab";
+  r.plugins = {PluginIdentity{"/p/libx.so", "ff00", "2.0", {"algorithm x", "dataset y"}}};
+  const int64_t id = store.begin_run(r, "2026-01-01T00:00:00Z");
+  store.complete_run(id, {{0, 1.0, 0.1}}, RunSummary{}, "2026-01-01T00:01:00Z");
+  const auto both = store.completed_runs("h");
+  ASSERT_EQ(both.size(), 2u);
+  EXPECT_EQ(both[1].run_id, id);
+  EXPECT_EQ(both[1].code_id, "metabench:0123456789ab");
+  Statement p = store.database().prepare(
+      "SELECT path, sha256, version, provides FROM run_plugins WHERE run_id = ?");
+  p.bind(1, id);
+  ASSERT_TRUE(p.step());
+  EXPECT_EQ(p.column_text(0), "/p/libx.so");
+  EXPECT_EQ(p.column_text(1), "ff00");
+  EXPECT_EQ(p.column_text(2), "2.0");
+  EXPECT_EQ(p.column_text(3), "algorithm x, dataset y");
+  EXPECT_FALSE(p.step());
 }
 
 TEST(ResultsStore, RunLifeCycleAndPercentagesInTheView) {

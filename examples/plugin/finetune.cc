@@ -19,6 +19,10 @@
 #include "metabench/losses.h"
 #include "metabench/options.h"
 #include "metabench/param_set.h"
+#include "metabench/plugin.h"
+
+// Recorded with every run beside the library's path and SHA-256.
+METABENCH_PLUGIN_VERSION("1.0.0");
 
 namespace finetune {
 

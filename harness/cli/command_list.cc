@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <array>
 #include <cstdio>
 
 #include "core/strings.h"
@@ -23,10 +25,33 @@ void print_entries(const Registry<Entry>& registry) {
   }
 }
 
+// Left-aligned columns as wide as their widest cell (counted in UTF-8 code
+// points, so "±" takes one), the last one unpadded.
+template <size_t N>
+void print_columns(const std::vector<std::array<std::string, N>>& rows) {
+  auto width = [](const std::string& text) {
+    size_t n = 0;
+    for (unsigned char c : text) n += (c & 0xC0) != 0x80;
+    return n;
+  };
+  std::array<size_t, N> widths{};
+  for (const auto& row : rows) {
+    for (size_t i = 0; i + 1 < N; ++i) widths[i] = std::max(widths[i], width(row[i]));
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < N; ++i) {
+      line += row[i];
+      if (i + 1 < N) line += std::string(widths[i] - width(row[i]) + 2, ' ');
+    }
+    std::printf("%s\n", line.c_str());
+  }
+}
+
 }  // namespace
 
 int command_list(const Args& args) {
-  std::string what, algorithm, dataset;
+  std::string what, algorithm, dataset, backbone;
   std::vector<std::string> plugins;
   po::options_description options("options");
   options.add_options()(
@@ -36,6 +61,8 @@ int command_list(const Args& args) {
                   "with `options`: include this algorithm's algo.* keys")(
       "dataset", po::value(&dataset)->default_value("synthetic-glyphs"),
       "with `options`: include this dataset's data.* keys")(
+      "backbone", po::value(&backbone)->default_value("conv4"),
+      "with `options`: include this backbone's model.* keys")(
       "plugin", po::value(&plugins)->composing(), "load an algorithm plugin (shared library)");
   po::positional_options_description positional;
   positional.add("what", 1);
@@ -54,22 +81,25 @@ int command_list(const Args& args) {
   } else if (what == "formats") {
     print_entries(ReportFormatRegistry::instance());
   } else if (what == "published") {
-    std::printf("%-12s %-14s %-14s %-16s %s\n", "algorithm", "dataset", "setting", "accuracy (%)",
-                "source");
+    std::vector<std::array<std::string, 5>> rows = {
+        {"algorithm", "dataset", "setting", "accuracy (%)", "source"}};
     for (const auto& r : published_results()) {
       const std::string setting =
           std::to_string(r.ways) + "-way " + std::to_string(r.shots) + "-shot";
       const std::string accuracy =
           r.ci95 > 0 ? format("%.2f ± %.2f", r.accuracy, r.ci95) : format("%.2f", r.accuracy);
-      std::printf("%-12s %-14s %-14s %-16s %s\n", r.algorithm.c_str(), r.dataset.c_str(),
-                  setting.c_str(), accuracy.c_str(), r.source.c_str());
+      rows.push_back({r.algorithm, r.dataset, setting, accuracy, r.source});
     }
+    print_columns(rows);
   } else if (what == "options") {
-    const Schema schema = experiment_schema(algorithm, dataset);
+    // The effective defaults for this algorithm, dataset and backbone (an
+    // algorithm may change shared defaults such as optim.inner_steps).
+    const Schema schema = experiment_schema(algorithm, dataset, backbone);
+    std::vector<std::array<std::string, 4>> rows = {{"key", "type", "default", "meaning"}};
     for (const auto& f : schema.fields()) {
-      std::printf("%-26s %-8s %-14s %s\n", f.path.c_str(), field_type_name(f.type),
-                  value_to_string(f.default_value).c_str(), f.doc.c_str());
+      rows.push_back({f.path, field_type_name(f.type), value_to_string(f.default_value), f.doc});
     }
+    print_columns(rows);
   } else {
     const std::vector<std::string> kinds = {"algorithms", "datasets", "backbones",
                                             "formats",    "options",  "published"};

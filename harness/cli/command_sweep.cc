@@ -34,6 +34,8 @@ int command_sweep(const Args& args) {
       "db", po::value(&sweep.db_path)->default_value(kDefaultDatabase),
       "results database (SQLite)")("plugin", po::value(&plugins)->composing(),
                                    "load an algorithm plugin (shared library)")(
+      "rerun-changed", po::bool_switch(&sweep.rerun_changed),
+      "run cells completed by other code (another build or plugin file) again, as new runs")(
       "jobs,j", po::value(&sweep.jobs)->default_value(1),
       "runs at once; threads are shared out unless runtime.threads is set")(
       "data-root", po::value(&data_root),
@@ -42,7 +44,9 @@ int command_sweep(const Args& args) {
   positional.add("sweep", 1);
   po::variables_map values;
   if (!parse_command_line(
-          "sweep", "SWEEP.yaml [--set KEY=VALUE]... [--data-root DIR] [--db PATH] [--jobs N]",
+          "sweep",
+          "SWEEP.yaml [--set KEY=VALUE]... [--data-root DIR] [--db PATH] [--jobs N] "
+          "[--rerun-changed]",
           options, positional, args, values)) {
     return 0;
   }

@@ -1,5 +1,6 @@
 // Creating the registered entries a resolved config names, each from its
 // own scope of the config.
+#include "core/code_identity.h"
 #include "harness/config/experiment_config.h"
 
 namespace metabench {
@@ -20,6 +21,13 @@ AlgorithmContext algorithm_context(const ExperimentConfig& cfg) {
   context.settings = cfg;
   context.options = cfg.scope("algo");
   return context;
+}
+
+std::string code_identity(const ExperimentConfig& cfg) {
+  return code_identity(
+      {{AlgorithmInfo::kKind, AlgorithmRegistry::instance().get(cfg.algorithm).name},
+       {DatasetInfo::kKind, DatasetRegistry::instance().get(cfg.dataset).name},
+       {BackboneInfo::kKind, BackboneRegistry::instance().get(cfg.backbone).name}});
 }
 
 }  // namespace metabench

@@ -67,7 +67,8 @@ Schema core_schema() {
   s.add_string("runtime.device", "cpu", "device to train on").choices({"cpu", "cuda"}).not_hashed();
   s.add_bool("runtime.progress", true, "progress bar on stderr when it is a terminal").not_hashed();
   s.add_string("runtime.checkpoint_dir", "",
-               "where best-on-validation checkpoints go; empty = beside the database")
+               "where best-on-validation checkpoints go; empty = DB.checkpoints/ beside the "
+               "database DB.sqlite")
       .not_hashed();
   s.add_string("data.root", "", "dataset root; empty = $METABENCH_DATA, else ./data").not_hashed();
   return s;
@@ -79,6 +80,12 @@ namespace {
 Schema schema_of(const AlgorithmInfo& algorithm, const DatasetInfo& dataset,
                  const BackboneInfo& backbone) {
   Schema schema = core_schema();
+  // The schema describes a config of these entries, so their names are the
+  // defaults (what `list options --algorithm x` shows; a config that names
+  // them resolves to the same values either way).
+  schema.set_default("algorithm", ConfigValue(algorithm.name));
+  schema.set_default("dataset", ConfigValue(dataset.name));
+  schema.set_default("backbone", ConfigValue(backbone.name));
   for (const auto& [path, value] : algorithm.defaults) {
     if (!schema.set_default(path, value)) {
       throw InternalError("algorithm '" + algorithm.name + "' overrides the default of '" + path +

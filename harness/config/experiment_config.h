@@ -84,6 +84,11 @@ std::unique_ptr<Backbone> create_backbone(const ExperimentConfig& cfg,
 // the caller sets the dataset, backbone, task kind, device and seed.
 AlgorithmContext algorithm_context(const ExperimentConfig& cfg);
 
+// The code identity a run of `cfg` gets in this process: metabench's build
+// and the plugins that provide its algorithm, dataset and backbone
+// (core/code_identity.h).
+std::string code_identity(const ExperimentConfig& cfg);
+
 // The data root when data.root is empty: $METABENCH_DATA, else "data".
 std::string default_data_root();
 

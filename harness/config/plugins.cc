@@ -5,19 +5,16 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "core/code_identity.h"
 #include "core/strings.h"
 #include "metabench/algorithm.h"
 #include "metabench/backbone.h"
 #include "metabench/dataset.h"
 #include "metabench/errors.h"
+#include "metabench/sha256.h"
 
 namespace metabench {
 namespace {
-
-std::vector<std::string>& plugins() {
-  static std::vector<std::string> loaded;
-  return loaded;
-}
 
 size_t registered_count() {
   return AlgorithmRegistry::instance().names().size() + DatasetRegistry::instance().names().size() +
@@ -26,7 +23,11 @@ size_t registered_count() {
 
 }  // namespace
 
-const std::vector<std::string>& loaded_plugins() { return plugins(); }
+std::vector<std::string> loaded_plugins() {
+  std::vector<std::string> paths;
+  for (const PluginIdentity& p : loaded_plugin_identities()) paths.push_back(p.path);
+  return paths;
+}
 
 void load_plugin(const std::string& path) {
   namespace fs = std::filesystem;
@@ -37,27 +38,41 @@ void load_plugin(const std::string& path) {
                     "against metabench, see docs/plugins.md)");
   }
   const std::string absolute = fs::canonical(path, ec).string();
-  if (std::find(plugins().begin(), plugins().end(), absolute) != plugins().end()) return;
+  for (const PluginIdentity& p : loaded_plugin_identities()) {
+    if (p.path == absolute) return;
+  }
 
+  // The hash is of the file about to be loaded: a file replaced after this
+  // point is still recorded as the one read here.
+  PluginIdentity identity;
+  identity.path = absolute;
+  identity.sha256 = sha256_file(absolute);
   const size_t problems_before = registration_problems().size();
   const size_t entries_before = registered_count();
-  if (!dlopen(absolute.c_str(), RTLD_NOW | RTLD_GLOBAL)) {
+  begin_plugin(identity);
+  void* handle = dlopen(absolute.c_str(), RTLD_NOW | RTLD_GLOBAL);
+  if (!handle) {
+    finish_plugin(false, "");
     const char* error = dlerror();
     throw UserError("cannot load plugin '" + path + "': " + (error ? error : "unknown error"));
   }
   std::vector<std::string>& problems = registration_problems();
   if (problems.size() > problems_before) {
+    finish_plugin(false, "");
     const std::vector<std::string> mine(problems.begin() + problems_before, problems.end());
     problems.resize(problems_before);
     throw UserError("plugin '" + path + "': " + join(mine, "; ") +
                     " (the name is taken by metabench or an earlier plugin; choose another)");
   }
   if (registered_count() == entries_before) {
+    finish_plugin(false, "");
     throw UserError("plugin '" + path +
                     "' registers no algorithm, dataset or backbone "
                     "(expected a METABENCH_REGISTER_ALGORITHM in it, see docs/plugins.md)");
   }
-  plugins().push_back(absolute);
+  using VersionFunction = const char* (*)();
+  auto version = reinterpret_cast<VersionFunction>(dlsym(handle, "metabench_plugin_version"));
+  finish_plugin(true, version && version() ? version() : "");
 }
 
 void load_plugins_from(RawConfig& raw) {

@@ -13,12 +13,14 @@ namespace metabench {
 
 // Loads the plugin at `path`.  Throws UserError naming the file when it does
 // not exist, cannot be loaded, registers nothing, or registers a name that is
-// already taken.  Loading the same file twice is a no-op.
+// already taken.  Loading the same file (by canonical path) twice is a no-op.
+// The plugin's SHA-256 and declared version (metabench/plugin.h) are kept
+// for the runs' code identity (core/code_identity.h).
 void load_plugin(const std::string& path);
 
 // Absolute paths of the plugins loaded so far, in order (a sweep passes them
 // on to the processes that run its cells).
-const std::vector<std::string>& loaded_plugins();
+std::vector<std::string> loaded_plugins();
 
 // Loads the plugins listed under the key `plugins` of `raw` (paths relative
 // to the file that lists them) and removes the key, which is not a config

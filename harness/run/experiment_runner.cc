@@ -58,13 +58,15 @@ std::string describe_experiment(const ExperimentConfig& cfg) {
 
 std::string checkpoint_path(const ExperimentConfig& cfg, const std::string& db_path,
                             int64_t run_id) {
-  std::string dir = cfg.checkpoint_dir;
+  namespace fs = std::filesystem;
+  fs::path dir = cfg.checkpoint_dir;
   if (dir.empty()) {
-    const auto parent = std::filesystem::path(db_path).parent_path();
-    dir = (parent.empty() ? std::filesystem::path("checkpoints") : parent / "checkpoints").string();
+    const fs::path db = fs::absolute(db_path);
+    dir = db.parent_path() / (db.stem().string() + ".checkpoints");
   }
-  make_directories(dir);
-  return dir + "/run-" + std::to_string(run_id) + "-best.ckpt";
+  dir = fs::absolute(dir).lexically_normal();
+  make_directories(dir.string());
+  return (dir / ("run-" + std::to_string(run_id) + "-best.ckpt")).string();
 }
 
 RunOutcome run_experiment(const ExperimentConfig& cfg, ResultsStore& store,

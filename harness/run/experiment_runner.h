@@ -33,8 +33,11 @@ RunOutcome run_experiment(const ExperimentConfig& cfg, ResultsStore& store,
 // "maml synthetic-glyphs 5-way 1-shot seed 2", for progress and log lines.
 std::string describe_experiment(const ExperimentConfig& cfg);
 
-// Where the run's best checkpoint goes: runtime.checkpoint_dir, or
-// checkpoints/ beside the database.
+// Where the run's best checkpoint goes, as an absolute path (recorded in the
+// database, so it must not depend on the current folder):
+// runtime.checkpoint_dir, or a folder named after the database beside it
+// (results/smoke.sqlite -> results/smoke.checkpoints/), so two databases in
+// one folder never share checkpoint files.
 std::string checkpoint_path(const ExperimentConfig& cfg, const std::string& db_path,
                             int64_t run_id);
 

@@ -5,6 +5,7 @@
 #include <torch/csrc/api/include/torch/version.h>
 #include <unistd.h>
 
+#include "core/code_identity.h"
 #include "core/interrupt.h"
 #include "core/stats.h"
 #include "core/system_info.h"
@@ -63,6 +64,8 @@ RunRecord make_run_record(const ExperimentConfig& cfg, const Dataset& dataset,
   record.seed = cfg.seed;
   record.eval_seed = static_cast<int64_t>(cfg.eval_seed);
   record.git_commit = system.git_commit;
+  record.code_id = code_identity(cfg);
+  record.plugins = loaded_plugin_identities();
   record.metabench_version = system.metabench_version;
   record.torch_version = TORCH_VERSION;
   record.threads = at::get_num_threads();

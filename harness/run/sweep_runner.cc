@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -96,15 +97,32 @@ SweepResult run_sweep(const SweepOptions& options) {
     std::fflush(stdout);
   };
 
+  std::vector<std::string> changed;  // cells completed by other code
   int index = 0;
   for (const ExperimentConfig& cell : sweep.cells) {
     ++index;
     const std::string label = describe_experiment(cell);
-    if (const auto done = store.completed_run(cell.hash)) {
+    const std::string code = code_identity(cell);
+    const std::vector<ResultsStore::CompletedRun> done = store.completed_runs(cell.hash);
+    const auto same = std::find_if(done.begin(), done.end(),
+                                   [&](const auto& run) { return run.code_id == code; });
+    if (same != done.end()) {
       ++result.skipped;
       std::printf("[%d/%d] skip %s: completed as run %lld\n", index, result.cells, label.c_str(),
-                  static_cast<long long>(*done));
+                  static_cast<long long>(same->run_id));
       continue;
+    }
+    if (!done.empty()) {
+      ++result.changed;
+      changed.push_back(label + " (run " + std::to_string(done.back().run_id) + ", code " +
+                        done.back().code_id + ")");
+      if (!options.rerun_changed) {
+        ++result.skipped;
+        std::printf("[%d/%d] skip %s: completed as run %lld by other code (%s; now %s)\n", index,
+                    result.cells, label.c_str(), static_cast<long long>(done.back().run_id),
+                    done.back().code_id.c_str(), code.c_str());
+        continue;
+      }
     }
     while (static_cast<int>(running.size()) >= jobs && !interrupt_requested()) reap(true);
     if (interrupt_requested()) break;
@@ -134,6 +152,13 @@ SweepResult run_sweep(const SweepOptions& options) {
   std::printf("sweep %s: %d cells, %d run, %d skipped (already completed), %d failed, in %s\n",
               sweep.name.c_str(), result.cells, result.completed, result.skipped, result.failed,
               human_duration(now_seconds() - start).c_str());
+  if (!changed.empty()) {
+    std::printf("%d cell(s) were recorded by other code: %s; %s\n", result.changed,
+                join(changed, "; ").c_str(),
+                options.rerun_changed
+                    ? "they were run again with this code, beside the old runs"
+                    : "their results were kept (--rerun-changed runs them again as new runs)");
+  }
   std::fflush(stdout);
   throw_if_interrupted();
   return result;

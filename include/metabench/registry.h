@@ -97,12 +97,18 @@ class Registry {
 // exception cannot be caught.  main() and the plugin loader check this list.
 std::vector<std::string>& registration_problems();
 
+// Called after each successful registration; attributes the entry to the
+// plugin being loaded, if any, for the code identity runs record.
+void note_registration(const char* kind, const std::string& name);
+
 // Adds `entry` to its registry, or records why it could not.
 template <typename Entry>
 struct Registration {
   explicit Registration(Entry entry) {
     try {
+      const std::string name = entry.name;
       Registry<Entry>::instance().add(std::move(entry));
+      note_registration(Entry::kKind, name);
     } catch (const std::exception& e) {
       registration_problems().push_back(std::string(Entry::kKind) + " " + e.what());
     }
