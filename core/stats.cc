@@ -1,8 +1,20 @@
 #include "core/stats.h"
 
+#include <boost/math/distributions/students_t.hpp>
 #include <cmath>
 
 namespace metabench {
+
+double student_t_quantile(double p, double df) {
+  return boost::math::quantile(boost::math::students_t_distribution<double>(df), p);
+}
+
+double student_t_two_sided_p(double t, double df) {
+  if (std::isnan(t)) return std::nan("");
+  if (std::isinf(t)) return 0.0;
+  const boost::math::students_t_distribution<double> dist(df);
+  return std::min(1.0, 2.0 * boost::math::cdf(boost::math::complement(dist, std::fabs(t))));
+}
 
 MeanCi mean_ci95(const std::vector<double>& values) {
   MeanCi out;
@@ -23,7 +35,10 @@ MeanCi mean_ci95(const std::vector<double>& values) {
   for (double v : values) {
     if (!std::isnan(v)) squares += (v - out.mean) * (v - out.mean);
   }
-  out.ci95 = 1.96 * std::sqrt(squares / (out.n - 1)) / std::sqrt(static_cast<double>(out.n));
+  const double n = static_cast<double>(out.n);
+  out.stddev = std::sqrt(squares / (n - 1));
+  out.quantile = student_t_quantile(0.975, n - 1);
+  out.ci95 = out.quantile * out.stddev / std::sqrt(n);
   return out;
 }
 

@@ -1,13 +1,19 @@
 #include "core/system_info.h"
 
+#include <dlfcn.h>
+#include <link.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <climits>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <thread>
+#include <vector>
 
 #include "core/build_info.h"
 #include "core/strings.h"
@@ -27,7 +33,104 @@ std::string cpu_model() {
   return "unknown";
 }
 
+// Paths of the shared objects loaded in this process.
+std::vector<std::string> loaded_objects() {
+  std::vector<std::string> paths;
+  dl_iterate_phdr(
+      [](struct dl_phdr_info* info, size_t, void* data) {
+        if (info->dlpi_name && info->dlpi_name[0] != '\0') {
+          static_cast<std::vector<std::string>*>(data)->push_back(info->dlpi_name);
+        }
+        return 0;
+      },
+      &paths);
+  return paths;
+}
+
+std::string resolved(const std::string& path) {
+  char buffer[PATH_MAX];
+  return realpath(path.c_str(), buffer) ? std::string(buffer) : path;
+}
+
+std::string file_name(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::string blas_library() {
+  std::string found;
+  for (const std::string& path : loaded_objects()) {
+    const std::string name = file_name(path);
+    if (starts_with(name, "libopenblas") || starts_with(name, "libblas") ||
+        starts_with(name, "libmkl_rt") || starts_with(name, "libblis")) {
+      found = resolved(path);
+      break;
+    }
+  }
+  if (found.empty()) return "none loaded";
+  // OpenBLAS says which kernels it chose for this CPU.
+  using Text = char* (*)();
+  auto config = reinterpret_cast<Text>(dlsym(RTLD_DEFAULT, "openblas_get_config"));
+  auto core = reinterpret_cast<Text>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
+  if (config && core) found += " (" + trim(config()) + "; core " + trim(core()) + ")";
+  return found;
+}
+
+std::string allocator() {
+  for (const std::string& path : loaded_objects()) {
+    const std::string name = file_name(path);
+    if (starts_with(name, "libtcmalloc")) return "tcmalloc (" + name + ")";
+    if (starts_with(name, "libjemalloc")) return "jemalloc (" + name + ")";
+    if (starts_with(name, "libmimalloc")) return "mimalloc (" + name + ")";
+  }
+  return "glibc malloc";
+}
+
+std::string cpu_isa() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!starts_with(line, "flags")) continue;
+    const std::vector<std::string> flags = split(line.substr(line.find(':') + 1), ' ');
+    std::vector<std::string> present;
+    for (const char* isa : {"sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl",
+                            "avx512_vnni", "avx512_bf16", "amx_tile", "amx_bf16"}) {
+      if (std::find(flags.begin(), flags.end(), isa) != flags.end()) present.push_back(isa);
+    }
+    return present.empty() ? "none of sse4_2..amx" : join(present, " ");
+  }
+  return "unknown";  // not x86 Linux (aarch64 reports "Features")
+}
+
 }  // namespace
+
+std::string& invocation_text() {
+  static std::string text;
+  return text;
+}
+
+void set_invocation(const std::vector<std::string>& argv) {
+  if (const char* inherited = std::getenv(kInvocationVariable)) {
+    invocation_text() = inherited;
+    return;
+  }
+  std::vector<std::string> quoted;
+  for (const std::string& arg : argv) {
+    const bool plain = !arg.empty() && arg.find_first_not_of(
+                                           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                           "0123456789_-+=/.,:@%") == std::string::npos;
+    if (plain) {
+      quoted.push_back(arg);
+      continue;
+    }
+    std::string q = "'";
+    for (char c : arg) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    quoted.push_back(q + "'");
+  }
+  invocation_text() = join(quoted, " ");
+}
+
+const std::string& invocation() { return invocation_text(); }
 
 std::string build_commit_label() {
   const BuildInfo& b = build_info();
@@ -43,6 +146,9 @@ SystemInfo collect_system_info() {
   info.hardware_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   info.git_commit = build_commit_label();
   info.metabench_version = build_info().version;
+  info.blas = blas_library();
+  info.allocator = allocator();
+  info.cpu_isa = cpu_isa();
   return info;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace metabench {
 
@@ -15,7 +16,21 @@ struct SystemInfo {
   // when the tree had local changes then; "unknown" outside git.
   std::string git_commit;
   std::string metabench_version;
+  // What can change speed (and, for BLAS, the last bits of results): the
+  // BLAS library actually loaded (resolved path; OpenBLAS adds its version
+  // and the kernel it chose, e.g. "Haswell", or a misdetected "Prescott"),
+  // the allocator in the process, and the CPU's vector instruction sets.
+  std::string blas, allocator, cpu_isa;
 };
+
+// The command line that started this process's work, shell-quoted for
+// display (never executed): set by main() from argv, or inherited from the
+// sweep that started this process (through $METABENCH_INVOCATION), so a
+// sweep's cells record the sweep's command.  "" until set.
+void set_invocation(const std::vector<std::string>& argv);
+const std::string& invocation();
+// The environment variable a sweep sets for its children.
+constexpr const char* kInvocationVariable = "METABENCH_INVOCATION";
 
 // Gathers the fields above; cheap enough to call once per run.
 SystemInfo collect_system_info();

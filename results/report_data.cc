@@ -33,6 +33,33 @@ std::vector<double> episode_scores(ResultsStore& store, int64_t run_id, bool reg
   return scores;
 }
 
+std::vector<double> per_seed_scores(const ReportCell& cell, bool regression) {
+  std::vector<double> scores;
+  for (const auto& r : cell.runs) scores.push_back(regression ? r.loss : r.accuracy);
+  return scores;
+}
+
+// Welch's t-test on per-seed means for the pairs whose cells both have
+// enough seeds; Holm over those tests.
+void add_seed_tests(ReportTable& table, double alpha) {
+  std::vector<double> p_values;
+  std::vector<PairwiseTest*> tested;
+  for (PairwiseTest& t : table.pairs) {
+    const ReportCell &a = table.cells[t.a], &b = table.cells[t.b];
+    if (a.runs.size() < kSeedTestMinSeeds || b.runs.size() < kSeedTestMinSeeds) continue;
+    t.has_seed_test = true;
+    t.seed_test =
+        welch_t_test(per_seed_scores(a, table.regression), per_seed_scores(b, table.regression));
+    p_values.push_back(t.seed_test.p_value);
+    tested.push_back(&t);
+  }
+  const auto adjusted = holm_adjust(p_values);
+  for (size_t i = 0; i < tested.size(); ++i) {
+    tested[i]->seed_p_adjusted = adjusted[i];
+    tested[i]->seed_significant = adjusted[i] < alpha;
+  }
+}
+
 void add_significance(ResultsStore& store, ReportTable& table, double alpha) {
   if (table.checksums.size() != 1 || table.cells.size() < 2) return;
   for (auto& cell : table.cells) {
@@ -68,6 +95,7 @@ void add_significance(ResultsStore& store, ReportTable& table, double alpha) {
     table.pairs[i].p_adjusted = adjusted[i];
     table.pairs[i].significant = adjusted[i] < alpha;
   }
+  add_seed_tests(table, alpha);
 }
 
 }  // namespace
@@ -130,6 +158,7 @@ ReportData collect_report(ResultsStore& store, const ReportOptions& options) {
     r.sweep = q.column_text("sweep");
     r.inner_steps = q.column_int("inner_steps");
     r.code_id = q.column_text("code_id");
+    r.command = q.column_text("command");
     // Evaluations of checkpoints from another dataset get rows of their own.
     if (q.column_text("kind") == "eval") {
       const std::string source = q.column_text("source_dataset");
@@ -193,8 +222,19 @@ ReportData collect_report(ResultsStore& store, const ReportOptions& options) {
       cell.seconds_per_iteration = mean_of(runs, &ReportRun::seconds_per_iteration);
       cell.adapt_ms = mean_of(runs, &ReportRun::adapt_ms);
       cell.rss = mean_of(runs, &ReportRun::rss);
-      if (!table.regression && families[cell.algorithm].size() == 1 && !several_codes) {
-        cell.published = find_published(cell.algorithm, table.dataset, table.ways, table.shots);
+      if (!table.regression) {
+        // Like for like only: the paper's required settings must hold for
+        // the cell's configuration (its runs differ only in the seed).
+        const std::map<std::string, std::string> config = store.config_values(runs.front().run_id);
+        const PublishedMatch match =
+            find_published(cell.algorithm, table.dataset, table.ways, table.shots,
+                           [&](const std::string& key) -> std::optional<std::string> {
+                             const auto it = config.find(key);
+                             if (it == config.end()) return std::nullopt;
+                             return it->second;
+                           });
+        cell.published = match.result;
+        cell.published_differs = match.differs;
       }
       cell.runs = std::move(runs);
       table.cells.push_back(std::move(cell));

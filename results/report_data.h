@@ -38,6 +38,7 @@ struct ReportRun {
   int64_t run_id = 0, ways = 0, shots = 0, seed = 0, episodes = 0;
   std::string algorithm, dataset, backbone, family, checksum, sweep;
   std::string code_id;  // what produced the run (core/code_identity.h)
+  std::string command;  // the command line that started it
   int64_t inner_steps = 0;
   double accuracy = 0, ci95 = 0;  // percent; NaN for regression
   double loss = 0, loss_ci95 = 0;
@@ -52,20 +53,29 @@ struct ReportCell {
   std::string algorithm, family, code_id;
   int64_t inner_steps = 0;  // optim.inner_steps of the configuration
   std::vector<ReportRun> runs;
-  MeanCi score;           // over seeds: accuracy (%) or MSE
+  MeanCi score;           // over seeds (Student's t, n - 1 df): accuracy (%) or MSE
   double episode_ci = 0;  // mean of the runs' CIs over episodes
   double train_seconds = 0, seconds_per_iteration = 0, adapt_ms = 0, rss = 0;
-  std::optional<PublishedResult> published;
+  std::optional<PublishedResult> published;  // like for like only
+  std::string published_differs;             // the paper's setting differs: how (else empty)
   std::vector<double> episode_scores;  // per test episode, mean over seeds (shared episodes only)
 };
 
 struct PairwiseTest {
   size_t a = 0, b = 0;         // cell indices
   double mean_difference = 0;  // score(a) - score(b), per episode, averaged
-  SignedRankResult test;
-  double p_adjusted = 1;  // Holm, within the table
+  SignedRankResult test;       // on per-episode scores averaged over seeds
+  double p_adjusted = 1;       // Holm, within the table
   bool significant = false;
+  // With at least kSeedTestMinSeeds seeds in both cells: Welch's t-test on
+  // the per-seed mean scores, Holm-adjusted over the table's seed tests.
+  bool has_seed_test = false;
+  WelchResult seed_test;
+  double seed_p_adjusted = 1;
+  bool seed_significant = false;
 };
+
+constexpr size_t kSeedTestMinSeeds = 5;
 
 struct ReportTable {
   std::string dataset;

@@ -90,7 +90,7 @@ std::string render_html(const ReportData& data, const std::vector<std::string>& 
     }
     out += "<h2>" + escape(t.title()) + "</h2>\n<table>\n<thead><tr><th>Algorithm</th><th>" +
            escape(t.metric()) +
-           "</th><th>95% CI (seeds)</th><th>95% CI (episodes)</th>"
+           "</th><th>95% CI (seeds, t)</th><th>95% CI (episodes)</th>"
            "<th>Seeds</th><th>Episodes</th><th>Train (s)</th><th>s/iteration</th>"
            "<th>Adapt (ms)</th><th>Peak RSS (MB)</th><th>Paper</th><th>&Delta; paper</th>"
            "</tr></thead>\n<tbody>\n";
@@ -103,12 +103,21 @@ std::string render_html(const ReportData& data, const std::vector<std::string>& 
              std::to_string(c.runs.size()) + "</td><td>" + std::to_string(c.runs.front().episodes) +
              "</td><td>" + fixed(c.train_seconds, 1) + "</td><td>" +
              fixed(c.seconds_per_iteration, 4) + "</td><td>" + fixed(c.adapt_ms, 2) + "</td><td>" +
-             fixed(c.rss, 0) + "</td><td>" + (c.published ? fixed(c.published->accuracy, 2) : "") +
-             "</td><td>" +
+             fixed(c.rss, 0) + "</td><td>" +
+             (c.published ? escape(c.published->value_text()) : "") + "</td><td>" +
              (c.published ? format("%+.2f", c.score.mean - c.published->accuracy) : "") +
              "</td></tr>\n";
     }
     out += "</tbody>\n</table>\n";
+    out +=
+        "<p class=\"note\">Intervals over seeds: Student's t with seeds &minus; 1 degrees "
+        "of freedom. Paper numbers only where the paper's setting is ours.</p>\n";
+    for (const ReportCell& c : t.cells) {
+      if (!c.published && !c.published_differs.empty()) {
+        out += "<p class=\"note\">No paper comparison for " + escape(c.label) + ": " +
+               escape(c.published_differs) + ".</p>\n";
+      }
+    }
     if (t.code_ids.size() > 1) {
       out += "<p class=\"note\">These runs were recorded by " + std::to_string(t.code_ids.size()) +
              " different code identities (" +

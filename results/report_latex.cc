@@ -60,9 +60,10 @@ std::string bold_if(bool bold, const std::string& text) {
 }
 
 std::string render_latex(const ReportData& data) {
-  std::string out =
-      "% metabench report: " + data.database + (data.scope.empty() ? "" : " (" + data.scope + ")") +
-      "\n% Needs \\usepackage{booktabs}.  Means over seeds with 95% CIs over seeds.\n";
+  std::string out = "% metabench report: " + data.database +
+                    (data.scope.empty() ? "" : " (" + data.scope + ")") +
+                    "\n% Needs \\usepackage{booktabs}.  Means over seeds with 95% CIs over seeds "
+                    "(Student's t, seeds - 1 degrees of freedom).\n";
   for (const ReportTable& t : data.tables) {
     const int digits = t.regression ? 3 : 2;
     using Getter = std::function<double(const ReportCell&)>;
@@ -76,7 +77,8 @@ std::string render_latex(const ReportData& data) {
     for (const auto& [getter, highest] : columns) winners.push_back(best(t.cells, getter, highest));
     out += "\n\\begin{table}[t]\n\\centering\n\\caption{" + escape(t.title()) + ": " +
            escape(t.metric()) + ", " + std::to_string(t.cells.front().runs.front().episodes) +
-           " test episodes per run.}\n";
+           " test episodes per run; mean over seeds $\\pm$ 95\\% CI over seeds (Student's "
+           "$t$, $n-1$ degrees of freedom for $n$ seeds).}\n";
     out += "\\begin{tabular}{lrrrrrr}\n\\toprule\n";
     out += "Algorithm & " + escape(t.metric()) +
            " & Seeds & Train (s) & s/iteration & Adapt (ms) & Peak RSS (MB) \\\\\n\\midrule\n";

@@ -16,8 +16,7 @@ std::string p_text(double p) { return p < 0.001 ? "< 0.001" : format("%.3f", p);
 
 std::string published_text(const ReportCell& cell) {
   if (!cell.published) return "";
-  const PublishedResult& p = *cell.published;
-  return fixed(p.accuracy, 2) + (p.ci95 > 0 ? " ± " + fixed(p.ci95, 2) : "");
+  return cell.published->value_text();
 }
 
 std::string delta_text(const ReportCell& cell) {
@@ -37,7 +36,7 @@ std::string render_markdown(const ReportData& data, const std::vector<std::strin
     }();
     out += "\n## " + table.title() + "\n\n";
     out += "| Algorithm | " + table.metric() +
-           " | 95% CI over seeds | Mean 95% CI over episodes | Seeds | Episodes per run | "
+           " | 95% CI over seeds (t) | Mean 95% CI over episodes | Seeds | Episodes per run | "
            "Train time (s) | s/iteration | Adapt (ms/task) | Peak RSS (MB) |" +
            (papers ? " Paper | Δ paper |" : "") + "\n";
     out += std::string("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|") +
@@ -66,21 +65,55 @@ std::string render_markdown(const ReportData& data, const std::vector<std::strin
              join({table.code_ids.begin(), table.code_ids.end()}, "`, `") +
              "`); a configuration recorded by several is shown once per code.\n";
     }
+    out +=
+        "\nIntervals: over seeds, mean ± t(0.975, n − 1) · s / √n with n the Seeds column "
+        "(Student's t: 4.30 for 3 seeds); over episodes, the mean of the runs' own 95% CIs, "
+        "each over its Episodes per run.\n";
     if (papers) {
       out +=
-          "\nPaper: the original paper's number for this setting (sources: `metabench list "
-          "published`); Δ paper = our mean minus the paper's.\n";
+          "\nPaper: the original paper's number where its setting is the same as ours (sources "
+          "and settings: `metabench list published`); Δ paper = our mean minus the paper's.\n";
+    }
+    for (const ReportCell& c : table.cells) {
+      if (!c.published && !c.published_differs.empty()) {
+        out += "\nNo paper comparison for " + c.label + ": " + c.published_differs + ".\n";
+      }
     }
     if (!table.pairs.empty()) {
-      out += "\nPairwise differences (Wilcoxon signed-rank on per-episode " +
+      out += "\nPairwise differences (Wilcoxon signed-rank test pairing the " +
+             std::to_string(table.cells.front().episode_scores.size()) +
+             " shared test episodes, "
+             "on per-episode " +
              std::string(table.regression ? "MSE" : "accuracy") +
-             ", averaged over seeds; p-values Holm-adjusted over the " +
+             " averaged over seeds, so seed-to-seed variance is not part of these p-values; "
+             "exact null distribution up to 50 non-zero differences without ties, else the "
+             "normal approximation; Holm-adjusted over the " +
              std::to_string(table.pairs.size()) + " pairs):\n\n";
-      out += "| A | B | mean A − B | p (Holm) | significant at 0.05 |\n|---|---|---:|---:|---|\n";
+      out +=
+          "| A | B | mean A − B | method | p (Holm) | significant at 0.05 |\n"
+          "|---|---|---:|---|---:|---|\n";
       for (const PairwiseTest& t : table.pairs) {
         out += "| " + table.cells[t.a].label + " | " + table.cells[t.b].label + " | " +
-               format("%+.*f", digits, t.mean_difference) + " | " + p_text(t.p_adjusted) + " | " +
-               (t.significant ? "yes" : "no") + " |\n";
+               format("%+.*f", digits, t.mean_difference) + " | " + t.test.method() + " | " +
+               p_text(t.p_adjusted) + " | " + (t.significant ? "yes" : "no") + " |\n";
+      }
+      size_t seed_tests = 0;
+      for (const PairwiseTest& t : table.pairs) seed_tests += t.has_seed_test;
+      if (seed_tests > 0) {
+        out += "\nOver seeds (Welch's t-test on the per-seed means, cells with at least " +
+               std::to_string(kSeedTestMinSeeds) + " seeds; Holm-adjusted over the " +
+               std::to_string(seed_tests) + " tests):\n\n";
+        out +=
+            "| A | B | seeds A, B | t | df | p (Holm) | significant at 0.05 |\n"
+            "|---|---|---:|---:|---:|---:|---|\n";
+        for (const PairwiseTest& t : table.pairs) {
+          if (!t.has_seed_test) continue;
+          out += "| " + table.cells[t.a].label + " | " + table.cells[t.b].label + " | " +
+                 std::to_string(table.cells[t.a].runs.size()) + ", " +
+                 std::to_string(table.cells[t.b].runs.size()) + " | " +
+                 format("%.2f", t.seed_test.t) + " | " + format("%.1f", t.seed_test.df) + " | " +
+                 p_text(t.seed_p_adjusted) + " | " + (t.seed_significant ? "yes" : "no") + " |\n";
+        }
       }
     }
   }

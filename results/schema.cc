@@ -61,6 +61,37 @@ void fill_report_columns(Database& db) {
   }
 }
 
+// Version 5's run_config rows for the runs recorded before it, from their
+// stored YAML, with the effective training episode setting (0 in a config
+// means "as at test"; the runs table holds what was used).
+void fill_run_config(Database& db) {
+  Statement select = db.prepare("SELECT run_id, config_yaml, train_ways, train_shots FROM runs");
+  Statement insert =
+      db.prepare("INSERT OR REPLACE INTO run_config (run_id, key, value) VALUES (?, ?, ?)");
+  while (select.step()) {
+    RawConfig config;
+    try {
+      config = RawConfig::from_node(YAML::Load(select.column_text(1)), "stored config");
+    } catch (const std::exception&) {
+      continue;  // not a resolved config (none written by metabench): no rows
+    }
+    const int64_t run_id = select.column_int(0);
+    for (const auto& [key, entry] : config.entries()) {
+      std::string value;
+      if (entry.node.IsScalar()) {
+        value = entry.node.Scalar();
+      } else {
+        YAML::Emitter out;
+        out << YAML::Flow << entry.node;
+        value = out.c_str();
+      }
+      insert.bind(1, run_id).bind(2, key).bind(3, value).run();
+    }
+    insert.bind(1, run_id).bind(2, "episode.train_ways").bind(3, select.column_text(2)).run();
+    insert.bind(1, run_id).bind(2, "episode.train_shots").bind(3, select.column_text(3)).run();
+  }
+}
+
 // One schema version's upgrade: SQL, then an optional C++ step (for what
 // SQL cannot compute), in the same transaction.
 struct Migration {
@@ -221,6 +252,35 @@ SELECT r.run_id, r.algorithm, r.dataset, r.backbone, r.ways, r.shots, r.seed, r.
 FROM runs AS r LEFT JOIN run_results AS s USING (run_id);
 )sql",
      nullptr},
+    // 4 -> 5: every run's effective config as rows, for SQL queries and for
+    // the reports' like-for-like check against published numbers; what can
+    // change speed or the last bits: BLAS, allocator, build, instruction sets.
+    {R"sql(
+ALTER TABLE runs ADD COLUMN blas TEXT;
+ALTER TABLE runs ADD COLUMN allocator TEXT;
+ALTER TABLE runs ADD COLUMN build_settings TEXT;
+ALTER TABLE runs ADD COLUMN cpu_isa TEXT;
+ALTER TABLE runs ADD COLUMN command TEXT;
+DROP VIEW run_summary;
+CREATE VIEW run_summary AS
+SELECT r.run_id, r.algorithm, r.dataset, r.backbone, r.ways, r.shots, r.seed, r.status,
+       100.0 * s.test_accuracy AS test_accuracy,
+       100.0 * s.test_accuracy_ci95 AS test_ci95,
+       s.test_episodes, s.train_seconds, s.seconds_per_iteration, s.adapt_ms,
+       s.peak_rss_mb, s.peak_device_mb, r.config_hash,
+       s.test_loss, s.test_loss_ci95, r.queries, r.sweep, r.test_episodes_checksum,
+       r.kind, r.source_run_id,
+       r.config_family, r.inner_steps, r.inner_steps_test, r.train_ways, r.train_shots,
+       r.code_id, r.git_commit, r.command
+FROM runs AS r LEFT JOIN run_results AS s USING (run_id);
+CREATE TABLE run_config (
+  run_id INTEGER NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  PRIMARY KEY (run_id, key)
+) WITHOUT ROWID;
+)sql",
+     fill_run_config},
 };
 
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion,

@@ -4,14 +4,22 @@
 #include <cmath>
 #include <numeric>
 
+#include "core/stats.h"
+
 namespace metabench {
 
 double normal_upper_tail(double z) { return 0.5 * std::erfc(z / std::sqrt(2.0)); }
 
 SignedRankResult wilcoxon_signed_rank(const std::vector<double>& differences) {
   std::vector<double> d;
+  bool had_zero = false;
   for (double x : differences) {
-    if (x != 0 && !std::isnan(x)) d.push_back(x);
+    if (std::isnan(x)) continue;
+    if (x == 0) {
+      had_zero = true;
+    } else {
+      d.push_back(x);
+    }
   }
   SignedRankResult result;
   result.n = static_cast<int64_t>(d.size());
@@ -33,6 +41,28 @@ SignedRankResult wilcoxon_signed_rank(const std::vector<double>& differences) {
     i = j + 1;
   }
   const double n = static_cast<double>(d.size());
+  const bool ties = tie_term > 0;
+  if (result.n <= kExactSignedRankMaxN && !ties && !had_zero) {
+    // counts[w] = number of subsets of the ranks 1..n with sum w: W+'s null
+    // distribution times 2^n.  Every count and partial sum is an integer
+    // below 2^50 < 2^53, so the doubles hold them exactly.
+    const int64_t max_sum = result.n * (result.n + 1) / 2;
+    std::vector<double> counts(static_cast<size_t>(max_sum) + 1, 0.0);
+    counts[0] = 1;
+    for (int64_t rank = 1; rank <= result.n; ++rank) {
+      for (int64_t w = max_sum; w >= rank; --w) counts[w] += counts[w - rank];
+    }
+    const int64_t w = static_cast<int64_t>(std::llround(result.w_plus));
+    double below = 0, above = 0, total = 0;
+    for (int64_t k = 0; k <= max_sum; ++k) {
+      total += counts[k];
+      if (k <= w) below += counts[k];
+      if (k >= w) above += counts[k];
+    }
+    result.exact = true;
+    result.p_value = 2 * w == max_sum ? 1.0 : std::min(1.0, 2.0 * std::min(below, above) / total);
+    return result;
+  }
   const double mean = n * (n + 1) / 4.0;
   const double variance = n * (n + 1) * (2 * n + 1) / 24.0 - tie_term / 48.0;
   if (variance <= 0) return result;
@@ -41,6 +71,20 @@ SignedRankResult wilcoxon_signed_rank(const std::vector<double>& differences) {
   const double corrected = std::max(0.0, std::fabs(deviation) - 0.5);
   result.z = std::copysign(corrected / std::sqrt(variance), deviation);
   result.p_value = std::min(1.0, 2.0 * normal_upper_tail(std::fabs(result.z)));
+  return result;
+}
+
+std::string SignedRankResult::method() const { return exact ? "exact" : "normal approximation"; }
+
+WelchResult welch_t_test(const std::vector<double>& a, const std::vector<double>& b) {
+  WelchResult result;
+  const MeanCi x = mean_ci95(a), y = mean_ci95(b);
+  if (x.n < 2 || y.n < 2) return result;
+  const double va = x.stddev * x.stddev / x.n, vb = y.stddev * y.stddev / y.n;
+  if (va + vb <= 0) return result;
+  result.t = (x.mean - y.mean) / std::sqrt(va + vb);
+  result.df = (va + vb) * (va + vb) / (va * va / (x.n - 1.0) + vb * vb / (y.n - 1.0));
+  result.p_value = student_t_two_sided_p(result.t, result.df);
   return result;
 }
 

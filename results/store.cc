@@ -81,9 +81,10 @@ int64_t ResultsStore::begin_run(const RunRecord& r, const std::string& started_a
       "ways, shots, queries, train_ways, train_shots, seed, eval_seed, status, git_commit, "
       "metabench_version, torch_version, threads, device, host, cpu_model, pid, "
       "dataset_checksum, test_episodes_checksum, started_at, dataset_source_checksum, kind, "
-      "source_run_id, source_checkpoint, config_family, inner_steps, inner_steps_test, code_id) "
+      "source_run_id, source_checkpoint, config_family, inner_steps, inner_steps_test, code_id, "
+      "blas, allocator, build_settings, cpu_isa, command) "
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-      "?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   int i = 1;
   if (r.sweep.empty()) {
     s.bind_null(i++);
@@ -109,7 +110,8 @@ int64_t ResultsStore::begin_run(const RunRecord& r, const std::string& started_a
     s.bind(i++, r.source_checkpoint);
   }
   s.bind(i++, r.config_family).bind(i++, r.inner_steps).bind(i++, r.inner_steps_test);
-  s.bind(i++, r.code_id);
+  s.bind(i++, r.code_id).bind(i++, r.blas).bind(i++, r.allocator).bind(i++, r.build_settings);
+  s.bind(i++, r.cpu_isa).bind(i++, r.command);
   s.run();
   const int64_t id = db_.last_insert_id();
   Statement plugin = db_.prepare(
@@ -118,6 +120,10 @@ int64_t ResultsStore::begin_run(const RunRecord& r, const std::string& started_a
     plugin.reset();
     plugin.bind(1, id).bind(2, p.path).bind(3, p.sha256).bind(4, p.version);
     plugin.bind(5, join(p.provides, ", ")).run();
+  }
+  Statement config = db_.prepare("INSERT INTO run_config (run_id, key, value) VALUES (?, ?, ?)");
+  for (const auto& [key, value] : r.config_values) {
+    config.bind(1, id).bind(2, key).bind(3, value).run();
   }
   tx.commit();
   return id;
@@ -198,6 +204,14 @@ std::optional<int64_t> ResultsStore::completed_run(const std::string& config_has
   s.bind(1, config_hash);
   if (s.step()) return s.column_int(0);
   return std::nullopt;
+}
+
+std::map<std::string, std::string> ResultsStore::config_values(int64_t run_id) {
+  Statement s = db_.prepare("SELECT key, value FROM run_config WHERE run_id = ?");
+  s.bind(1, run_id);
+  std::map<std::string, std::string> values;
+  while (s.step()) values[s.column_text(0)] = s.column_text(1);
+  return values;
 }
 
 std::vector<ResultsStore::CompletedRun> ResultsStore::completed_runs(

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +36,14 @@ struct RunRecord {
   // in the process (table run_plugins).
   std::string code_id;
   std::vector<PluginIdentity> plugins;
+  // The BLAS library loaded, the allocator, the compiler and build options,
+  // the CPU's vector instruction sets (core/system_info.h, build_info.h).
+  std::string blas, allocator, build_settings, cpu_isa;
+  // The command line that started the run (for a sweep's cells, the
+  // sweep's), shell-quoted for display: what to type to reproduce it.
+  std::string command;
+  // The effective resolved config, key by key (table run_config).
+  std::vector<std::pair<std::string, std::string>> config_values;
   int64_t threads = 0, pid = 0;
   std::string dataset_checksum, test_episodes_checksum;
   std::string dataset_source_checksum;  // SHA-256 of the files the dataset was read from
@@ -95,6 +104,8 @@ class ResultsStore {
     int64_t run_id = 0;
     std::string code_id;
   };
+  // The run's effective config values (table run_config), by key.
+  std::map<std::string, std::string> config_values(int64_t run_id);
   // Every completed run with this config hash, oldest first.
   std::vector<CompletedRun> completed_runs(const std::string& config_hash);
   // The resolved config YAML of the latest run with this config hash, if any.

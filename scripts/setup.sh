@@ -8,6 +8,7 @@ packages=(
   libtorch-dev libopenblas0-pthread        # LibTorch; OpenBLAS instead of the reference BLAS (~35x faster GEMM)
   libtcmalloc-minimal4                      # allocator: glibc malloc returns LibTorch's big tensors to the kernel
   python3-torch                             # the PyTorch reference of scripts/compare.sh (same LibTorch 1.13)
+  python3-scipy                             # tests: reference values of the significance tests
   libyaml-cpp-dev libboost-program-options-dev libsqlite3-dev
   libgtest-dev libbenchmark-dev
   libarchive-dev libcurl4-openssl-dev zlib1g-dev libstb-dev   # dataset readers, downloader

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "core/build_info.h"
 #include "metabench/sha256.h"
 #include "results/schema.h"
 #include "results/sqlite.h"
@@ -95,6 +96,44 @@ TEST_F(CliTest, UsageErrorsAndHelp) {
   for (const char* name : {"csv ", "html ", "latex ", "md "}) {
     EXPECT_NE(formats.output.find(name), std::string::npos) << name << formats.output;
   }
+}
+
+TEST_F(CliTest, VersionPrintsTheBuildsIdentity) {
+  const auto r = run_metabench({"--version"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const BuildInfo& b = build_info();
+  EXPECT_NE(r.output.find("metabench " + std::string(b.version) + "\n"), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("commit:        " + std::string(b.commit)), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("source digest: " + std::string(b.source_digest)), std::string::npos);
+  for (const char* line :
+       {"LibTorch:      1.13", "BLAS:          ", "allocator:     ", "devices:       cpu"}) {
+    EXPECT_NE(r.output.find(line), std::string::npos) << line << "\n" << r.output;
+  }
+}
+
+TEST_F(CliTest, ListPublishedShowsTheCorrectedEntriesWithTheirSettings) {
+  const auto r = run_metabench({"list", "published"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::vector<std::string> expected = {
+      // The like-for-like Matching Networks numbers, not Vinyals et al.'s 46.6.
+      "43.56 ± 0.84 (95% CI over episodes)",
+      "Ravi and Larochelle 2017 (ICLR), FCE re-implementation",
+      // First-order MAML on Omniglot is Nichol et al.'s, not Finn et al.'s.
+      "1st-order MAML + transduction",
+      // Reptile both ways, by algo.transductive.
+      "algo.transductive=false", "95.39 ± 0.09 (95% CI)",
+      // ANIL's spread is a standard deviation over seeds.
+      "46.70 ± 0.40 (SD over seeds)",
+      // ProtoNets' training way count.
+      "episode.train_ways=60", "episode.train_ways=30", "episode.train_ways=20",
+      "Finn et al. 2017 (ICML), Table 1"};
+  for (const std::string& text : expected) {
+    EXPECT_NE(r.output.find(text), std::string::npos) << text << "\n" << r.output;
+  }
+  EXPECT_EQ(r.output.find("46.60"), std::string::npos);
+  EXPECT_EQ(r.output.find("Tables 1 and 2"), std::string::npos);
 }
 
 TEST_F(CliTest, ReportSaysWhenThereIsNothingToReport) {

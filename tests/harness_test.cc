@@ -100,6 +100,19 @@ TEST(Harness, RunsRecordTheBuildsCommitAndCodeIdentity) {
   EXPECT_EQ(s.column_text(1), "metabench:" + std::string(build.source_digest).substr(0, 12));
   EXPECT_EQ(s.column_text(2), build.version);
   EXPECT_EQ(std::string(build.source_digest).size(), 64u);
+  Statement p = store.database().prepare(
+      "SELECT blas, allocator, build_settings, cpu_isa FROM runs WHERE run_id = ?");
+  p.bind(1, id);
+  ASSERT_TRUE(p.step());
+  // LibTorch links a BLAS (Debian: OpenBLAS through the libblas.so.3
+  // alternative), and the test binary is built like the tool.
+  EXPECT_NE(p.column_text(0), "none loaded");
+  EXPECT_FALSE(p.column_text(1).empty());
+  EXPECT_EQ(p.column_text(2), build.settings);
+  EXPECT_FALSE(p.column_text(3).empty());
+  // The effective config, key by key: the training way count as used.
+  EXPECT_EQ(store.config_values(id).at("episode.train_ways"), "5");
+  EXPECT_EQ(store.config_values(id).at("algorithm"), "protonet");
 }
 
 TEST(Harness, ModelSelectionUsesTheBestValidationPoint) {

@@ -23,7 +23,8 @@ using testing::TempDir;
 // Adds a completed run whose episode i has accuracy 1 when i % period != 0.
 void add_run(ResultsStore& store, const std::string& algorithm, int64_t seed, int period,
              double train_seconds, int64_t shots = 1, int64_t inner_steps = 1,
-             const std::string& code = "metabench:0123456789ab") {
+             const std::string& code = "metabench:0123456789ab",
+             const std::vector<std::pair<std::string, std::string>>& settings = {}) {
   RunRecord r;
   r.config_yaml = "algorithm: " + algorithm + "\ndataset: omniglot\nseed: " + std::to_string(seed) +
                   "\nepisode: {shots: " + std::to_string(shots) +
@@ -41,6 +42,14 @@ void add_run(ResultsStore& store, const std::string& algorithm, int64_t seed, in
   r.seed = seed;
   r.test_episodes_checksum = "c0ffee";
   r.code_id = code;
+  r.config_values = {{"backbone", "conv4"}, {"model.width", "64"}, {"episode.train_ways", "5"}};
+  for (const auto& setting : settings) {
+    bool replaced = false;
+    for (auto& [key, value] : r.config_values) {
+      if (key == setting.first) value = setting.second, replaced = true;
+    }
+    if (!replaced) r.config_values.push_back(setting);
+  }
   const int64_t id = store.begin_run(r, "2026-11-22T00:00:00Z");
   store.add_curve_points(id, {{10, "val", 1.0, 0.5, 1.0}, {20, "val", 0.8, 0.7, 2.0}});
   std::vector<EpisodeResult> episodes;
@@ -99,19 +108,100 @@ TEST(ReportFormats, MarkdownHasPaperDeltasAndSignificance) {
   const std::string md = make_report(store, {}, "md");
   EXPECT_NE(md.find("## omniglot, 5-way 1-shot"), std::string::npos) << md;
   EXPECT_NE(md.find("| maml | 97.50 | ± 0.00 | ± 1.00 | 2 | 40 | 100.0 | 1.0000 | 5.00 | 202 | "
-                    "98.70 ± 0.40 | -1.20 |"),
+                    "98.70 ± 0.40 (95% CI over episodes) | -1.20 |"),
             std::string::npos)
       << md;
+  // ProtoNets' paper trained on 60-way episodes, these runs on 5-way ones:
+  // no paper number and no delta, and the report says why.
   EXPECT_NE(md.find("| protonet | 50.00 | ± 0.00 | ± 1.00 | 2 | 40 | 10.0 | 0.1000 | 5.00 | 202 "
-                    "| 98.80 | -48.80 |"),
+                    "|  |  |"),
             std::string::npos)
       << md;
-  // 19 episodes where maml is right and protonet wrong, none the other way.
-  EXPECT_NE(md.find("| maml | protonet | +47.50 | < 0.001 | yes |"), std::string::npos) << md;
+  EXPECT_NE(md.find("No paper comparison for protonet: Snell et al. 2017 (NeurIPS), Table 1 "
+                    "requires episode.train_ways=60 (this run: 5)."),
+            std::string::npos)
+      << md;
+  // 19 episodes where maml is right and protonet wrong, none the other way:
+  // zeros and ties, so the normal approximation.
+  EXPECT_NE(md.find("| maml | protonet | +47.50 | normal approximation | < 0.001 | yes |"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("so seed-to-seed variance is not part of these p-values"), std::string::npos);
+  EXPECT_EQ(md.find("Over seeds (Welch"), std::string::npos) << "2 seeds: no seed test";
+}
+
+// A 60-way-trained ProtoNet gets its paper number; a non-transductive Reptile
+// gets the non-transductive one, a transductive Reptile the transductive one.
+TEST(ReportFormats, PaperNumbersOnlyLikeForLike) {
+  TempDir dir;
+  ResultsStore store(dir.file("r.sqlite"), ResultsStore::Access::kReadWrite);
+  add_run(store, "protonet", 1, 2, 10, 1, 1, "metabench:0123456789ab",
+          {{"episode.train_ways", "60"}});
+  add_run(store, "reptile", 1, 2, 10, 1, 1, "metabench:0123456789ab",
+          {{"algo.transductive", "false"}});
+  add_run(store, "reptile", 1, 2, 10, 5, 1, "metabench:0123456789ab",
+          {{"algo.transductive", "true"}});
+  const std::string md = make_report(store, {}, "md");
+  EXPECT_NE(md.find("| protonet | 50.00 | n/a (1 seed) | ± 1.00 | 1 | 40 | 10.0 | 0.1000 | 5.00 | "
+                    "201 | 98.80 | -48.80 |"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| 95.39 ± 0.09 (95% CI) | -45.39 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| 99.48 ± 0.06 (95% CI) | -49.48 |"), std::string::npos) << md;
+  EXPECT_EQ(md.find("97.68"), std::string::npos) << md;
+}
+
+TEST(ReportFormats, ReproductionPageComparesOnlyLikeForLike) {
+  TempDir dir;
+  ResultsStore store(dir.file("r.sqlite"), ResultsStore::Access::kReadWrite);
+  for (int seed = 1; seed <= 3; ++seed) {
+    add_run(store, "protonet", seed, 2, 10, 1, 1, "metabench:0123456789ab",
+            {{"episode.train_ways", "60"}});
+    add_run(store, "reptile", seed, 40, 10, 1, 1, "metabench:0123456789ab",
+            {{"algo.transductive", "false"}, {"model.width", "32"}});
+  }
+  const std::string page = make_report(store, {}, "reproduction");
+  EXPECT_NE(page.find("| protonet | 50.00 ± 0.00 over 3 seeds (t, 2 df); ± 1.00 over 40 episodes | "
+                      "98.80 | -48.80 | Snell et al. 2017 (NeurIPS), Table 1 |"),
+            std::string::npos)
+      << page;
+  // Reptile's Omniglot entries require only backbone and transduction: compared.
+  EXPECT_NE(page.find("| reptile | 97.50 ± 0.00 over 3 seeds (t, 2 df)"), std::string::npos)
+      << page;
+  EXPECT_NE(page.find("95.39 ± 0.09 (95% CI) | +2.11 |"), std::string::npos) << page;
+  EXPECT_NE(page.find("2 cell(s) compared with a paper, 0 not comparable"), std::string::npos)
+      << page;
+}
+
+// Five seeds per cell add Welch's t-test on the per-seed means.
+TEST(ReportFormats, FiveSeedsAddATestOnPerSeedMeans) {
+  TempDir dir;
+  ResultsStore store(dir.file("r.sqlite"), ResultsStore::Access::kReadWrite);
+  for (int seed = 1; seed <= 5; ++seed) {
+    add_run(store, "maml", seed, 40 - seed, 100);
+    add_run(store, "protonet", seed, 2 + seed % 2, 10);
+  }
+  const std::string md = make_report(store, {}, "md");
+  EXPECT_NE(md.find("Over seeds (Welch's t-test on the per-seed means"), std::string::npos) << md;
+  EXPECT_NE(md.find("| maml | protonet | 5, 5 |"), std::string::npos) << md;
+}
+
+// Over three seeds the interval uses t(0.975, 2) = 4.303, not 1.96.
+TEST(ReportFormats, IntervalsOverThreeSeedsUseStudentsT) {
+  TempDir dir;
+  ResultsStore store(dir.file("r.sqlite"), ResultsStore::Access::kReadWrite);
+  // Accuracies 97.5, 95 and 90 (periods 40, 20 and 10 over 40 episodes):
+  // mean 94.1667, s = 3.8188, half-width 4.3027 * 3.8188 / sqrt(3) = 9.49.
+  add_run(store, "maml", 1, 40, 100);
+  add_run(store, "maml", 2, 20, 100);
+  add_run(store, "maml", 3, 10, 100);
+  const std::string md = make_report(store, {}, "md");
+  EXPECT_NE(md.find("| maml | 94.17 | ± 9.49 | ± 1.00 | 3 | 40 |"), std::string::npos) << md;
 }
 
 // One config (same hash) completed by two builds: the table shows a cell per
-// code identity, never their average, and no paper delta for either.
+// code identity, never their average; each is compared with the paper on
+// its own.
 TEST(ReportFormats, AConfigRecordedByTwoCodesIsShownOncePerCode) {
   TempDir dir;
   ResultsStore store(dir.file("r.sqlite"), ResultsStore::Access::kReadWrite);
@@ -126,7 +216,9 @@ TEST(ReportFormats, AConfigRecordedByTwoCodesIsShownOncePerCode) {
                     "`metabench:ba9876543210`)"),
             std::string::npos)
       << md;
-  EXPECT_EQ(md.find("98.70"), std::string::npos) << "no paper number for a split config:\n" << md;
+  EXPECT_NE(md.find("| maml [code metabench:0123456789ab] | 97.50 | n/a (1 seed) |"),
+            std::string::npos)
+      << md;
 }
 
 TEST(ReportFormats, LatexUsesBooktabsAndBoldsTheBestOfEachColumn) {

@@ -200,7 +200,10 @@ TEST(ResultsStore, UpgradeToVersion4IdentifiesOldRunsByTheirCommit) {
         "'t', 'abc123-dirty')");
   }
   ResultsStore store(path, ResultsStore::Access::kReadWrite);
-  EXPECT_EQ(store.schema_version(), 4);
+  EXPECT_EQ(store.schema_version(), kSchemaVersion);
+  // Version 5 filled run_config from the stored YAML.
+  EXPECT_EQ(store.config_values(1).at("x"), "1");
+  EXPECT_EQ(store.config_values(1).at("episode.train_ways"), "1");
   const auto runs = store.completed_runs("h");
   ASSERT_EQ(runs.size(), 1u);
   EXPECT_EQ(runs[0].code_id, "commit:abc123-dirty");

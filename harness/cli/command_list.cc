@@ -81,14 +81,15 @@ int command_list(const Args& args) {
   } else if (what == "formats") {
     print_entries(ReportFormatRegistry::instance());
   } else if (what == "published") {
-    std::vector<std::array<std::string, 5>> rows = {
-        {"algorithm", "dataset", "setting", "accuracy (%)", "source"}};
+    // The embedded table (results/data/published.csv) with the settings a
+    // run must share for a report to compare it with the paper.
+    std::vector<std::array<std::string, 7>> rows = {
+        {"algorithm", "dataset", "setting", "requires", "accuracy (%)", "test episodes", "source"}};
     for (const auto& r : published_results()) {
-      const std::string setting =
-          std::to_string(r.ways) + "-way " + std::to_string(r.shots) + "-shot";
-      const std::string accuracy =
-          r.ci95 > 0 ? format("%.2f ± %.2f", r.accuracy, r.ci95) : format("%.2f", r.accuracy);
-      rows.push_back({r.algorithm, r.dataset, setting, accuracy, r.source});
+      rows.push_back({r.algorithm, r.dataset,
+                      std::to_string(r.ways) + "-way " + std::to_string(r.shots) + "-shot",
+                      r.required_text(), r.value_text(),
+                      r.test_episodes > 0 ? std::to_string(r.test_episodes) : "n/a", r.source});
     }
     print_columns(rows);
   } else if (what == "options") {

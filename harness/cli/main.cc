@@ -2,12 +2,18 @@
 // besides the per-run handler, that catches exceptions.  Exit statuses:
 // 0 success, 1 internal error or failed runs, 2 invalid input, 3 nothing to
 // report, 130 interrupted.
+#include <ATen/Context.h>
+#include <torch/csrc/api/include/torch/version.h>
+
 #include <cstdio>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "core/build_info.h"
+#include "core/code_identity.h"
 #include "core/strings.h"
+#include "core/system_info.h"
 #include "harness/cli/commands.h"
 #include "metabench/errors.h"
 #include "metabench/registry.h"
@@ -27,13 +33,35 @@ constexpr const char* kUsage =
     "  data list|download  list datasets with downloads; download, verify and unpack one\n"
     "  list WHAT           list registered algorithms, datasets, backbones or config options\n"
     "\n"
-    "`metabench COMMAND --help` describes each command's options.\n";
+    "`metabench COMMAND --help` describes each command's options; `metabench --version`\n"
+    "prints the build's identity.\n";
+
+// What this binary is: the identity captured when it was built, the
+// LibTorch it runs on, the BLAS it loaded and the devices it can use.
+void print_version() {
+  using namespace metabench;
+  const BuildInfo& b = build_info();
+  const SystemInfo system = collect_system_info();
+  std::printf("metabench %s\n", b.version);
+  std::printf("commit:        %s\n", build_commit_label().c_str());
+  std::printf("source digest: %s (code id %s)\n", b.source_digest, metabench_code_id().c_str());
+  std::printf("built with:    %s\n", b.settings);
+  std::printf("LibTorch:      %s\n", TORCH_VERSION);
+  std::printf("BLAS:          %s\n", system.blas.c_str());
+  std::printf("allocator:     %s\n", system.allocator.c_str());
+  std::printf("CPU:           %s (%s)\n", system.cpu_model.c_str(), system.cpu_isa.c_str());
+  std::printf("devices:       cpu%s\n",
+              at::hasCUDA() ? ", cuda (available)" : ", cuda: not available in this build");
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace metabench;
   const std::vector<std::string> args(argv + 1, argv + argc);
+  std::vector<std::string> shown = {"metabench"};
+  shown.insert(shown.end(), args.begin(), args.end());
+  set_invocation(shown);
   try {
     if (args.empty()) {
       std::fputs(kUsage, stderr);
@@ -43,6 +71,10 @@ int main(int argc, char** argv) {
       throw InternalError("invalid built-in registrations: " + join(registration_problems(), "; "));
     }
     const std::string& command = args[0];
+    if (command == "--version" || command == "version") {
+      print_version();
+      return 0;
+    }
     if (command == "--help" || command == "-h" || command == "help") {
       std::fputs(kUsage, stdout);
       return 0;

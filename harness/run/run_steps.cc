@@ -5,6 +5,7 @@
 #include <torch/csrc/api/include/torch/version.h>
 #include <unistd.h>
 
+#include "core/build_info.h"
 #include "core/code_identity.h"
 #include "core/interrupt.h"
 #include "core/stats.h"
@@ -65,7 +66,21 @@ RunRecord make_run_record(const ExperimentConfig& cfg, const Dataset& dataset,
   record.eval_seed = static_cast<int64_t>(cfg.eval_seed);
   record.git_commit = system.git_commit;
   record.code_id = code_identity(cfg);
+  record.blas = system.blas;
+  record.allocator = system.allocator;
+  record.build_settings = build_info().settings;
+  record.cpu_isa = system.cpu_isa;
+  record.command = invocation();
   record.plugins = loaded_plugin_identities();
+  for (const auto& [key, value] : cfg.values.all()) {
+    record.config_values.emplace_back(key, value_to_string(value));
+  }
+  // The training episode setting as used (0 in the config means "as at test").
+  for (auto& [key, value] : record.config_values) {
+    if (key == "episode.train_ways") value = std::to_string(cfg.train_shape.ways);
+    if (key == "episode.train_shots") value = std::to_string(cfg.train_shape.shots);
+    if (key == "episode.train_queries") value = std::to_string(cfg.train_shape.queries);
+  }
   record.metabench_version = system.metabench_version;
   record.torch_version = TORCH_VERSION;
   record.threads = at::get_num_threads();

@@ -97,6 +97,8 @@ SweepResult run_sweep(const SweepOptions& options) {
     std::fflush(stdout);
   };
 
+  // The cells record the sweep's command line, not their own.
+  setenv(kInvocationVariable, invocation().c_str(), 1);
   std::vector<std::string> changed;  // cells completed by other code
   int index = 0;
   for (const ExperimentConfig& cell : sweep.cells) {
