@@ -1,6 +1,8 @@
 #include "core/files.h"
 
 #include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -44,6 +46,63 @@ void write_file_atomically(const std::string& path, const std::string& content) 
     ::unlink(temp.c_str());
     throw UserError("cannot rename '" + temp + "' to '" + path + "': " + std::strerror(err));
   }
+}
+
+std::string make_temp_directory(const std::string& parent, const std::string& prefix) {
+  make_directories(parent);
+  std::string path = (parent.empty() ? std::string(".") : parent) + "/" + prefix + "-XXXXXX";
+  if (!mkdtemp(path.data())) {
+    throw UserError("cannot create a temporary folder in '" + parent +
+                    "': " + std::strerror(errno));
+  }
+  return path;
+}
+
+std::string make_temp_file(const std::string& parent, const std::string& prefix,
+                           const std::string& suffix, const std::string& content) {
+  make_directories(parent);
+  std::string path =
+      (parent.empty() ? std::string(".") : parent) + "/" + prefix + "-XXXXXX" + suffix;
+  const int fd = mkstemps(path.data(), static_cast<int>(suffix.size()));
+  if (fd < 0) {
+    throw UserError("cannot create a temporary file in '" + parent + "': " + std::strerror(errno));
+  }
+  size_t written = 0;
+  while (written < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      ::unlink(path.c_str());
+      throw UserError("cannot write '" + path + "': " + std::strerror(err));
+    }
+    written += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  return path;
+}
+
+int run_program(const std::vector<std::string>& argv, const std::string& log) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  pid_t pid = 0;
+  const int err = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (err != 0) {
+    throw UserError("cannot start '" + argv[0] + "': " + std::strerror(err));
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR)
+      throw UserError("cannot wait for '" + argv[0] + "': " + std::strerror(errno));
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 void make_directories(const std::string& dir) {

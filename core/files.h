@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace metabench {
 
@@ -14,5 +15,20 @@ void write_file_atomically(const std::string& path, const std::string& content);
 
 // Creates `dir` and its parents; throws UserError naming the path on failure.
 void make_directories(const std::string& dir);
+
+// A new, private (0700) folder `parent/PREFIX-XXXXXX` with an unpredictable
+// name (mkdtemp); UserError naming `parent` on failure.
+std::string make_temp_directory(const std::string& parent, const std::string& prefix);
+
+// A new private (0600) file `parent/PREFIX-XXXXXXSUFFIX` (mkstemps) holding
+// `content`; UserError naming `parent` on failure.
+std::string make_temp_file(const std::string& parent, const std::string& prefix,
+                           const std::string& suffix, const std::string& content);
+
+// Runs `argv[0]` (looked up in PATH) with `argv` as its argument vector,
+// never through a shell, with stdin from /dev/null and stdout and stderr
+// appended to `log`; waits for it.  Returns its exit status (128 + signal
+// when killed); throws UserError when it cannot be started, naming it.
+int run_program(const std::vector<std::string>& argv, const std::string& log);
 
 }  // namespace metabench

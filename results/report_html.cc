@@ -156,7 +156,8 @@ std::string html_document(const ReportInput& in) {
   std::string dir = in.options.plots_dir;
   const bool temporary = dir.empty();
   if (temporary) {
-    dir = (fs::temp_directory_path() / ("metabench-plots-" + std::to_string(getpid()))).string();
+    // Beside the document, private and unpredictable (mkdtemp).
+    dir = make_temp_directory(in.document_dir.empty() ? "." : in.document_dir, ".metabench-plots");
   }
   std::vector<std::string> svgs;
   try {

@@ -19,13 +19,23 @@ std::string slug(const ReportTable& t) {
   return s;
 }
 
+// Text from the database (labels, titles) and paths as gnuplot data, never
+// code: a single-quoted gnuplot string, inside which gnuplot performs no
+// backquote (command) substitution and no backslash processing; a quote is
+// doubled, and line breaks, which would end the command, become spaces.
+// Labels are drawn with `set termoption noenhanced`, so no markup either.
 std::string gnuplot_string(const std::string& text) {
-  std::string out = "\"";
+  std::string out = "'";
   for (char c : text) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
+    if (c == '\'') {
+      out += "''";
+    } else if (c == '\n' || c == '\r') {
+      out += ' ';
+    } else {
+      out += c;
+    }
   }
-  return out + "\"";
+  return out + "'";
 }
 
 class Plotter {
@@ -56,12 +66,17 @@ class Plotter {
     if (files_.png.empty()) return files_;
     const std::string script = dir_ + "/data/plots.gp", log = dir_ + "/data/gnuplot.log";
     write_file_atomically(script, script_);
-    if (std::system("command -v gnuplot > /dev/null 2>&1") != 0) {
-      throw UserError(
-          "plots need gnuplot, which is not installed (apt-get install gnuplot-nox); "
-          "drop --plots for a report without them");
+    write_file_atomically(log, "");
+    // An argument vector, never a shell: the paths are data.
+    int status = 0;
+    try {
+      status = run_program({"gnuplot", script}, log);
+    } catch (const UserError& e) {
+      throw UserError(std::string(e.what()) +
+                      ": plots need gnuplot (apt-get install gnuplot-nox); drop --plots for a "
+                      "report without them");
     }
-    if (std::system(("gnuplot '" + script + "' > '" + log + "' 2>&1").c_str()) != 0) {
+    if (status != 0) {
       throw UserError("gnuplot failed on '" + script + "': " + trim(read_file(log)));
     }
     return files_;

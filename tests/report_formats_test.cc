@@ -238,6 +238,50 @@ TEST(ReportFormats, LatexUsesBooktabsAndBoldsTheBestOfEachColumn) {
       << tex;
 }
 
+// Names in a database travel with it and may be hostile: they reach
+// gnuplot as data (no shell, no backquote substitution) and every format
+// escapes them.
+TEST(ReportFormats, HostileNamesRunNothingAndAreEscaped) {
+  if (std::system("command -v gnuplot > /dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "gnuplot is not installed (scripts/setup.sh installs gnuplot-nox)";
+  }
+  TempDir dir;
+  const std::string marker = dir.file("pwned");
+  const std::string hostile = "x`touch " + marker + "1`'$(touch " + marker + "2)\"\n<script>" +
+                              "\\input{/etc/passwd}' ; system('touch " + marker + "3') #";
+  {
+    ResultsStore store(dir.file("r.sqlite"), ResultsStore::Access::kReadWrite);
+    add_run(store, "maml", 1, 40, 100);
+    add_run(store, "protonet", 1, 2, 10);
+    store.database().exec("UPDATE runs SET algorithm = " + std::string("'") + [&] {
+      std::string quoted;
+      for (char c : hostile) quoted += c == '\'' ? std::string("''") : std::string(1, c);
+      return quoted;
+    }() + "' WHERE algorithm = 'maml'");
+  }
+  ResultsStore store(dir.file("r.sqlite"), ResultsStore::Access::kReadOnly);
+  ReportOptions options;
+  options.plots_dir = dir.file("plots dir with 'quote");
+  const std::string html = make_report(store, options, "html");
+  const std::string md = make_report(store, options, "md");
+  const std::string latex = make_report(store, {}, "latex");
+  for (const char* n : {"1", "2", "3"}) {
+    EXPECT_FALSE(fs::exists(marker + n)) << "a name from the database ran a command";
+  }
+  EXPECT_TRUE(fs::exists(options.plots_dir + "/omniglot-5w1s-peak-memory.svg"));
+  EXPECT_EQ(html.find("<script>\\input"), std::string::npos);  // the name, unescaped
+  EXPECT_NE(html.find("&lt;script&gt;"), std::string::npos);
+  EXPECT_EQ(latex.find("\\input{"), std::string::npos) << latex;
+  // Without --plots, the HTML page's plots go to a private temporary folder
+  // beside the document, removed afterwards.
+  const std::string here = fs::path(dir.file("r.sqlite")).parent_path().string();
+  EXPECT_NE(make_report(store, {}, "html", here).find("&lt;script&gt;"), std::string::npos);
+  for (const auto& entry : fs::directory_iterator(here)) {
+    EXPECT_EQ(entry.path().filename().string().rfind(".metabench-plots", 0), std::string::npos)
+        << entry.path();
+  }
+}
+
 TEST(ReportFormats, HtmlIsSelfContainedAndRendersItsPlotsInChromium) {
   if (std::system("command -v gnuplot > /dev/null 2>&1") != 0) {
     GTEST_SKIP() << "gnuplot is not installed (scripts/setup.sh installs gnuplot-nox)";

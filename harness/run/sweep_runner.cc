@@ -75,7 +75,7 @@ SweepResult run_sweep(const SweepOptions& options) {
   result.cells = static_cast<int>(sweep.cells.size());
   const double start = now_seconds();
   std::map<pid_t, Child> running;
-  const std::string temp_dir = std::filesystem::temp_directory_path().string();
+  const std::string temp_dir = std::filesystem::absolute(options.db_path).parent_path().string();
 
   auto reap = [&](bool block) {
     int status = 0;
@@ -128,9 +128,8 @@ SweepResult run_sweep(const SweepOptions& options) {
     }
     while (static_cast<int>(running.size()) >= jobs && !interrupt_requested()) reap(true);
     if (interrupt_requested()) break;
-    const std::string config_file = temp_dir + "/metabench-cell-" + std::to_string(getpid()) + "-" +
-                                    std::to_string(index) + ".yaml";
-    write_file_atomically(config_file, cell.yaml);
+    // Private and unpredictable (mkstemps), beside the database.
+    const std::string config_file = make_temp_file(temp_dir, ".metabench-cell", ".yaml", cell.yaml);
     std::vector<std::string> argv = {options.executable, "run",     config_file, "--db",
                                      options.db_path,    "--sweep", sweep.name};
     for (const auto& plugin : loaded_plugins()) {
