@@ -3,14 +3,38 @@
 #include <sqlite3.h>
 
 #include <cmath>
+#include <cstdlib>
 
 #include "metabench/errors.h"
 
 namespace metabench {
 
 namespace {
-constexpr int kBusyTimeoutMs = 60000;
+
+constexpr int kDefaultBusyTimeoutMs = 60000;
+
+// How long a write waits for another process's lock: 60 s, or
+// $METABENCH_BUSY_TIMEOUT_MS (documented in docs/results-schema.md).
+int busy_timeout_ms() {
+  if (const char* text = std::getenv("METABENCH_BUSY_TIMEOUT_MS")) {
+    char* end = nullptr;
+    const long value = std::strtol(text, &end, 10);
+    if (end != text && *end == '\0' && value >= 0 && value <= 3600000) {
+      return static_cast<int>(value);
+    }
+  }
+  return kDefaultBusyTimeoutMs;
 }
+
+// A lock held beyond the timeout, or a full disk, is the environment's
+// failure, not bad input.
+bool environment_failure(int code) {
+  const int primary = code & 0xff;
+  return primary == SQLITE_BUSY || primary == SQLITE_LOCKED || primary == SQLITE_FULL ||
+         primary == SQLITE_IOERR;
+}
+
+}  // namespace
 
 Database::Database(const std::string& path, Mode mode) : path_(path) {
   const int flags =
@@ -21,22 +45,31 @@ Database::Database(const std::string& path, Mode mode) : path_(path) {
     db_ = nullptr;
     throw StoreError("cannot open results database '" + path + "': " + message);
   }
-  sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+  sqlite3_busy_timeout(db_, busy_timeout_ms());
   sqlite3_extended_result_codes(db_, 1);
 }
 
 Database::~Database() { sqlite3_close(db_); }
 
 void Database::fail(const std::string& what) const {
-  throw StoreError("results database '" + path_ + "': " + what + ": " + sqlite3_errmsg(db_));
+  const int code = sqlite3_extended_errcode(db_);
+  const std::string message =
+      "results database '" + path_ + "': " + what + ": " + sqlite3_errmsg(db_);
+  if (environment_failure(code)) {
+    throw EnvironmentError(message + ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED
+                                          ? " (another process held it for longer than the " +
+                                                std::to_string(busy_timeout_ms() / 1000) +
+                                                " s busy timeout; nothing was lost, run again)"
+                                          : ""));
+  }
+  throw StoreError(message);
 }
 
 void Database::exec(const std::string& sql) {
   char* error = nullptr;
   if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
-    const std::string message = error ? error : "unknown error";
     sqlite3_free(error);
-    throw StoreError("results database '" + path_ + "': " + message);
+    fail("cannot execute");
   }
 }
 

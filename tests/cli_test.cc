@@ -8,6 +8,7 @@
 #include "metabench/sha256.h"
 #include "results/schema.h"
 #include "results/sqlite.h"
+#include "results/store.h"
 #include "tests/test_util.h"
 
 namespace metabench {
@@ -96,6 +97,30 @@ TEST_F(CliTest, UsageErrorsAndHelp) {
   for (const char* name : {"csv ", "html ", "latex ", "md "}) {
     EXPECT_NE(formats.output.find(name), std::string::npos) << name << formats.output;
   }
+}
+
+// A database locked by another process beyond the busy timeout is the
+// environment's failure (exit 4), not invalid input, and loses nothing.
+TEST_F(CliTest, ADatabaseBusyBeyondItsTimeoutIsAnEnvironmentError) {
+  Database holder(db_, Database::Mode::kReadWrite);
+  holder.exec("BEGIN EXCLUSIVE");
+  setenv("METABENCH_BUSY_TIMEOUT_MS", "300", 1);
+  const auto r =
+      run_metabench({"run", testing::source_path("configs/smoke/protonet.yaml"), "--db", db_,
+                     "--set", "optim.iterations=2", "--set", "eval.test_episodes=3"});
+  unsetenv("METABENCH_BUSY_TIMEOUT_MS");
+  holder.exec("ROLLBACK");
+  EXPECT_EQ(r.exit_code, 4) << r.output;
+  EXPECT_NE(r.output.find("metabench: environment error: results database '" + db_),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("busy timeout; nothing was lost, run again"), std::string::npos)
+      << r.output;
+  EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+  ResultsStore store(db_, ResultsStore::Access::kReadOnly);
+  Statement s = store.database().prepare("SELECT count(*) FROM runs WHERE status = 'completed'");
+  ASSERT_TRUE(s.step());
+  EXPECT_EQ(s.column_int(0), 1);
 }
 
 TEST_F(CliTest, VersionPrintsTheBuildsIdentity) {

@@ -242,6 +242,12 @@ TEST_F(WalkthroughTest, DocBuildsLoadsRunsItsSweepAndPassesConformance) {
   const auto list = run_metabench({"list", "algorithms", "--plugin", w_->plugin});
   ASSERT_EQ(list.exit_code, 0) << list.output;
   EXPECT_NE(list.output.find("cosproto "), std::string::npos) << list.output;
+  // Plugins are code: what was loaded is said, with its checksum and version.
+  EXPECT_NE(list.output.find("metabench: loaded plugin "), std::string::npos) << list.output;
+  EXPECT_NE(
+      list.output.find("libcosproto.so (sha256 " + sha256_file(w_->plugin) + ", version 1.0.0)"),
+      std::string::npos)
+      << list.output;
 
   // The algorithm asked about is the default of `algorithm`, and its own
   // default for a shared key shows.

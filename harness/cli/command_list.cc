@@ -63,7 +63,8 @@ int command_list(const Args& args) {
       "with `options`: include this dataset's data.* keys")(
       "backbone", po::value(&backbone)->default_value("conv4"),
       "with `options`: include this backbone's model.* keys")(
-      "plugin", po::value(&plugins)->composing(), "load an algorithm plugin (shared library)");
+      "plugin", po::value(&plugins)->composing(),
+      "load a plugin: a shared library whose code runs with your permissions");
   po::positional_options_description positional;
   positional.add("what", 1);
   po::variables_map values;

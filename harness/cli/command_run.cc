@@ -21,7 +21,8 @@ int command_run(const Args& args) {
       "set", po::value(&overrides)->composing(), "override a config key: --set KEY=VALUE")(
       "db", po::value(&db_path)->default_value(kDefaultDatabase), "results database (SQLite)")(
       "sweep", po::value(&sweep), "sweep name to record with the run (set by `metabench sweep`)")(
-      "plugin", po::value(&plugins)->composing(), "load an algorithm plugin (shared library)")(
+      "plugin", po::value(&plugins)->composing(),
+      "load a plugin: a shared library whose code runs with your permissions")(
       "data-root", po::value(&data_root),
       "data root (default: data.root, else $METABENCH_DATA, else ./data)");
   po::positional_options_description positional;

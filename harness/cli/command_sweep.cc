@@ -32,8 +32,9 @@ int command_sweep(const Args& args) {
       "set", po::value(&sweep.overrides)->composing(),
       "override a config key in every cell: --set KEY=VALUE")(
       "db", po::value(&sweep.db_path)->default_value(kDefaultDatabase),
-      "results database (SQLite)")("plugin", po::value(&plugins)->composing(),
-                                   "load an algorithm plugin (shared library)")(
+      "results database (SQLite)")(
+      "plugin", po::value(&plugins)->composing(),
+      "load a plugin: a shared library whose code runs with your permissions")(
       "rerun-changed", po::bool_switch(&sweep.rerun_changed),
       "run cells completed by other code (another build or plugin file) again, as new runs")(
       "jobs,j", po::value(&sweep.jobs)->default_value(1),

@@ -1,7 +1,8 @@
 // metabench's entry point: dispatches to a subcommand and is the one place,
 // besides the per-run handler, that catches exceptions.  Exit statuses:
 // 0 success, 1 internal error or failed runs, 2 invalid input, 3 nothing to
-// report, 130 interrupted.
+// report, 4 environment error (a database busy beyond its timeout, a full
+// disk), 130 interrupted.
 #include <ATen/Context.h>
 #include <torch/csrc/api/include/torch/version.h>
 
@@ -34,7 +35,10 @@ constexpr const char* kUsage =
     "  list WHAT           list registered algorithms, datasets, backbones or config options\n"
     "\n"
     "`metabench COMMAND --help` describes each command's options; `metabench --version`\n"
-    "prints the build's identity.\n";
+    "prints the build's identity.\n"
+    "\n"
+    "Plugins (--plugin PATH, or `plugins:` in a config or sweep file) are shared libraries:\n"
+    "loading one runs its code with your permissions. Load only plugins you trust.\n";
 
 // What this binary is: the identity captured when it was built, the
 // LibTorch it runs on, the BLAS it loaded and the devices it can use.
@@ -94,6 +98,9 @@ int main(int argc, char** argv) {
                  "metabench: interrupted; completed runs are kept, run the same command again "
                  "to resume\n");
     return 130;
+  } catch (const EnvironmentError& e) {
+    std::fprintf(stderr, "metabench: environment error: %s\n", e.what());
+    return 4;
   } catch (const NoResults& e) {
     std::fprintf(stderr, "metabench: %s\n", e.what());
     return 3;

@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 
 #include "core/code_identity.h"
@@ -72,7 +73,11 @@ void load_plugin(const std::string& path) {
   }
   using VersionFunction = const char* (*)();
   auto version = reinterpret_cast<VersionFunction>(dlsym(handle, "metabench_plugin_version"));
-  finish_plugin(true, version && version() ? version() : "");
+  const std::string declared = version && version() ? version() : "";
+  finish_plugin(true, declared);
+  // Plugins are code run with the user's permissions: say what was loaded.
+  std::fprintf(stderr, "metabench: loaded plugin %s (sha256 %s, version %s)\n", absolute.c_str(),
+               identity.sha256.c_str(), declared.empty() ? "undeclared" : declared.c_str());
 }
 
 void load_plugins_from(RawConfig& raw) {

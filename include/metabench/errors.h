@@ -6,7 +6,8 @@
 // else (InternalError, or a std::exception from a library) is a bug or an
 // environment failure and exits with status 1.  Interrupted is thrown when
 // the user asks a run to stop (SIGINT/SIGTERM); the run is recorded as
-// interrupted, not failed.
+// interrupted, not failed.  EnvironmentError (a database busy beyond its
+// timeout, a full disk) exits with status 4.
 //
 // Messages must say what was expected and what was found, and name the file,
 // key or path involved.
@@ -55,6 +56,15 @@ class NoResults : public UserError {
 
 // A broken invariant inside metabench: a bug, never the user's fault.
 class InternalError : public Error {
+ public:
+  using Error::Error;
+};
+
+// The environment failed, not the input: a resource metabench needs stayed
+// unavailable (a results database locked by another process for longer than
+// the busy timeout, a full disk).  Retrying later may succeed; `main` exits
+// with status 4.
+class EnvironmentError : public Error {
  public:
   using Error::Error;
 };
