@@ -154,8 +154,16 @@ SweepResult run_sweep(const SweepOptions& options) {
               sweep.name.c_str(), result.cells, result.completed, result.skipped, result.failed,
               human_duration(now_seconds() - start).c_str());
   if (!changed.empty()) {
+    // Name a few; the database has them all (runs.code_id).
+    constexpr size_t kNamed = 10;
+    std::vector<std::string> named(changed.begin(),
+                                   changed.begin() + std::min(changed.size(), kNamed));
+    if (changed.size() > kNamed) {
+      named.push_back("and " + std::to_string(changed.size() - kNamed) +
+                      " more (their runs.code_id differs from this build's)");
+    }
     std::printf("%d cell(s) were recorded by other code: %s; %s\n", result.changed,
-                join(changed, "; ").c_str(),
+                join(named, "; ").c_str(),
                 options.rerun_changed
                     ? "they were run again with this code, beside the old runs"
                     : "their results were kept (--rerun-changed runs them again as new runs)");
