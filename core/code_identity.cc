@@ -32,19 +32,23 @@ void note_registration(const char* kind, const std::string& name) {
   if (s.loading) s.loading->provides.push_back(std::string(kind) + " " + name);
 }
 
-void begin_plugin(PluginIdentity plugin) {
-  if (state().loading) throw InternalError("begin_plugin: a plugin is already being loaded");
+PluginRegistration::PluginRegistration(PluginIdentity plugin) {
+  if (state().loading) {
+    throw InternalError("plugin '" + plugin.path + "' loaded while '" + state().loading->path +
+                        "' is still being loaded");
+  }
   state().loading = std::move(plugin);
 }
 
-void finish_plugin(bool loaded, const std::string& version) {
-  State& s = state();
-  if (!s.loading) throw InternalError("finish_plugin without begin_plugin");
-  if (loaded) {
-    s.loading->version = version;
-    s.loaded.push_back(std::move(*s.loading));
-  }
-  s.loading.reset();
+PluginRegistration::~PluginRegistration() { state().loading.reset(); }
+
+const std::vector<std::string>& PluginRegistration::provides() const {
+  return state().loading->provides;
+}
+
+void PluginRegistration::commit(const std::string& version) {
+  state().loading->version = version;
+  state().loaded.push_back(*state().loading);
 }
 
 const std::vector<PluginIdentity>& loaded_plugin_identities() { return state().loaded; }

@@ -6,8 +6,8 @@
 // cell only when its completed run has the identity the cell would get now
 // (or, by default, reports that it was recorded by other code).
 //
-// The plugin loader (harness/config/plugins.cc) brackets each dlopen() with
-// begin_plugin() and finish_plugin(); the registrations run inside it call
+// The plugin loader (harness/config/plugins.cc) holds a PluginRegistration
+// around each dlopen(); the registrations run inside it call
 // note_registration() (metabench/registry.h), which attributes each new
 // entry to the plugin being loaded.
 #pragma once
@@ -25,11 +25,21 @@ struct PluginIdentity {
   std::vector<std::string> provides;  // "algorithm cosproto", ... in registration order
 };
 
-// Starts attributing registrations to `plugin`.  Not reentrant.
-void begin_plugin(PluginIdentity plugin);
-// Ends it: with `loaded`, the plugin (with `version`) joins the loaded list;
-// otherwise it is forgotten.
-void finish_plugin(bool loaded, const std::string& version);
+// Attributes the registrations made during its lifetime to `plugin`.  The
+// plugin joins the loaded list only on commit(); otherwise (a load that
+// failed) it is forgotten.  One at a time: InternalError if nested.
+class PluginRegistration {
+ public:
+  explicit PluginRegistration(PluginIdentity plugin);
+  ~PluginRegistration();
+  PluginRegistration(const PluginRegistration&) = delete;
+  PluginRegistration& operator=(const PluginRegistration&) = delete;
+
+  // What it has registered so far: "algorithm cosproto", ...
+  const std::vector<std::string>& provides() const;
+  // Records the plugin, with the version it declares, as loaded.
+  void commit(const std::string& version);
+};
 
 // The plugins loaded so far, in load order.
 const std::vector<PluginIdentity>& loaded_plugin_identities();

@@ -24,21 +24,31 @@ std::string read_file(const std::string& path) {
   return out.str();
 }
 
-void write_file_atomically(const std::string& path, const std::string& content) {
-  const std::string temp = path + ".tmp." + std::to_string(getpid());
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) throw UserError("cannot write '" + temp + "': " + std::strerror(errno));
+namespace {
+
+// Writes all of `content` to `fd` (the open file `path`); on failure closes
+// and removes the file and throws UserError naming it.
+void write_all(int fd, const std::string& path, const std::string& content) {
   size_t written = 0;
   while (written < content.size()) {
     const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
     if (n < 0) {
       const int err = errno;
       ::close(fd);
-      ::unlink(temp.c_str());
-      throw UserError("cannot write '" + temp + "': " + std::strerror(err));
+      ::unlink(path.c_str());
+      throw UserError("cannot write '" + path + "': " + std::strerror(err));
     }
     written += static_cast<size_t>(n);
   }
+}
+
+}  // namespace
+
+void write_file_atomically(const std::string& path, const std::string& content) {
+  const std::string temp = path + ".tmp." + std::to_string(getpid());
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) throw UserError("cannot write '" + temp + "': " + std::strerror(errno));
+  write_all(fd, temp, content);
   ::fsync(fd);
   ::close(fd);
   if (std::rename(temp.c_str(), path.c_str()) != 0) {
@@ -67,17 +77,7 @@ std::string make_temp_file(const std::string& parent, const std::string& prefix,
   if (fd < 0) {
     throw UserError("cannot create a temporary file in '" + parent + "': " + std::strerror(errno));
   }
-  size_t written = 0;
-  while (written < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
-    if (n < 0) {
-      const int err = errno;
-      ::close(fd);
-      ::unlink(path.c_str());
-      throw UserError("cannot write '" + path + "': " + std::strerror(err));
-    }
-    written += static_cast<size_t>(n);
-  }
+  write_all(fd, path, content);
   ::close(fd);
   return path;
 }

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 #include <vector>
@@ -21,16 +22,20 @@
 namespace metabench {
 namespace {
 
-std::string cpu_model() {
+// The value of the first /proc/cpuinfo line starting with `field`, or "".
+std::string cpuinfo_field(const std::string& field) {
   std::ifstream in("/proc/cpuinfo");
   std::string line;
   while (std::getline(in, line)) {
-    if (starts_with(line, "model name")) {
-      const size_t colon = line.find(':');
-      if (colon != std::string::npos) return line.substr(colon + 2);
-    }
+    const size_t colon = line.find(':');
+    if (starts_with(line, field) && colon != std::string::npos) return trim(line.substr(colon + 1));
   }
-  return "unknown";
+  return "";
+}
+
+std::string cpu_model() {
+  const std::string model = cpuinfo_field("model name");
+  return model.empty() ? "unknown" : model;
 }
 
 // Paths of the shared objects loaded in this process.
@@ -53,8 +58,7 @@ std::string resolved(const std::string& path) {
 }
 
 std::string file_name(const std::string& path) {
-  const size_t slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
+  return std::filesystem::path(path).filename().string();
 }
 
 std::string blas_library() {
@@ -87,27 +91,23 @@ std::string allocator() {
 }
 
 std::string cpu_isa() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!starts_with(line, "flags")) continue;
-    const std::vector<std::string> flags = split(line.substr(line.find(':') + 1), ' ');
-    std::vector<std::string> present;
-    for (const char* isa : {"sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl",
-                            "avx512_vnni", "avx512_bf16", "amx_tile", "amx_bf16"}) {
-      if (std::find(flags.begin(), flags.end(), isa) != flags.end()) present.push_back(isa);
-    }
-    return present.empty() ? "none of sse4_2..amx" : join(present, " ");
+  const std::string line = cpuinfo_field("flags");
+  if (line.empty()) return "unknown";  // not x86 Linux (aarch64 reports "Features")
+  const std::vector<std::string> flags = split(line, ' ');
+  std::vector<std::string> present;
+  for (const char* isa : {"sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl",
+                          "avx512_vnni", "avx512_bf16", "amx_tile", "amx_bf16"}) {
+    if (std::find(flags.begin(), flags.end(), isa) != flags.end()) present.push_back(isa);
   }
-  return "unknown";  // not x86 Linux (aarch64 reports "Features")
+  return present.empty() ? "none of sse4_2..amx" : join(present, " ");
 }
-
-}  // namespace
 
 std::string& invocation_text() {
   static std::string text;
   return text;
 }
+
+}  // namespace
 
 void set_invocation(const std::vector<std::string>& argv) {
   if (const char* inherited = std::getenv(kInvocationVariable)) {

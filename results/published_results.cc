@@ -78,7 +78,8 @@ std::vector<PublishedResult> parse_published_csv(const std::string& text,
       header = false;
       if (f.size() != kColumnCount) {
         throw UserError(where + "expected the header " +
-                        join({std::begin(kColumns), std::end(kColumns)}, ","));
+                        join({std::begin(kColumns), std::end(kColumns)}, ",") + ", got '" + line +
+                        "'");
       }
       for (size_t i = 0; i < kColumnCount; ++i) {
         if (f[i] != kColumns[i]) {
@@ -149,7 +150,8 @@ const std::vector<PublishedResult>& published_results() {
 }
 
 PublishedMatch find_published(const std::string& algorithm, const std::string& dataset,
-                              int64_t ways, int64_t shots, const SettingLookup& setting) {
+                              int64_t ways, int64_t shots,
+                              const std::map<std::string, std::string>& settings) {
   PublishedMatch match;
   size_t fewest = static_cast<size_t>(-1);
   for (const auto& r : published_results()) {
@@ -158,10 +160,11 @@ PublishedMatch find_published(const std::string& algorithm, const std::string& d
     }
     std::vector<std::string> differences;
     for (const auto& [key, value] : r.required) {
-      const std::optional<std::string> ours = setting(key);
-      if (!ours || *ours != value) {
-        differences.push_back(key + "=" + value +
-                              " (this run: " + (ours ? *ours : std::string("not set")) + ")");
+      const auto ours = settings.find(key);
+      if (ours == settings.end() || ours->second != value) {
+        differences.push_back(key + "=" + value + " (this run: " +
+                              (ours == settings.end() ? std::string("not set") : ours->second) +
+                              ")");
       }
     }
     if (differences.empty()) {

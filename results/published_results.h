@@ -11,7 +11,7 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -45,9 +45,6 @@ const std::vector<PublishedResult>& published_results();
 std::vector<PublishedResult> parse_published_csv(const std::string& text,
                                                  const std::string& origin);
 
-// The run's effective value of a config key, or nullopt when it has none.
-using SettingLookup = std::function<std::optional<std::string>(const std::string& key)>;
-
 struct PublishedMatch {
   std::optional<PublishedResult> result;  // the like-for-like entry, if any
   // When entries exist for the algorithm, dataset, ways and shots but none
@@ -56,7 +53,10 @@ struct PublishedMatch {
   std::string differs;
 };
 
+// `settings`: the run's effective config values by key (run_config); a key
+// the run does not have never matches.
 PublishedMatch find_published(const std::string& algorithm, const std::string& dataset,
-                              int64_t ways, int64_t shots, const SettingLookup& setting);
+                              int64_t ways, int64_t shots,
+                              const std::map<std::string, std::string>& settings);
 
 }  // namespace metabench

@@ -33,9 +33,10 @@ std::vector<double> episode_scores(ResultsStore& store, int64_t run_id, bool reg
   return scores;
 }
 
-std::vector<double> per_seed_scores(const ReportCell& cell, bool regression) {
+// The runs' scores, one per seed: accuracy (%), or MSE for regression.
+std::vector<double> per_seed_scores(const std::vector<ReportRun>& runs, bool regression) {
   std::vector<double> scores;
-  for (const auto& r : cell.runs) scores.push_back(regression ? r.loss : r.accuracy);
+  for (const auto& r : runs) scores.push_back(regression ? r.loss : r.accuracy);
   return scores;
 }
 
@@ -48,8 +49,8 @@ void add_seed_tests(ReportTable& table, double alpha) {
     const ReportCell &a = table.cells[t.a], &b = table.cells[t.b];
     if (a.runs.size() < kSeedTestMinSeeds || b.runs.size() < kSeedTestMinSeeds) continue;
     t.has_seed_test = true;
-    t.seed_test =
-        welch_t_test(per_seed_scores(a, table.regression), per_seed_scores(b, table.regression));
+    t.seed_test = welch_t_test(per_seed_scores(a.runs, table.regression),
+                               per_seed_scores(b.runs, table.regression));
     p_values.push_back(t.seed_test.p_value);
     tested.push_back(&t);
   }
@@ -211,12 +212,8 @@ ReportData collect_report(ResultsStore& store, const ReportOptions& options) {
       if (families[cell.algorithm].size() > 1) cell.label += " [config " + cell.family + "]";
       const bool several_codes = codes[cell.algorithm + "\t" + cell.family].size() > 1;
       if (several_codes) cell.label += " [code " + cell.code_id + "]";
-      std::vector<double> per_seed;
-      for (const auto& r : runs) {
-        per_seed.push_back(table.regression ? r.loss : r.accuracy);
-        table.checksums.insert(r.checksum);
-      }
-      cell.score = mean_ci95(per_seed);
+      for (const auto& r : runs) table.checksums.insert(r.checksum);
+      cell.score = mean_ci95(per_seed_scores(runs, table.regression));
       cell.episode_ci = mean_of(runs, table.regression ? &ReportRun::loss_ci95 : &ReportRun::ci95);
       cell.train_seconds = mean_of(runs, &ReportRun::train_seconds);
       cell.seconds_per_iteration = mean_of(runs, &ReportRun::seconds_per_iteration);
@@ -225,14 +222,9 @@ ReportData collect_report(ResultsStore& store, const ReportOptions& options) {
       if (!table.regression) {
         // Like for like only: the paper's required settings must hold for
         // the cell's configuration (its runs differ only in the seed).
-        const std::map<std::string, std::string> config = store.config_values(runs.front().run_id);
         const PublishedMatch match =
             find_published(cell.algorithm, table.dataset, table.ways, table.shots,
-                           [&](const std::string& key) -> std::optional<std::string> {
-                             const auto it = config.find(key);
-                             if (it == config.end()) return std::nullopt;
-                             return it->second;
-                           });
+                           store.config_values(runs.front().run_id));
         cell.published = match.result;
         cell.published_differs = match.differs;
       }

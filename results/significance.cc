@@ -10,6 +10,30 @@ namespace metabench {
 
 double normal_upper_tail(double z) { return 0.5 * std::erfc(z / std::sqrt(2.0)); }
 
+namespace {
+
+// Two-sided exact p-value of W+ = w for n untied, non-zero differences:
+// counts[k] = number of subsets of the ranks 1..n with sum k, W+'s null
+// distribution times 2^n.  Every count and partial sum is an integer below
+// 2^50 < 2^53 (n <= 50), so the doubles hold them exactly.
+double exact_signed_rank_p(int64_t n, int64_t w) {
+  const int64_t max_sum = n * (n + 1) / 2;
+  if (2 * w == max_sum) return 1.0;
+  std::vector<double> counts(static_cast<size_t>(max_sum) + 1, 0.0);
+  counts[0] = 1;
+  for (int64_t rank = 1; rank <= n; ++rank) {
+    for (int64_t k = max_sum; k >= rank; --k) counts[k] += counts[k - rank];
+  }
+  double below = 0, above = 0;
+  for (int64_t k = 0; k <= max_sum; ++k) {
+    if (k <= w) below += counts[k];
+    if (k >= w) above += counts[k];
+  }
+  return std::min(1.0, 2.0 * std::min(below, above) / std::ldexp(1.0, static_cast<int>(n)));
+}
+
+}  // namespace
+
 SignedRankResult wilcoxon_signed_rank(const std::vector<double>& differences) {
   std::vector<double> d;
   bool had_zero = false;
@@ -43,24 +67,8 @@ SignedRankResult wilcoxon_signed_rank(const std::vector<double>& differences) {
   const double n = static_cast<double>(d.size());
   const bool ties = tie_term > 0;
   if (result.n <= kExactSignedRankMaxN && !ties && !had_zero) {
-    // counts[w] = number of subsets of the ranks 1..n with sum w: W+'s null
-    // distribution times 2^n.  Every count and partial sum is an integer
-    // below 2^50 < 2^53, so the doubles hold them exactly.
-    const int64_t max_sum = result.n * (result.n + 1) / 2;
-    std::vector<double> counts(static_cast<size_t>(max_sum) + 1, 0.0);
-    counts[0] = 1;
-    for (int64_t rank = 1; rank <= result.n; ++rank) {
-      for (int64_t w = max_sum; w >= rank; --w) counts[w] += counts[w - rank];
-    }
-    const int64_t w = static_cast<int64_t>(std::llround(result.w_plus));
-    double below = 0, above = 0, total = 0;
-    for (int64_t k = 0; k <= max_sum; ++k) {
-      total += counts[k];
-      if (k <= w) below += counts[k];
-      if (k >= w) above += counts[k];
-    }
     result.exact = true;
-    result.p_value = 2 * w == max_sum ? 1.0 : std::min(1.0, 2.0 * std::min(below, above) / total);
+    result.p_value = exact_signed_rank_p(result.n, std::llround(result.w_plus));
     return result;
   }
   const double mean = n * (n + 1) / 4.0;

@@ -117,7 +117,6 @@ int64_t ResultsStore::begin_run(const RunRecord& r, const std::string& started_a
   Statement plugin = db_.prepare(
       "INSERT INTO run_plugins (run_id, path, sha256, version, provides) VALUES (?, ?, ?, ?, ?)");
   for (const PluginIdentity& p : r.plugins) {
-    plugin.reset();
     plugin.bind(1, id).bind(2, p.path).bind(3, p.sha256).bind(4, p.version);
     plugin.bind(5, join(p.provides, ", ")).run();
   }
@@ -198,12 +197,9 @@ void ResultsStore::end_run(int64_t run_id, const std::string& status, const std:
 }
 
 std::optional<int64_t> ResultsStore::completed_run(const std::string& config_hash) {
-  Statement s = db_.prepare(
-      "SELECT run_id FROM runs WHERE config_hash = ? AND status = 'completed' "
-      "ORDER BY run_id LIMIT 1");
-  s.bind(1, config_hash);
-  if (s.step()) return s.column_int(0);
-  return std::nullopt;
+  const std::vector<CompletedRun> runs = completed_runs(config_hash);
+  if (runs.empty()) return std::nullopt;
+  return runs.front().run_id;
 }
 
 std::map<std::string, std::string> ResultsStore::config_values(int64_t run_id) {

@@ -11,13 +11,7 @@
 namespace metabench {
 namespace {
 
-SettingLookup settings(const std::map<std::string, std::string>& values) {
-  return [values](const std::string& key) -> std::optional<std::string> {
-    const auto it = values.find(key);
-    if (it == values.end()) return std::nullopt;
-    return it->second;
-  };
-}
+using Settings = std::map<std::string, std::string>;  // a run's run_config rows
 
 TEST(PublishedResults, EmbeddedTableParsesAndEveryEntryHasASource) {
   const auto& table = published_results();
@@ -31,21 +25,21 @@ TEST(PublishedResults, EmbeddedTableParsesAndEveryEntryHasASource) {
 TEST(PublishedResults, OnlyLikeForLikeSettingsMatch) {
   const auto proto_5way = find_published(
       "protonet", "omniglot", 5, 1,
-      settings({{"backbone", "conv4"}, {"model.width", "64"}, {"episode.train_ways", "5"}}));
+      Settings({{"backbone", "conv4"}, {"model.width", "64"}, {"episode.train_ways", "5"}}));
   EXPECT_FALSE(proto_5way.result);
   EXPECT_EQ(proto_5way.differs,
             "Snell et al. 2017 (NeurIPS), Table 1 requires episode.train_ways=60 (this run: 5)");
   const auto proto_60way = find_published(
       "protonet", "omniglot", 5, 1,
-      settings({{"backbone", "conv4"}, {"model.width", "64"}, {"episode.train_ways", "60"}}));
+      Settings({{"backbone", "conv4"}, {"model.width", "64"}, {"episode.train_ways", "60"}}));
   ASSERT_TRUE(proto_60way.result);
   EXPECT_DOUBLE_EQ(proto_60way.result->accuracy, 98.8);
 
   const auto matching = find_published("matchingnet", "mini-imagenet", 5, 5,
-                                       settings({{"backbone", "conv4"}, {"algo.fce", "false"}}));
+                                       Settings({{"backbone", "conv4"}, {"algo.fce", "false"}}));
   ASSERT_TRUE(matching.result);
   EXPECT_DOUBLE_EQ(matching.result->accuracy, 51.09);
-  const auto unknown = find_published("maml", "omniglot-small", 5, 1, settings({}));
+  const auto unknown = find_published("maml", "omniglot-small", 5, 1, Settings({}));
   EXPECT_FALSE(unknown.result);
   EXPECT_TRUE(unknown.differs.empty());  // no paper reports this dataset
 }
@@ -63,8 +57,9 @@ TEST(PublishedResults, MalformedTablesNameTheLineAndColumn) {
     return std::string("no error");
   };
   EXPECT_EQ(error_of("# only a comment\n"), "t.csv: no header line");
-  EXPECT_EQ(error_of("algorithm,dataset\n"),
-            "t.csv:1: expected the header " + header.substr(0, header.size() - 1));
+  EXPECT_EQ(error_of("algorithm,dataset\n"), "t.csv:1: expected the header " +
+                                                 header.substr(0, header.size() - 1) +
+                                                 ", got 'algorithm,dataset'");
   EXPECT_EQ(error_of(header + "maml,omniglot,5,1,,98.7,0.4,ci95,,src\n"),
             "t.csv:2: expected 11 fields, got 10");
   EXPECT_EQ(error_of(header + "maml,omniglot,5,1,,high,0.4,ci95,,src,\n"),

@@ -17,9 +17,14 @@
 namespace metabench {
 namespace {
 
-size_t registered_count() {
-  return AlgorithmRegistry::instance().names().size() + DatasetRegistry::instance().names().size() +
-         BackboneRegistry::instance().names().size();
+// Whether a plugin's registrations include something a config can name.
+bool provides_an_entry(const std::vector<std::string>& provides) {
+  for (const std::string& entry : provides) {
+    for (const char* kind : {AlgorithmInfo::kKind, DatasetInfo::kKind, BackboneInfo::kKind}) {
+      if (starts_with(entry, std::string(kind) + " ")) return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace
@@ -49,24 +54,20 @@ void load_plugin(const std::string& path) {
   identity.path = absolute;
   identity.sha256 = sha256_file(absolute);
   const size_t problems_before = registration_problems().size();
-  const size_t entries_before = registered_count();
-  begin_plugin(identity);
+  PluginRegistration registration(identity);
   void* handle = dlopen(absolute.c_str(), RTLD_NOW | RTLD_GLOBAL);
   if (!handle) {
-    finish_plugin(false, "");
     const char* error = dlerror();
     throw UserError("cannot load plugin '" + path + "': " + (error ? error : "unknown error"));
   }
   std::vector<std::string>& problems = registration_problems();
   if (problems.size() > problems_before) {
-    finish_plugin(false, "");
     const std::vector<std::string> mine(problems.begin() + problems_before, problems.end());
     problems.resize(problems_before);
     throw UserError("plugin '" + path + "': " + join(mine, "; ") +
                     " (the name is taken by metabench or an earlier plugin; choose another)");
   }
-  if (registered_count() == entries_before) {
-    finish_plugin(false, "");
+  if (!provides_an_entry(registration.provides())) {
     throw UserError("plugin '" + path +
                     "' registers no algorithm, dataset or backbone "
                     "(expected a METABENCH_REGISTER_ALGORITHM in it, see docs/plugins.md)");
@@ -74,7 +75,7 @@ void load_plugin(const std::string& path) {
   using VersionFunction = const char* (*)();
   auto version = reinterpret_cast<VersionFunction>(dlsym(handle, "metabench_plugin_version"));
   const std::string declared = version && version() ? version() : "";
-  finish_plugin(true, declared);
+  registration.commit(declared);
   // Plugins are code run with the user's permissions: say what was loaded.
   std::fprintf(stderr, "metabench: loaded plugin %s (sha256 %s, version %s)\n", absolute.c_str(),
                identity.sha256.c_str(), declared.empty() ? "undeclared" : declared.c_str());

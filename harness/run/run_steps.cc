@@ -5,6 +5,8 @@
 #include <torch/csrc/api/include/torch/version.h>
 #include <unistd.h>
 
+#include <map>
+
 #include "core/build_info.h"
 #include "core/code_identity.h"
 #include "core/interrupt.h"
@@ -72,14 +74,15 @@ RunRecord make_run_record(const ExperimentConfig& cfg, const Dataset& dataset,
   record.cpu_isa = system.cpu_isa;
   record.command = invocation();
   record.plugins = loaded_plugin_identities();
-  for (const auto& [key, value] : cfg.values.all()) {
-    record.config_values.emplace_back(key, value_to_string(value));
-  }
   // The training episode setting as used (0 in the config means "as at test").
-  for (auto& [key, value] : record.config_values) {
-    if (key == "episode.train_ways") value = std::to_string(cfg.train_shape.ways);
-    if (key == "episode.train_shots") value = std::to_string(cfg.train_shape.shots);
-    if (key == "episode.train_queries") value = std::to_string(cfg.train_shape.queries);
+  const std::map<std::string, int64_t> effective = {
+      {"episode.train_ways", cfg.train_shape.ways},
+      {"episode.train_shots", cfg.train_shape.shots},
+      {"episode.train_queries", cfg.train_shape.queries}};
+  for (const auto& [key, value] : cfg.values.all()) {
+    const auto used = effective.find(key);
+    record.config_values.emplace_back(
+        key, used == effective.end() ? value_to_string(value) : std::to_string(used->second));
   }
   record.metabench_version = system.metabench_version;
   record.torch_version = TORCH_VERSION;

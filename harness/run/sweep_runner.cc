@@ -115,7 +115,6 @@ SweepResult run_sweep(const SweepOptions& options) {
       continue;
     }
     if (!done.empty()) {
-      ++result.changed;
       changed.push_back(label + " (run " + std::to_string(done.back().run_id) + ", code " +
                         done.back().code_id + ")");
       if (!options.rerun_changed) {
@@ -153,6 +152,7 @@ SweepResult run_sweep(const SweepOptions& options) {
   std::printf("sweep %s: %d cells, %d run, %d skipped (already completed), %d failed, in %s\n",
               sweep.name.c_str(), result.cells, result.completed, result.skipped, result.failed,
               human_duration(now_seconds() - start).c_str());
+  result.changed = static_cast<int>(changed.size());
   if (!changed.empty()) {
     // Name a few; the database has them all (runs.code_id).
     constexpr size_t kNamed = 10;
