@@ -12,6 +12,10 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep);
 bool starts_with(std::string_view text, std::string_view prefix);
 bool ends_with(std::string_view text, std::string_view suffix);
 std::string trim(std::string_view text);  // without leading and trailing white space
+// `text` as one word for a POSIX shell: as is when it has only safe
+// characters, else in single quotes (a ' written as '\'').  Nothing in it
+// is expanded.
+std::string shell_quote(std::string_view text);
 
 // Splits a comma-separated list, trimming each item and dropping empty ones.
 std::vector<std::string> split_list(std::string_view text);

@@ -115,18 +115,7 @@ void set_invocation(const std::vector<std::string>& argv) {
     return;
   }
   std::vector<std::string> quoted;
-  for (const std::string& arg : argv) {
-    const bool plain = !arg.empty() && arg.find_first_not_of(
-                                           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                           "0123456789_-+=/.,:@%") == std::string::npos;
-    if (plain) {
-      quoted.push_back(arg);
-      continue;
-    }
-    std::string q = "'";
-    for (char c : arg) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    quoted.push_back(q + "'");
-  }
+  for (const std::string& arg : argv) quoted.push_back(shell_quote(arg));
   invocation_text() = join(quoted, " ");
 }
 

@@ -8,6 +8,7 @@
 #include "core/raw_config.h"
 #include "core/strings.h"
 #include "metabench/errors.h"
+#include "results/schema_migrations.h"
 #include "results/sqlite.h"
 
 namespace metabench {
@@ -281,6 +282,8 @@ CREATE TABLE run_config (
 ) WITHOUT ROWID;
 )sql",
      fill_run_config},
+    // 5 -> 6: run UUIDs, claims and two statuses (results/schema_v6.cc).
+    {kMigration6Sql, fill_run_uuids},
 };
 
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion,
@@ -298,10 +301,17 @@ int check_schema(Database& db) {
   int application = 0;
   int tables = 0;
   try {
-    version = read_pragma(db, "user_version");
-    application = read_pragma(db, "application_id");
-    Statement s = db.prepare("SELECT count(*) FROM sqlite_master");
-    tables = s.step() ? static_cast<int>(s.column_int(0)) : 0;
+    // One statement, one snapshot: read apart, another process's first
+    // migration could commit between the reads.
+    Statement s = db.prepare(
+        "SELECT (SELECT user_version FROM pragma_user_version), "
+        "(SELECT application_id FROM pragma_application_id), "
+        "(SELECT count(*) FROM sqlite_master)");
+    if (s.step()) {
+      version = static_cast<int>(s.column_int(0));
+      application = static_cast<int>(s.column_int(1));
+      tables = static_cast<int>(s.column_int(2));
+    }
   } catch (const StoreError& e) {
     throw StoreError("'" + db.path() + "' is not a SQLite database (" + e.what() + ")");
   }
@@ -323,6 +333,10 @@ int check_schema(Database& db) {
 
 void migrate(Database& db, int target) {
   int version = check_schema(db);
+  if (version >= target) return;
+  // Off for the migration (a no-op inside a transaction, so here): rebuilding
+  // a table drops the old one, which must not cascade (version 6).
+  db.exec("PRAGMA foreign_keys = OFF");
   while (version < target) {
     Transaction tx(db);
     // Re-read inside the write lock: another process may have migrated.
@@ -330,6 +344,13 @@ void migrate(Database& db, int target) {
     if (version >= target) break;
     db.exec(kMigrations[version].sql);
     if (kMigrations[version].then) kMigrations[version].then(db);
+    Statement broken = db.prepare("PRAGMA foreign_key_check");
+    if (broken.step()) {
+      throw InternalError("migrating '" + db.path() + "' to schema version " +
+                          std::to_string(version + 1) + " broke a foreign key in table '" +
+                          broken.column_text(0) + "'; the database was left at version " +
+                          std::to_string(version));
+    }
     db.exec("PRAGMA application_id = " + std::to_string(kApplicationId));
     db.exec("PRAGMA user_version = " + std::to_string(version + 1));
     tx.commit();

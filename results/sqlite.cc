@@ -77,6 +77,8 @@ Statement Database::prepare(const std::string& sql) { return Statement(*this, sq
 
 int64_t Database::last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
 
+int64_t Database::changes() const { return sqlite3_changes(db_); }
+
 Statement::Statement(Database& db, const std::string& sql) : db_(&db) {
   if (sqlite3_prepare_v2(db.db_, sql.c_str(), -1, &stmt_, nullptr) != SQLITE_OK) {
     db.fail("cannot prepare statement");

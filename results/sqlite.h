@@ -27,6 +27,8 @@ class Database {
   Statement prepare(const std::string& sql);
   const std::string& path() const { return path_; }
   int64_t last_insert_id() const;
+  // Rows changed by the last INSERT, UPDATE or DELETE on this connection.
+  int64_t changes() const;
   [[noreturn]] void fail(const std::string& what) const;
 
  private:

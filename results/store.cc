@@ -1,13 +1,13 @@
 #include "results/store.h"
 
-#include <signal.h>
-
 #include <cerrno>
 #include <filesystem>
 
 #include "core/files.h"
+#include "core/process.h"
 #include "core/strings.h"
 #include "metabench/errors.h"
+#include "results/claims.h"
 #include "results/schema.h"
 
 namespace metabench {
@@ -37,9 +37,12 @@ std::string prepare_path(const std::string& path, ResultsStore::Access access) {
   return path;
 }
 
-bool process_alive(int64_t pid) {
-  if (pid <= 0) return false;
-  return kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+// The UUID of run `run_id`; InternalError when there is no such run.
+std::string uuid_of(Database& db, int64_t run_id) {
+  Statement s = db.prepare("SELECT run_uuid FROM runs WHERE run_id = ?");
+  s.bind(1, run_id);
+  if (!s.step()) throw InternalError("no run " + std::to_string(run_id) + " in " + db.path());
+  return s.column_text(0);
 }
 
 }  // namespace
@@ -65,8 +68,8 @@ ResultsStore::ResultsStore(const std::string& path, Access access)
   } catch (const StoreError& e) {
     throw StoreError("cannot write results database '" + path + "': " + e.what());
   }
-  db_.exec("PRAGMA foreign_keys = ON");
   migrate(db_);
+  db_.exec("PRAGMA foreign_keys = ON");
 }
 
 int ResultsStore::schema_version() {
@@ -74,17 +77,31 @@ int ResultsStore::schema_version() {
   return s.step() ? static_cast<int>(s.column_int(0)) : 0;
 }
 
-int64_t ResultsStore::begin_run(const RunRecord& r, const std::string& started_at) {
+int64_t ResultsStore::begin_run(const RunRecord& record, const std::string& started_at) {
+  RunRecord r = record;
+  if (r.run_uuid.empty()) {
+    ClaimRequest own;
+    own.cell = "run:" + random_uuid();
+    own.code_id = r.code_id;
+    own.skip_completed = false;
+    own.lease_seconds = default_lease_seconds();
+    own.holder = ClaimHolder::self();
+    r.run_uuid = claim_cell(db_, own).run_uuid;
+  }
   Transaction tx(db_);
+  if (!find_claim(db_, r.run_uuid)) {
+    throw ClaimLost("the claim " + r.run_uuid + " of run '" + r.name +
+                    "' was taken over before it started");
+  }
   Statement s = db_.prepare(
       "INSERT INTO runs (sweep, name, config_hash, config_yaml, algorithm, dataset, backbone, "
       "ways, shots, queries, train_ways, train_shots, seed, eval_seed, status, git_commit, "
       "metabench_version, torch_version, threads, device, host, cpu_model, pid, "
       "dataset_checksum, test_episodes_checksum, started_at, dataset_source_checksum, kind, "
       "source_run_id, source_checkpoint, config_family, inner_steps, inner_steps_test, code_id, "
-      "blas, allocator, build_settings, cpu_isa, command) "
+      "blas, allocator, build_settings, cpu_isa, command, run_uuid) "
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-      "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   int i = 1;
   if (r.sweep.empty()) {
     s.bind_null(i++);
@@ -111,7 +128,7 @@ int64_t ResultsStore::begin_run(const RunRecord& r, const std::string& started_a
   }
   s.bind(i++, r.config_family).bind(i++, r.inner_steps).bind(i++, r.inner_steps_test);
   s.bind(i++, r.code_id).bind(i++, r.blas).bind(i++, r.allocator).bind(i++, r.build_settings);
-  s.bind(i++, r.cpu_isa).bind(i++, r.command);
+  s.bind(i++, r.cpu_isa).bind(i++, r.command).bind(i++, r.run_uuid);
   s.run();
   const int64_t id = db_.last_insert_id();
   Statement plugin = db_.prepare(
@@ -154,6 +171,12 @@ void ResultsStore::add_curve_points(int64_t run_id, const std::vector<CurvePoint
 void ResultsStore::complete_run(int64_t run_id, const std::vector<EpisodeResult>& episodes,
                                 const RunSummary& m, const std::string& finished_at) {
   Transaction tx(db_);
+  const std::string uuid = uuid_of(db_, run_id);
+  if (!delete_claim(db_, uuid)) {
+    throw ClaimLost("run " + std::to_string(run_id) + " (" + uuid +
+                    ") lost its claim on the cell to another process while it ran (its lease "
+                    "expired); its results are not recorded, the other process's are");
+  }
   Statement e = db_.prepare(
       "INSERT INTO test_episodes (run_id, episode_index, accuracy, loss) VALUES (?, ?, ?, ?)");
   for (const auto& ep : episodes) {
@@ -193,6 +216,27 @@ void ResultsStore::end_run(int64_t run_id, const std::string& status, const std:
       .bind(3, finished_at)
       .bind(4, run_id)
       .run();
+  delete_claim(db_, uuid_of(db_, run_id));
+  tx.commit();
+}
+
+std::optional<ResultsStore::RunState> ResultsStore::run_state(const std::string& run_uuid) {
+  Statement s = db_.prepare("SELECT run_id, status FROM runs WHERE run_uuid = ?");
+  s.bind(1, run_uuid);
+  if (!s.step()) return std::nullopt;
+  return RunState{s.column_int(0), s.column_text(1)};
+}
+
+void ResultsStore::abandon_claim(const std::string& run_uuid, const std::string& message) {
+  Transaction tx(db_);
+  db_.prepare(
+         "UPDATE runs SET status = 'failed', error = ?, "
+         "finished_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
+         "WHERE run_uuid = ? AND status = 'running'")
+      .bind(1, message)
+      .bind(2, run_uuid)
+      .run();
+  delete_claim(db_, run_uuid);
   tx.commit();
 }
 
@@ -237,32 +281,6 @@ std::optional<int64_t> ResultsStore::training_run(const std::string& config_hash
   s.bind(1, config_hash).bind(2, checkpoint_path);
   if (s.step()) return s.column_int(0);
   return std::nullopt;
-}
-
-int64_t ResultsStore::close_orphaned_runs(const std::string& host, int64_t pid,
-                                          const std::string& message) {
-  Transaction tx(db_);
-  Statement select =
-      db_.prepare("SELECT run_id, pid FROM runs WHERE status = 'running' AND host = ?");
-  select.bind(1, host);
-  std::vector<int64_t> orphans;
-  while (select.step()) {
-    const int64_t run_pid = select.column_int(1);
-    if (pid > 0 ? run_pid == pid : !process_alive(run_pid)) orphans.push_back(select.column_int(0));
-  }
-  Statement update = db_.prepare(
-      "UPDATE runs SET status = ?, error = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
-      "WHERE run_id = ?");
-  for (int64_t id : orphans) {
-    update.bind(1, pid > 0 ? "failed" : "interrupted");
-    update.bind(2, pid > 0 ? message
-                           : "the process running it disappeared without recording "
-                             "an end (killed or crashed)");
-    update.bind(3, id);
-    update.run();
-  }
-  tx.commit();
-  return static_cast<int64_t>(orphans.size());
 }
 
 }  // namespace metabench

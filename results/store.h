@@ -20,6 +20,10 @@
 namespace metabench {
 
 struct RunRecord {
+  // The run's identity across databases (merges): the UUID of its claim
+  // (results/claims.h).  Empty: begin_run() makes one, with a claim of its
+  // own that no sweep cell shares.
+  std::string run_uuid;
   std::string sweep;
   std::string name;
   std::string config_hash;
@@ -87,14 +91,18 @@ class ResultsStore {
   const std::string& path() const { return db_.path(); }
   Database& database() { return db_; }
 
-  // Inserts a run with status 'running'; returns its run_id.
+  // Inserts a run with status 'running' under its claim; returns its
+  // run_id.  Throws ClaimLost when the claim `run.run_uuid` is gone.
   int64_t begin_run(const RunRecord& run, const std::string& started_at);
   void set_checkpoint_path(int64_t run_id, const std::string& path);
   void add_curve_points(int64_t run_id, const std::vector<CurvePoint>& points);
-  // Stores the test episodes, the summary and status 'completed' at once.
+  // Stores the test episodes, the summary and status 'completed' and
+  // deletes the run's claim, at once; throws ClaimLost (recording nothing)
+  // when the claim was taken over.
   void complete_run(int64_t run_id, const std::vector<EpisodeResult>& episodes,
                     const RunSummary& summary, const std::string& finished_at);
-  // Sets status 'failed' or 'interrupted' with a message, if still running.
+  // Sets status 'failed' or 'interrupted' with a message, if still running,
+  // and releases the run's claim.
   void end_run(int64_t run_id, const std::string& status, const std::string& message,
                const std::string& finished_at);
 
@@ -114,10 +122,16 @@ class ResultsStore {
   // one that recorded `checkpoint_path` if any, else the latest.
   std::optional<int64_t> training_run(const std::string& config_hash,
                                       const std::string& checkpoint_path);
-  // Marks runs of `host` still 'running' whose process `pid` is gone as
-  // interrupted (they were killed without a chance to record it); returns
-  // how many.  With pid > 0, only that process's runs, as failed with `message`.
-  int64_t close_orphaned_runs(const std::string& host, int64_t pid, const std::string& message);
+  // The run recorded under `run_uuid`: its id and status, if there is one.
+  struct RunState {
+    int64_t run_id = 0;
+    std::string status;
+  };
+  std::optional<RunState> run_state(const std::string& run_uuid);
+  // For a process that died holding claim `run_uuid` (a sweep's child
+  // killed or crashed): its run, if still 'running', becomes 'failed' with
+  // `message`, and the claim is released, so the next sweep runs the cell.
+  void abandon_claim(const std::string& run_uuid, const std::string& message);
 
  private:
   Database db_;

@@ -15,6 +15,7 @@ packages=(
   dataset-fashion-mnist                                        # cross-domain test set
   gnuplot-nox                                                  # report plots
   chromium                                                     # tests: the HTML report in a headless browser
+  munge slurmctld slurmd slurm-client                          # `metabench slurm`; tests: a one-node cluster
 )
 
 missing=()

@@ -51,7 +51,7 @@ TEST(Eval, ATrainedModelIsTestedOnFashionMnistAndLinkedToItsRun) {
   const auto trained = testing::run_metabench(w.train("protonet"));
   ASSERT_EQ(trained.exit_code, 0) << trained.output;
   const auto eval = testing::run_metabench(
-      {"eval", "--checkpoint", w.dir.file("results/r.checkpoints/run-1-best.ckpt"), "--dataset",
+      {"eval", "--run", "1", "--dataset",
        "fashion-mnist", "--set", "data.dir=" + w.dir.file("fashion"), "--set",
        "data.cache_dir=" + w.dir.file("cache"), "--set", "eval.test_episodes=30", "--db", w.db()});
   ASSERT_EQ(eval.exit_code, 0) << eval.output;
@@ -84,7 +84,7 @@ TEST(Eval, ACheckpointThatDoesNotFitTheDatasetIsRefusedBeforeRecording) {
   Workspace w;
   ASSERT_EQ(testing::run_metabench(w.train("maml")).exit_code, 0);
   const auto eval = testing::run_metabench(
-      {"eval", "--checkpoint", w.dir.file("results/r.checkpoints/run-1-best.ckpt"), "--dataset",
+      {"eval", "--run", "1", "--dataset",
        "mini-imagenet", "--data-root", w.dir.file("data"), "--set",
        "data.cache_dir=" + w.dir.file("cache"), "--db", w.db()});
   EXPECT_EQ(eval.exit_code, 2) << eval.output;

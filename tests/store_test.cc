@@ -9,6 +9,7 @@
 #include "harness/config/experiment_config.h"
 #include "metabench/errors.h"
 #include "metabench/sha256.h"
+#include "results/claims.h"
 #include "results/schema.h"
 #include "tests/test_util.h"
 
@@ -254,25 +255,54 @@ TEST(ResultsStore, RunLifeCycleAndPercentagesInTheView) {
   EXPECT_EQ(count(store.database(), "SELECT count(*) FROM runs WHERE status = 'completed'"), 1);
 }
 
-TEST(ResultsStore, OrphanedRunsOfDeadProcessesBecomeInterrupted) {
+// A 'running' run is alive while its claim is: a claim whose holder died
+// (on this host) or whose lease expired is stale, and its run becomes
+// interrupted; a live holder's run is left alone.
+TEST(ResultsStore, OrphanedRunsOfDeadOrExpiredClaimsBecomeInterrupted) {
   TempDir dir;
   ResultsStore store(dir.file("r.sqlite"), ResultsStore::Access::kReadWrite);
   const pid_t child = fork();
   if (child == 0) _exit(0);
   waitpid(child, nullptr, 0);  // now a pid of a process that no longer exists
-  RunRecord dead = sample_run("dead");
+  auto claimed = [&](const std::string& cell, ClaimHolder holder, double lease) {
+    ClaimRequest request;
+    request.cell = cell;
+    request.code_id = "c";
+    request.lease_seconds = lease;
+    request.holder = holder;
+    const ClaimAttempt a = claim_cell(store.database(), request);
+    EXPECT_EQ(a.outcome, ClaimAttempt::Outcome::kClaimed);
+    RunRecord r = sample_run(cell);
+    r.run_uuid = a.run_uuid;
+    return store.begin_run(r, "t");
+  };
+  ClaimHolder dead = ClaimHolder::self();
   dead.pid = child;
-  const int64_t dead_id = store.begin_run(dead, "t");
-  const int64_t alive_id = store.begin_run(sample_run("alive"), "t");
-  EXPECT_EQ(store.close_orphaned_runs("test-host", 0, ""), 1);
-  Statement s = store.database().prepare("SELECT status FROM runs WHERE run_id = ?");
-  s.bind(1, dead_id);
-  ASSERT_TRUE(s.step());
-  EXPECT_EQ(s.column_text(0), "interrupted");
-  s.reset();
-  s.bind(1, alive_id);
-  ASSERT_TRUE(s.step());
-  EXPECT_EQ(s.column_text(0), "running");
+  dead.start = "1";
+  const int64_t dead_id = claimed("dead", dead, 60);
+  const int64_t expired_id = claimed("expired", ClaimHolder::self(), -1);
+  const int64_t alive_id = claimed("alive", ClaimHolder::self(), 60);
+  // A reused pid: this process's pid with another start time is not this process.
+  ClaimHolder reused = ClaimHolder::self();
+  reused.start = "0";
+  const int64_t reused_id = claimed("reused", reused, 60);
+  // On another host, only the lease counts.
+  ClaimHolder remote = dead;
+  remote.host = "elsewhere/00000000";
+  const int64_t remote_id = claimed("remote", remote, 60);
+  EXPECT_EQ(close_orphaned_runs(store.database()), 3);
+  auto status = [&](int64_t id) {
+    Statement s = store.database().prepare("SELECT status FROM runs WHERE run_id = ?");
+    s.bind(1, id);
+    EXPECT_TRUE(s.step());
+    return s.column_text(0);
+  };
+  EXPECT_EQ(status(dead_id), "interrupted");
+  EXPECT_EQ(status(expired_id), "interrupted");
+  EXPECT_EQ(status(reused_id), "interrupted");
+  EXPECT_EQ(status(alive_id), "running");
+  EXPECT_EQ(status(remote_id), "running");
+  EXPECT_EQ(count(store.database(), "SELECT count(*) FROM claims"), 2);
 }
 
 }  // namespace

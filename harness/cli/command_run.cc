@@ -1,11 +1,13 @@
 #include <cmath>
 #include <cstdio>
+#include <memory>
 
 #include "core/interrupt.h"
 #include "core/strings.h"
 #include "harness/cli/commands.h"
 #include "harness/config/experiment_config.h"
 #include "harness/config/plugins.h"
+#include "harness/run/claim_keeper.h"
 #include "harness/run/experiment_runner.h"
 #include "results/store.h"
 
@@ -14,13 +16,15 @@ namespace po = boost::program_options;
 namespace metabench {
 
 int command_run(const Args& args) {
-  std::string config_path, db_path, sweep, data_root;
+  std::string config_path, db_path, sweep, data_root, claim;
   std::vector<std::string> overrides, plugins;
   po::options_description options("options");
   options.add_options()("config", po::value(&config_path)->required(), "experiment config (YAML)")(
       "set", po::value(&overrides)->composing(), "override a config key: --set KEY=VALUE")(
       "db", po::value(&db_path)->default_value(kDefaultDatabase), "results database (SQLite)")(
       "sweep", po::value(&sweep), "sweep name to record with the run (set by `metabench sweep`)")(
+      "claim", po::value(&claim),
+      "run under this claim on the cell, made by `metabench sweep` (internal)")(
       "plugin", po::value(&plugins)->composing(),
       "load a plugin: a shared library whose code runs with your permissions")(
       "data-root", po::value(&data_root),
@@ -32,7 +36,16 @@ int command_run(const Args& args) {
                           options, positional, args, values)) {
     return 0;
   }
-  // The config is fully validated before the database is opened.
+  install_interrupt_handlers();
+  // A sweep's child adopts its claim first, so that the claim stays live
+  // (renewed by this process) even if the sweep dies now.
+  std::unique_ptr<ResultsStore> claimed_store;
+  std::unique_ptr<ClaimKeeper> keeper;
+  if (!claim.empty()) {
+    claimed_store = std::make_unique<ResultsStore>(db_path, ResultsStore::Access::kReadWrite);
+    keeper = ClaimKeeper::adopt(*claimed_store, claim);
+  }
+  // Otherwise the config is fully validated before the database is opened.
   for (const auto& p : plugins) load_plugin(p);
   RawConfig raw = RawConfig::from_file(config_path);
   for (const auto& o : overrides) raw.apply_set(o);
@@ -41,9 +54,11 @@ int command_run(const Args& args) {
   }
   load_plugins_from(raw);
   const ExperimentConfig cfg = resolve_experiment(raw);
-  install_interrupt_handlers();
-  ResultsStore store(db_path, ResultsStore::Access::kReadWrite);
-  const RunOutcome outcome = run_experiment(cfg, store, RunOptions{sweep});
+  if (!claimed_store) {
+    claimed_store = std::make_unique<ResultsStore>(db_path, ResultsStore::Access::kReadWrite);
+  }
+  const RunOutcome outcome =
+      run_experiment(cfg, *claimed_store, RunOptions{sweep, keeper ? keeper->run_uuid() : ""});
   const RunSummary& s = outcome.summary;
   const std::string score =
       std::isnan(s.test_accuracy)

@@ -17,6 +17,8 @@ int command_report(const Args& args);
 int command_list(const Args& args);
 int command_eval(const Args& args);
 int command_data(const Args& args);
+int command_db(const Args& args);
+int command_slurm(const Args& args);
 
 constexpr const char* kDefaultDatabase = "results/metabench.sqlite";
 

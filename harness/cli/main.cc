@@ -18,6 +18,7 @@
 #include "harness/cli/commands.h"
 #include "metabench/errors.h"
 #include "metabench/registry.h"
+#include "results/claims.h"
 
 namespace {
 
@@ -28,11 +29,13 @@ constexpr const char* kUsage =
     "\n"
     "commands:\n"
     "  run CONFIG.yaml     run one experiment and record it in the results database\n"
-    "  sweep SWEEP.yaml    run (or resume) every cell of a sweep matrix\n"
+    "  sweep SWEEP.yaml    run (or resume) every cell of a sweep matrix, or one --shard of it\n"
+    "  slurm SWEEP.yaml    run a sweep as a Slurm job array, one shard database per task\n"
     "  eval                evaluate a trained checkpoint on another dataset's test episodes\n"
     "  report              print a comparison table from the results database\n"
     "  data list|download  list datasets with downloads; download, verify and unpack one\n"
     "  list WHAT           list registered algorithms, datasets, backbones or config options\n"
+    "  db ACTION           check, upgrade, merge or prune results databases\n"
     "\n"
     "`metabench COMMAND --help` describes each command's options; `metabench --version`\n"
     "prints the build's identity.\n"
@@ -90,13 +93,19 @@ int main(int argc, char** argv) {
     if (command == "list") return command_list(rest);
     if (command == "eval") return command_eval(rest);
     if (command == "data") return command_data(rest);
-    const std::vector<std::string> commands = {"run", "sweep", "eval", "report", "list", "data"};
+    if (command == "db") return command_db(rest);
+    if (command == "slurm") return command_slurm(rest);
+    const std::vector<std::string> commands = {"run",  "sweep", "eval", "report", "list",
+                                               "data", "db",    "slurm"};
     throw ConfigError("unknown command '" + command + "'" + did_you_mean(command, commands) +
                       "; expected one of " + join(commands, ", ") + " (see metabench --help)");
   } catch (const Interrupted&) {
     std::fprintf(stderr,
                  "metabench: interrupted; completed runs are kept, run the same command again "
                  "to resume\n");
+    return 130;
+  } catch (const ClaimLost& e) {
+    std::fprintf(stderr, "metabench: interrupted: %s\n", e.what());
     return 130;
   } catch (const EnvironmentError& e) {
     std::fprintf(stderr, "metabench: environment error: %s\n", e.what());

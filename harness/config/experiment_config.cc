@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "core/config_family.h"
+#include "core/process.h"
 #include "core/strings.h"
 #include "metabench/algorithm.h"
 #include "metabench/backbone.h"
@@ -60,7 +61,8 @@ Schema core_schema() {
   s.add_int("eval.log_interval", 10, "meta-iterations between training-curve points").min(1);
   s.add_int("eval.seed", 20170306, "seed of the validation/test episodes, shared by all runs")
       .min(0);
-  s.add_int("runtime.threads", 0, "intra-op CPU threads; 0 = all hardware threads")
+  s.add_int("runtime.threads", 0, "intra-op CPU threads; 0 = the CPUs this process may use (affinity, cgroup quota, "
+             "SLURM_CPUS_PER_TASK; OMP_NUM_THREADS wins when set)")
       .min(0)
       .max(4096)
       .not_hashed();
@@ -279,8 +281,7 @@ ExperimentConfig resolve_experiment(const RawConfig& raw) {
   cfg.log_interval = v.get_int("eval.log_interval");
   cfg.eval_seed = static_cast<uint64_t>(v.get_int("eval.seed"));
   const int64_t threads = v.get_int("runtime.threads");
-  cfg.threads = threads > 0 ? static_cast<int>(threads)
-                            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  cfg.threads = threads > 0 ? static_cast<int>(threads) : usable_cpus();
   cfg.device = v.get_string("runtime.device");
   cfg.progress = v.get_bool("runtime.progress");
   cfg.checkpoint_dir = v.get_string("runtime.checkpoint_dir");

@@ -1,6 +1,7 @@
 #include "harness/config/sweep_config.h"
 
 #include <filesystem>
+#include <set>
 
 #include "core/strings.h"
 #include "harness/config/plugins.h"
@@ -28,9 +29,14 @@ std::string resolve_relative(const std::string& sweep_path, const std::string& p
   return (std::filesystem::path(sweep_path).parent_path() / p).lexically_normal().string();
 }
 
-std::vector<Axis> read_axis(const YAML::Node& list, const std::string& key,
+std::vector<Axis> read_axis(const YAML::Node& root, const std::string& key,
                             const std::string& file) {
-  if (!list || !list.IsSequence() || list.size() == 0) {
+  const YAML::Node list = root[key];
+  if (!list) {
+    throw ConfigError(node_origin(root, file) + ": the sweep has no '" + key +
+                      "' key; expected a non-empty list of registry names or {name: ...} maps");
+  }
+  if (!list.IsSequence() || list.size() == 0) {
     throw ConfigError(node_origin(list, file) + ": '" + key +
                       "' must be a non-empty list of names or {name: ...} maps");
   }
@@ -117,8 +123,8 @@ Sweep load_sweep(const std::string& path, const std::vector<std::string>& overri
       throw ConfigError(node_origin(root["base"], path) + ": 'base' must be a map of config keys");
     base = RawConfig::from_node(root["base"], path);
   }
-  const std::vector<Axis> algorithms = read_axis(root["algorithms"], "algorithms", path);
-  const std::vector<Axis> datasets = read_axis(root["datasets"], "datasets", path);
+  const std::vector<Axis> algorithms = read_axis(root, "algorithms", path);
+  const std::vector<Axis> datasets = read_axis(root, "datasets", path);
   std::vector<int64_t> seeds{1};
   if (root["seeds"]) {
     seeds.clear();
@@ -136,6 +142,7 @@ Sweep load_sweep(const std::string& path, const std::vector<std::string>& overri
   }
   RawConfig cli;
   for (const auto& o : overrides) cli.apply_set(o);
+  std::set<std::string> hashes;
 
   for (const Axis& dataset : datasets) {
     const YAML::Node settings = dataset.settings.IsSequence() ? dataset.settings : root["settings"];
@@ -172,7 +179,14 @@ Sweep load_sweep(const std::string& path, const std::vector<std::string>& overri
           raw.set("seed", YAML::Node(seed), origin);
           raw.overlay(cli);
           load_plugins_from(raw);
-          sweep.cells.push_back(resolve_experiment(raw));
+          ExperimentConfig cell = resolve_experiment(raw);
+          // Two cells with one resolved config are one cell (e.g. seeds
+          // made equal by --set seed=1).
+          if (!hashes.insert(cell.hash).second) {
+            ++sweep.duplicates;
+            continue;
+          }
+          sweep.cells.push_back(std::move(cell));
         }
       }
     }

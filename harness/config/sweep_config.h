@@ -19,6 +19,8 @@
 // for episode.*; other keys are dotted config paths.  Relative paths are
 // relative to the sweep file.  Cells whose algorithm cannot handle the
 // dataset's task kind (ProtoNets on regression) are skipped and listed.
+// Cells whose resolved configs are equal (the same config hash) collapse
+// into the first of them, and are counted.
 #pragma once
 
 #include <string>
@@ -30,7 +32,8 @@ namespace metabench {
 
 struct Sweep {
   std::string name;
-  std::vector<ExperimentConfig> cells;  // resolved and validated
+  std::vector<ExperimentConfig> cells;  // resolved, validated and distinct
+  int duplicates = 0;                   // cells of the matrix equal to an earlier one
   std::vector<std::string> skipped;     // "protonet x sinusoid: ..." explanations
 };
 

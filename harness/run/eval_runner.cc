@@ -5,8 +5,10 @@
 
 #include <map>
 
+#include "core/process.h"
 #include "core/strings.h"
 #include "core/system_info.h"
+#include "harness/run/claim_keeper.h"
 #include "harness/run/run_steps.h"
 #include "metabench/errors.h"
 #include "metabench/sha256.h"
@@ -92,6 +94,11 @@ RunOutcome run_evaluation(const EvalRequest& request, ResultsStore& store) {
   record.config_hash = sha256_hex("eval\n" + checkpoint.config_hash + "\n" + cfg.hash);
   record.source_checkpoint = request.checkpoint;
   record.source_run_id = store.training_run(checkpoint.config_hash, request.checkpoint).value_or(0);
+  // An evaluation's cell is its own: nothing else runs it, but its claim
+  // keeps it alive for sweeps that look for orphaned runs.
+  const std::unique_ptr<ClaimKeeper> keeper =
+      ClaimKeeper::take(store, "eval:" + random_uuid(), record.code_id);
+  record.run_uuid = keeper->run_uuid();
   const int64_t run_id = store.begin_run(record, utc_timestamp());
   record_outcome(store, run_id, [&] {
     const std::vector<EpisodeResult> episodes =

@@ -12,6 +12,7 @@
 #include "core/strings.h"
 #include "core/system_info.h"
 #include "datasets/episode_sampler.h"
+#include "harness/run/claim_keeper.h"
 #include "harness/run/progress.h"
 #include "harness/run/run_steps.h"
 #include "metabench/algorithm.h"
@@ -57,7 +58,7 @@ std::string describe_experiment(const ExperimentConfig& cfg) {
 }
 
 std::string checkpoint_path(const ExperimentConfig& cfg, const std::string& db_path,
-                            int64_t run_id) {
+                            const std::string& run_uuid) {
   namespace fs = std::filesystem;
   fs::path dir = cfg.checkpoint_dir;
   if (dir.empty()) {
@@ -66,7 +67,7 @@ std::string checkpoint_path(const ExperimentConfig& cfg, const std::string& db_p
   }
   dir = fs::absolute(dir).lexically_normal();
   make_directories(dir.string());
-  return (dir / ("run-" + std::to_string(run_id) + "-best.ckpt")).string();
+  return (dir / ("run-" + run_uuid + "-best.ckpt")).string();
 }
 
 RunOutcome run_experiment(const ExperimentConfig& cfg, ResultsStore& store,
@@ -87,11 +88,17 @@ RunOutcome run_experiment(const ExperimentConfig& cfg, ResultsStore& store,
   const Model model = build_model(cfg, *dataset, device);
   Algorithm* algorithm = model.algorithm.get();
   summary.data_seconds = now_seconds() - t0;
-  const int64_t run_id =
-      store.begin_run(make_run_record(cfg, *dataset, test, device, options.sweep), utc_timestamp());
+  std::unique_ptr<ClaimKeeper> keeper;
+  RunRecord record = make_run_record(cfg, *dataset, test, device, options.sweep);
+  record.run_uuid = options.run_uuid;
+  if (record.run_uuid.empty()) {
+    keeper = ClaimKeeper::take(store, cfg.hash, record.code_id);
+    record.run_uuid = keeper->run_uuid();
+  }
+  const int64_t run_id = store.begin_run(record, utc_timestamp());
 
   record_outcome(store, run_id, [&] {
-    const std::string checkpoint = checkpoint_path(cfg, store.path(), run_id);
+    const std::string checkpoint = checkpoint_path(cfg, store.path(), record.run_uuid);
     store.set_checkpoint_path(run_id, checkpoint);
     const TaskKind kind = dataset->kind();
     ProgressBar progress(describe_experiment(cfg), cfg.iterations, cfg.progress);

@@ -20,6 +20,10 @@ namespace metabench {
 
 struct RunOptions {
   std::string sweep;  // sweep name recorded with the run; empty for `metabench run`
+  // The claim (results/claims.h) the run records under, held by a
+  // ClaimKeeper in this process; empty: run_experiment claims the config
+  // itself, completed or not, and refuses one another process is running.
+  std::string run_uuid;
 };
 
 struct RunOutcome {
@@ -36,9 +40,10 @@ std::string describe_experiment(const ExperimentConfig& cfg);
 // Where the run's best checkpoint goes, as an absolute path (recorded in the
 // database, so it must not depend on the current folder):
 // runtime.checkpoint_dir, or a folder named after the database beside it
-// (results/smoke.sqlite -> results/smoke.checkpoints/), so two databases in
-// one folder never share checkpoint files.
+// (results/smoke.sqlite -> results/smoke.checkpoints/), with the run's UUID
+// in the name, so runs of two databases never share a checkpoint file, even
+// in one runtime.checkpoint_dir or after a merge.
 std::string checkpoint_path(const ExperimentConfig& cfg, const std::string& db_path,
-                            int64_t run_id);
+                            const std::string& run_uuid);
 
 }  // namespace metabench

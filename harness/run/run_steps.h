@@ -15,6 +15,7 @@
 #include "metabench/algorithm.h"
 #include "metabench/dataset.h"
 #include "metabench/errors.h"
+#include "results/claims.h"
 #include "results/store.h"
 
 namespace metabench {
@@ -46,13 +47,17 @@ std::vector<EpisodeResult> run_test_episodes(Algorithm& algorithm, const FixedEp
                                              const at::Device& device, RunSummary& summary);
 
 // Runs `body` for the recorded run `run_id`: if it throws, records the run
-// as 'interrupted' (Interrupted) or 'failed' (anything else) with the
-// message, then rethrows.  This is the harness's catch around one run.
+// as 'interrupted' (Interrupted, or ClaimLost: another process took the
+// cell over) or 'failed' (anything else) with the message, then rethrows.
+// This is the harness's catch around one run.
 template <typename Body>
 void record_outcome(ResultsStore& store, int64_t run_id, Body&& body) {
   try {
     body();
   } catch (const Interrupted& e) {
+    store.end_run(run_id, "interrupted", e.what(), utc_timestamp());
+    throw;
+  } catch (const ClaimLost& e) {
     store.end_run(run_id, "interrupted", e.what(), utc_timestamp());
     throw;
   } catch (const std::exception& e) {

@@ -6,21 +6,26 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "core/files.h"
 #include "core/interrupt.h"
+#include "core/process.h"
 #include "core/strings.h"
 #include "core/system_info.h"
 #include "harness/config/plugins.h"
 #include "harness/config/sweep_config.h"
 #include "harness/run/experiment_runner.h"
 #include "metabench/errors.h"
+#include "results/claims.h"
 #include "results/store.h"
 
 namespace metabench {
@@ -29,8 +34,8 @@ namespace {
 constexpr int kExitInterrupted = 130;
 
 struct Child {
-  std::string label;
-  std::string config_file;
+  size_t cell = 0;
+  std::string config_file, run_uuid;
 };
 
 pid_t spawn(const std::vector<std::string>& argv) {
@@ -52,106 +57,236 @@ std::string exit_description(int status) {
   return "exited with status " + std::to_string(WEXITSTATUS(status));
 }
 
-}  // namespace
-
-SweepResult run_sweep(const SweepOptions& options) {
-  // Validate every cell before touching the database.
-  const Sweep sweep = load_sweep(options.sweep_path, options.overrides);
-  ResultsStore store(options.db_path, ResultsStore::Access::kReadWrite);
-  const SystemInfo system = collect_system_info();
-  const int64_t orphans = store.close_orphaned_runs(system.host, 0, "");
-  if (orphans > 0) {
-    std::printf("marked %lld run(s) left 'running' by a killed process as interrupted\n",
-                static_cast<long long>(orphans));
+// One sweep in progress: the cells still to claim, those other processes
+// hold, and the children running the rest.
+class SweepRun {
+ public:
+  SweepRun(const SweepOptions& options, std::string name, std::vector<ExperimentConfig> cells)
+      : options_(options),
+        sweep_name_(std::move(name)),
+        cells_(std::move(cells)),
+        store_(options.db_path, ResultsStore::Access::kReadWrite),
+        jobs_(std::max(1, options.jobs)),
+        lease_(options.lease_seconds > 0 ? options.lease_seconds : default_lease_seconds()),
+        temp_dir_(std::filesystem::absolute(options.db_path).parent_path().string()) {
+    for (size_t i = 0; i < cells_.size(); ++i) queue_.push_back(i);
+    for (const auto& o : options.overrides) threads_given_ |= starts_with(o, "runtime.threads=");
+    threads_per_job_ = std::max(1, usable_cpus() / jobs_);
   }
-  for (const auto& s : sweep.skipped) std::printf("not applicable: %s\n", s.c_str());
 
-  const int jobs = std::max(1, options.jobs);
-  bool threads_given = false;
-  for (const auto& o : options.overrides) threads_given |= starts_with(o, "runtime.threads=");
-  const int threads_per_job = std::max(1, system.hardware_threads / jobs);
-
-  SweepResult result;
-  result.cells = static_cast<int>(sweep.cells.size());
-  const double start = now_seconds();
-  std::map<pid_t, Child> running;
-  const std::string temp_dir = std::filesystem::absolute(options.db_path).parent_path().string();
-
-  auto reap = [&](bool block) {
-    int status = 0;
-    const pid_t pid = waitpid(-1, &status, block ? 0 : WNOHANG);
-    if (pid <= 0) return;  // EINTR (a signal) or nothing finished yet
-    const Child child = running.at(pid);
-    running.erase(pid);
-    std::remove(child.config_file.c_str());
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-      ++result.completed;
-    } else if (WIFEXITED(status) && WEXITSTATUS(status) == kExitInterrupted) {
-      // The child recorded its own interruption.
-    } else {
-      ++result.failed;
-      // A child that crashed could not record its end; do it for it.
-      store.close_orphaned_runs(system.host, pid, "worker " + exit_description(status));
-      std::printf("run failed: %s (%s)\n", child.label.c_str(), exit_description(status).c_str());
+  SweepResult run() {
+    result_.cells = static_cast<int>(cells_.size());
+    if (const int64_t orphans = close_orphaned_runs(store_.database())) {
+      std::printf("marked %lld run(s) left 'running' by a killed process as interrupted\n",
+                  static_cast<long long>(orphans));
     }
-    std::fflush(stdout);
-  };
-
-  // The cells record the sweep's command line, not their own.
-  setenv(kInvocationVariable, invocation().c_str(), 1);
-  std::vector<std::string> changed;  // cells completed by other code
-  int index = 0;
-  for (const ExperimentConfig& cell : sweep.cells) {
-    ++index;
-    const std::string label = describe_experiment(cell);
-    const std::string code = code_identity(cell);
-    const std::vector<ResultsStore::CompletedRun> done = store.completed_runs(cell.hash);
-    const auto same = std::find_if(done.begin(), done.end(),
-                                   [&](const auto& run) { return run.code_id == code; });
-    if (same != done.end()) {
-      ++result.skipped;
-      std::printf("[%d/%d] skip %s: completed as run %lld\n", index, result.cells, label.c_str(),
-                  static_cast<long long>(same->run_id));
-      continue;
-    }
-    if (!done.empty()) {
-      changed.push_back(label + " (run " + std::to_string(done.back().run_id) + ", code " +
-                        done.back().code_id + ")");
-      if (!options.rerun_changed) {
-        ++result.skipped;
-        std::printf("[%d/%d] skip %s: completed as run %lld by other code (%s; now %s)\n", index,
-                    result.cells, label.c_str(), static_cast<long long>(done.back().run_id),
-                    done.back().code_id.c_str(), code.c_str());
+    double last_poll = 0;
+    while (!interrupt_requested()) {
+      reap(false);
+      if (static_cast<int>(running_.size()) < jobs_ && !queue_.empty()) {
+        const size_t cell = queue_.front();
+        queue_.pop_front();
+        start(cell);
         continue;
       }
+      if (queue_.empty() && waiting_.empty() && running_.empty()) break;
+      if (queue_.empty() && !waiting_.empty() && static_cast<int>(running_.size()) < jobs_) {
+        if (!options_.wait && running_.empty()) break;
+        if (now_seconds() - last_poll >= 1.0) {  // ask again about the held cells
+          last_poll = now_seconds();
+          queue_.insert(queue_.end(), waiting_.begin(), waiting_.end());
+          waiting_.clear();
+          continue;
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));  // a signal cuts it short
     }
-    while (static_cast<int>(running.size()) >= jobs && !interrupt_requested()) reap(true);
-    if (interrupt_requested()) break;
+    if (interrupt_requested()) {
+      for (const auto& item : running_) kill(item.first, SIGINT);
+    }
+    while (!running_.empty()) reap(true);
+    result_.held = static_cast<int>(waiting_.size());
+    for (size_t cell : waiting_) {
+      std::printf("not run: %s is held by another process (%s)\n", label(cell).c_str(),
+                  held_by_[cell].c_str());
+    }
+    return result_;
+  }
+
+  const std::vector<std::string>& changed() const { return changed_; }
+
+ private:
+  std::string label(size_t cell) const { return describe_experiment(cells_[cell]); }
+  std::string prefix(size_t cell) const {
+    return "[" + std::to_string(cell + 1) + "/" + std::to_string(cells_.size()) + "] ";
+  }
+
+  // Claims and starts `cell`, or notes why not.
+  void start(size_t cell) {
+    const ExperimentConfig& cfg = cells_[cell];
+    ClaimRequest request;
+    request.cell = cfg.hash;
+    request.code_id = code_identity(cfg);
+    request.rerun_changed = options_.rerun_changed;
+    request.lease_seconds = lease_;
+    request.holder = ClaimHolder::self();
+    const ClaimAttempt a = claim_cell(store_.database(), request);
+    const long long run = static_cast<long long>(a.completed_run_id);
+    switch (a.outcome) {
+      case ClaimAttempt::Outcome::kCompleted:
+        if (held_by_.count(cell)) {
+          ++result_.elsewhere;
+          std::printf("%sdone %s: completed as run %lld by %s\n", prefix(cell).c_str(),
+                      label(cell).c_str(), run, held_by_[cell].c_str());
+        } else {
+          ++result_.skipped;
+          std::printf("%sskip %s: completed as run %lld\n", prefix(cell).c_str(),
+                      label(cell).c_str(), run);
+        }
+        break;
+      case ClaimAttempt::Outcome::kCompletedByOtherCode:
+        ++result_.skipped;
+        changed_.push_back(label(cell) + " (run " + std::to_string(run) + ", code " +
+                           a.completed_code_id + ")");
+        std::printf("%sskip %s: completed as run %lld by other code (%s; now %s)\n",
+                    prefix(cell).c_str(), label(cell).c_str(), run, a.completed_code_id.c_str(),
+                    request.code_id.c_str());
+        break;
+      case ClaimAttempt::Outcome::kHeld:
+        if (!held_by_.count(cell)) {
+          std::printf("%sheld %s: being run by %s; %s\n", prefix(cell).c_str(),
+                      label(cell).c_str(), a.held.holder.describe().c_str(),
+                      options_.wait ? "waiting for it after the other cells" : "not waiting");
+        }
+        held_by_[cell] = a.held.holder.describe();
+        waiting_.push_back(cell);
+        break;
+      case ClaimAttempt::Outcome::kClaimed:
+        if (a.completed_run_id != 0) {  // completed by other code only: rerun_changed
+          changed_.push_back(label(cell) + " (run " + std::to_string(run) + ", code " +
+                             a.completed_code_id + ")");
+        }
+        if (a.took_over) {
+          std::printf("%staking over %s: %s\n", prefix(cell).c_str(), label(cell).c_str(),
+                      a.took_over_reason.c_str());
+        }
+        spawn_child(cell, a.run_uuid);
+        break;
+    }
+    std::fflush(stdout);
+  }
+
+  void spawn_child(size_t cell, const std::string& run_uuid) {
     // Private and unpredictable (mkstemps), beside the database.
-    const std::string config_file = make_temp_file(temp_dir, ".metabench-cell", ".yaml", cell.yaml);
-    std::vector<std::string> argv = {options.executable, "run",     config_file, "--db",
-                                     options.db_path,    "--sweep", sweep.name};
+    const std::string config_file =
+        make_temp_file(temp_dir_, ".metabench-cell", ".yaml", cells_[cell].yaml);
+    std::vector<std::string> argv = {options_.executable, "run",  config_file, "--db",
+                                     options_.db_path,    "--claim", run_uuid};
+    argv.push_back("--sweep");
+    argv.push_back(sweep_name_);
     for (const auto& plugin : loaded_plugins()) {
       argv.push_back("--plugin");
       argv.push_back(plugin);
     }
-    if (!threads_given && jobs > 1) {
+    if (!threads_given_ && jobs_ > 1) {
       argv.push_back("--set");
-      argv.push_back("runtime.threads=" + std::to_string(threads_per_job));
+      argv.push_back("runtime.threads=" + std::to_string(threads_per_job_));
     }
-    std::printf("[%d/%d] %s\n", index, result.cells, label.c_str());
+    std::printf("%s%s\n", prefix(cell).c_str(), label(cell).c_str());
     std::fflush(stdout);
-    running[spawn(argv)] = Child{label, config_file};
+    running_[spawn(argv)] = Child{cell, config_file, run_uuid};
   }
-  while (!running.empty()) {
-    if (interrupt_requested()) {
-      for (const auto& item : running) kill(item.first, SIGINT);
+
+  // Collects finished children (blocking: waits for one).
+  void reap(bool block) {
+    int status = 0;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, block ? 0 : WNOHANG)) > 0) {
+      const auto it = running_.find(pid);
+      if (it == running_.end()) continue;
+      const Child child = it->second;
+      running_.erase(it);
+      finished(child, status);
+      if (block) return;
     }
-    reap(true);
   }
-  std::printf("sweep %s: %d cells, %d run, %d skipped (already completed), %d failed, in %s\n",
-              sweep.name.c_str(), result.cells, result.completed, result.skipped, result.failed,
-              human_duration(now_seconds() - start).c_str());
+
+  void finished(const Child& child, int status) {
+    std::remove(child.config_file.c_str());
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+      ++result_.completed;
+    } else if (WIFEXITED(status) && WEXITSTATUS(status) == kExitInterrupted) {
+      // The child recorded its interruption.  Not asked to stop, it lost its
+      // claim to another process: wait for that one.
+      if (!interrupt_requested()) waiting_.push_back(child.cell);
+    } else {
+      const auto state = store_.run_state(child.run_uuid);
+      if (state && state->status == "completed") {
+        ++result_.completed;  // killed after its run was recorded: nothing lost
+        std::printf("note: the worker of %s %s after run %lld was recorded\n",
+                    label(child.cell).c_str(), exit_description(status).c_str(),
+                    static_cast<long long>(state->run_id));
+      } else {
+        ++result_.failed;
+        // A child that crashed could not record its end; do it for it.
+        store_.abandon_claim(child.run_uuid, "worker " + exit_description(status));
+        std::printf("run failed: %s (%s)\n", label(child.cell).c_str(),
+                    exit_description(status).c_str());
+      }
+    }
+    std::fflush(stdout);
+  }
+
+ private:
+  const SweepOptions& options_;
+  const std::string sweep_name_;
+  std::vector<ExperimentConfig> cells_;
+  ResultsStore store_;
+  const int jobs_;
+  const double lease_;
+  const std::string temp_dir_;
+  bool threads_given_ = false;
+  int threads_per_job_ = 1;
+  std::deque<size_t> queue_;
+  std::vector<size_t> waiting_;
+  std::map<size_t, std::string> held_by_;
+  std::map<pid_t, Child> running_;
+  std::vector<std::string> changed_;
+  SweepResult result_;
+};
+
+}  // namespace
+
+SweepResult run_sweep(const SweepOptions& options) {
+  // Validate every cell before touching the database.
+  Sweep sweep = load_sweep(options.sweep_path, options.overrides);
+  for (const auto& s : sweep.skipped) std::printf("not applicable: %s\n", s.c_str());
+  if (sweep.duplicates > 0) {
+    std::printf("%d cell(s) of the matrix repeat another cell's resolved config; each runs once\n",
+                sweep.duplicates);
+  }
+  std::vector<ExperimentConfig> cells;
+  for (size_t k = 0; k < sweep.cells.size(); ++k) {
+    if (static_cast<int>(k % options.shard_count) == options.shard_index) {
+      cells.push_back(std::move(sweep.cells[k]));
+    }
+  }
+  if (options.shard_count > 1) {
+    std::printf("shard %d/%d: %zu of the %zu distinct cells\n", options.shard_index,
+                options.shard_count, cells.size(), sweep.cells.size());
+  }
+  // The cells record the sweep's command line, not their own.
+  setenv(kInvocationVariable, invocation().c_str(), 1);
+  const double start = now_seconds();
+  SweepRun run(options, sweep.name, std::move(cells));
+  SweepResult result = run.run();
+  result.duplicates = sweep.duplicates;
+  std::printf("sweep %s: %d cells, %d run, %d skipped (already completed), %d failed",
+              sweep.name.c_str(), result.cells, result.completed, result.skipped, result.failed);
+  if (result.elsewhere > 0) std::printf(", %d completed by other processes", result.elsewhere);
+  if (result.held > 0) std::printf(", %d held by other processes", result.held);
+  std::printf(", in %s\n", human_duration(now_seconds() - start).c_str());
+  const std::vector<std::string>& changed = run.changed();
   result.changed = static_cast<int>(changed.size());
   if (!changed.empty()) {
     // Name a few; the database has them all (runs.code_id).

@@ -69,10 +69,12 @@ class EnvironmentError : public Error {
   using Error::Error;
 };
 
-// The user asked the current run to stop.
+// The user (a signal) or metabench itself (a lost claim, see `why`) asked
+// the current run to stop.
 class Interrupted : public Error {
  public:
   Interrupted() : Error("interrupted by signal") {}
+  explicit Interrupted(const std::string& why) : Error(why) {}
 };
 
 }  // namespace metabench
