@@ -1,5 +1,6 @@
 #include "core/byte_buffer.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "metabench/errors.h"
@@ -24,6 +25,40 @@ uint64_t ByteReader::u64() {
 std::string ByteReader::string() {
   const uint64_t n = u64();
   return std::string(take(n), n);
+}
+
+uint64_t ByteReader::count(uint64_t item_bytes) {
+  const uint64_t n = u64();
+  if (item_bytes > 0 && n > remaining() / item_bytes) {
+    throw UserError(what_ + " is damaged: it declares " + std::to_string(n) + " items of " +
+                    std::to_string(item_bytes) + "+ bytes at offset " + std::to_string(pos_) +
+                    ", but only " + std::to_string(remaining()) + " bytes follow");
+  }
+  return n;
+}
+
+std::vector<int64_t> ByteReader::shape(uint64_t element_bytes, int64_t& numel) {
+  constexpr uint64_t kMaxDims = 8;
+  const uint64_t dims = u64();
+  if (dims > kMaxDims) {
+    throw UserError(what_ + " is damaged: a tensor with " + std::to_string(dims) +
+                    " dimensions (at most " + std::to_string(kMaxDims) + " expected)");
+  }
+  std::vector<int64_t> sizes(dims);
+  const uint64_t room = remaining() / std::max<uint64_t>(1, element_bytes);
+  uint64_t product = 1;
+  for (auto& d : sizes) {
+    const uint64_t v = u64();
+    // Checked as it grows, so it cannot overflow.
+    if (v != 0 && product > room / v) {
+      throw UserError(what_ + " is damaged: a tensor larger than the rest of the file (" +
+                      std::to_string(remaining()) + " bytes)");
+    }
+    product *= v;
+    d = static_cast<int64_t>(v);
+  }
+  numel = static_cast<int64_t>(product);
+  return sizes;
 }
 
 const char* ByteReader::take(uint64_t n) {

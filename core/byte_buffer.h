@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace metabench {
 
@@ -20,7 +21,17 @@ class ByteReader {
   ByteReader(const std::string& data, std::string what) : data_(data), what_(std::move(what)) {}
 
   uint64_t u64();
+  // A length-prefixed string; UserError when the length exceeds the rest
+  // of the file (checked before anything is allocated).
   std::string string();
+  // A count of items, each at least `item_bytes` long in the file;
+  // UserError when the rest of the file cannot hold that many.
+  uint64_t count(uint64_t item_bytes);
+  // A tensor shape (a dimension count up to 8, then the sizes) whose
+  // `element_bytes`-byte elements the rest of the file holds; UserError
+  // otherwise.  Sets `numel`.
+  std::vector<int64_t> shape(uint64_t element_bytes, int64_t& numel);
+  uint64_t remaining() const { return data_.size() - pos_; }
   // Returns a pointer to the next `n` bytes; throws UserError naming the
   // file when fewer remain (a truncated file).
   const char* take(uint64_t n);

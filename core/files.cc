@@ -1,6 +1,8 @@
 #include "core/files.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -45,17 +47,36 @@ void write_all(int fd, const std::string& path, const std::string& content) {
 }  // namespace
 
 void write_file_atomically(const std::string& path, const std::string& content) {
-  const std::string temp = path + ".tmp." + std::to_string(getpid());
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) throw UserError("cannot write '" + temp + "': " + std::strerror(errno));
-  write_all(fd, temp, content);
-  ::fsync(fd);
-  ::close(fd);
-  if (std::rename(temp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
+  namespace fs = std::filesystem;
+  const fs::path target(path);
+  const std::string dir = target.parent_path().empty() ? "." : target.parent_path().string();
+  // Unpredictable, private, beside the target (a rename stays in one
+  // filesystem); removed on every failure.
+  std::string temp = dir + "/." + target.filename().string() + ".tmp-XXXXXX";
+  const int fd = mkstemp(temp.data());
+  if (fd < 0) throw UserError("cannot write in '" + dir + "': " + std::strerror(errno));
+  auto fail = [&](const std::string& what, int err) {
     ::unlink(temp.c_str());
-    throw UserError("cannot rename '" + temp + "' to '" + path + "': " + std::strerror(err));
+    throw UserError("cannot " + what + " '" + temp + "' (for '" + path + "'): " +
+                    std::strerror(err));
+  };
+  write_all(fd, temp, content);  // closes and removes the file on failure
+  if (::fchmod(fd, 0644) != 0 || ::fsync(fd) != 0) {
+    const int err = errno;
+    ::close(fd);
+    fail("flush", err);
   }
+  if (::close(fd) != 0) fail("close", errno);
+  if (std::rename(temp.c_str(), path.c_str()) != 0) fail("rename", errno);
+  // The rename is durable only once the folder's entry is on disk.
+  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (dir_fd < 0 || ::fsync(dir_fd) != 0) {
+    const int err = errno;
+    if (dir_fd >= 0) ::close(dir_fd);
+    throw UserError("cannot flush folder '" + dir + "' after writing '" + path +
+                    "': " + std::strerror(err));
+  }
+  ::close(dir_fd);
 }
 
 std::string make_temp_directory(const std::string& parent, const std::string& prefix) {
@@ -103,6 +124,24 @@ int run_program(const std::vector<std::string>& argv, const std::string& log) {
       throw UserError("cannot wait for '" + argv[0] + "': " + std::strerror(errno));
   }
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string network_filesystem(const std::string& path) {
+  struct statfs fs {};
+  if (::statfs(path.c_str(), &fs) != 0) return "";
+  // Magic numbers from statfs(2) and the filesystems' sources.
+  switch (static_cast<unsigned long>(fs.f_type)) {
+    case 0x6969UL: return "nfs";
+    case 0x517BUL: return "smb";
+    case 0xFF534D42UL: return "cifs";
+    case 0xFE534D42UL: return "smb2";
+    case 0x0BD00BD0UL: return "lustre";
+    case 0x47504653UL: return "gpfs";
+    case 0x19830326UL: return "beegfs";
+    case 0x00C36400UL: return "ceph";
+    case 0x564C0000UL: return "afs";
+    default: return "";
+  }
 }
 
 void make_directories(const std::string& dir) {

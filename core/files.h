@@ -1,6 +1,8 @@
 // File helpers.  write_file_atomically() never leaves a half-written file at
-// `path`: it writes a temporary file beside it, flushes it to disk and renames
-// it into place, so a crash keeps either the old or the new content.
+// `path`: it writes a private temporary file beside it (mkstemp), flushes it
+// to disk (fsync, checked, as is close), renames it into place and flushes
+// the folder, so a crash keeps either the old or the new content, and a
+// failure removes the temporary file.
 #pragma once
 
 #include <string>
@@ -12,6 +14,12 @@ namespace metabench {
 std::string read_file(const std::string& path);
 
 void write_file_atomically(const std::string& path, const std::string& content);
+
+// The name of the network filesystem `path` (a file or folder that exists)
+// is on ("nfs", "cifs", "lustre", "gpfs", "beegfs", "ceph", "afs"), or
+// "" for a local one (FUSE is not told apart: sshfs and local overlays
+// share its magic number).  SQLite's WAL mode is unsafe across hosts there.
+std::string network_filesystem(const std::string& path);
 
 // Creates `dir` and its parents; throws UserError naming the path on failure.
 void make_directories(const std::string& dir);

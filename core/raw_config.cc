@@ -109,7 +109,11 @@ void RawConfig::set(const std::string& path, const YAML::Node& node, const std::
         path.size() > p.size() && path.compare(0, p.size(), p) == 0 && path[p.size()] == '.';
     it = (child || parent) ? entries_.erase(it) : std::next(it);
   }
-  entries_[path] = RawEntry{node, origin, file};
+  // Not `entries_[path] = ...`: assigning a YAML::Node writes through to the
+  // node it refers to, which other configs share (a sweep's layers), so an
+  // override in one cell would leak into the next.  Replace the handle.
+  entries_.erase(path);
+  entries_.emplace(path, RawEntry{node, origin, file});
 }
 
 void RawConfig::overlay(const RawConfig& other) {

@@ -47,19 +47,19 @@ bool deserialize(const std::string& data, const std::string& path, const std::st
   if (in.string() != key) return false;
   ClassPool loaded;
   loaded.source_checksum = in.string();
-  std::vector<int64_t> shape(in.u64());
-  int64_t numel = 1;
-  for (auto& d : shape) {
-    d = static_cast<int64_t>(in.u64());
-    numel *= d;
-  }
+  // Sizes are checked against the file before anything is allocated; a
+  // damaged cache throws UserError, and the caller decodes again.
+  int64_t numel = 0;
+  const std::vector<int64_t> shape = in.shape(1, numel);
+  if (shape.empty()) return false;
+  const char* pixels = in.take(static_cast<uint64_t>(numel));
   loaded.images = at::empty(shape, at::kByte);
-  std::memcpy(loaded.images.data_ptr<uint8_t>(), in.take(numel), static_cast<size_t>(numel));
-  const uint64_t classes = in.u64();
+  std::memcpy(loaded.images.data_ptr<uint8_t>(), pixels, static_cast<size_t>(numel));
+  const uint64_t classes = in.count(3 * sizeof(uint64_t));
   for (uint64_t c = 0; c < classes; ++c) {
     loaded.class_names.push_back(in.string());
     loaded.class_groups.push_back(in.string());
-    std::vector<int64_t> examples(in.u64());
+    std::vector<int64_t> examples(in.count(sizeof(int64_t)));
     std::memcpy(examples.data(), in.take(examples.size() * sizeof(int64_t)),
                 examples.size() * sizeof(int64_t));
     for (int64_t e : examples) {

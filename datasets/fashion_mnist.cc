@@ -33,7 +33,16 @@ std::string gunzip_file(const std::string& path) {
   std::string out;
   char buffer[1 << 16];
   int n;
-  while ((n = gzread(in, buffer, sizeof(buffer))) > 0) out.append(buffer, n);
+  // Bounded: a damaged or hostile file must not inflate without end (the
+  // real training images are 47 MB).
+  constexpr size_t kMaxBytes = size_t{1} << 30;
+  while ((n = gzread(in, buffer, sizeof(buffer))) > 0) {
+    if (out.size() + static_cast<size_t>(n) > kMaxBytes) {
+      gzclose(in);
+      throw DatasetError("'" + path + "' inflates to more than 1 GiB; not a Fashion-MNIST file");
+    }
+    out.append(buffer, n);
+  }
   int code = Z_OK;
   const char* why = gzerror(in, &code);
   gzclose(in);
@@ -65,7 +74,13 @@ std::vector<int64_t> idx_header(const std::string& bytes, int dims, const std::s
   size_t total = 1;
   for (int d = 0; d < dims; ++d) {
     sizes.push_back(big_endian(bytes, 4 + 4 * d));
-    total *= static_cast<size_t>(sizes.back());
+    // Checked as it grows: the product must fit in the file, never wrap.
+    const size_t v = static_cast<size_t>(sizes.back());
+    if (v != 0 && total > (bytes.size() - header) / v) {
+      throw DatasetError(format("'%s' declares more data than its %zu bytes hold (damaged header)",
+                                path.c_str(), bytes.size()));
+    }
+    total *= v;
   }
   if (bytes.size() != header + total) {
     throw DatasetError(format("'%s' should hold %zu bytes after its header, has %zu (truncated?)",

@@ -45,17 +45,15 @@ Checkpoint load_checkpoint(const std::string& path) {
   checkpoint.config_hash = in.string();
   if (!v1) checkpoint.config_yaml = in.string();
   checkpoint.iteration = static_cast<int64_t>(in.u64());
-  const uint64_t count = in.u64();
+  // Every size is checked against the file before anything is allocated.
+  const uint64_t count = in.count(2 * sizeof(uint64_t));  // a name and a dimension count each
   for (uint64_t i = 0; i < count; ++i) {
     std::string name = in.string();
-    std::vector<int64_t> shape(in.u64());
-    int64_t numel = 1;
-    for (auto& d : shape) {
-      d = static_cast<int64_t>(in.u64());
-      numel *= d;
-    }
+    int64_t numel = 0;
+    const std::vector<int64_t> shape = in.shape(sizeof(float), numel);
+    const char* bytes = in.take(static_cast<uint64_t>(numel) * sizeof(float));
     at::Tensor t = at::empty(shape, at::kFloat);
-    std::memcpy(t.data_ptr<float>(), in.take(numel * sizeof(float)), numel * sizeof(float));
+    std::memcpy(t.data_ptr<float>(), bytes, numel * sizeof(float));
     checkpoint.tensors.emplace_back(std::move(name), t);
   }
   return checkpoint;

@@ -89,8 +89,8 @@ ClaimAttempt claim_cell(Database& db, const ClaimRequest& request) {
   ClaimAttempt attempt;
   if (request.skip_completed) {
     Statement done = db.prepare(
-        "SELECT run_id, coalesce(code_id, '') FROM runs "
-        "WHERE config_hash = ? AND status = 'completed' ORDER BY run_id");
+        "SELECT run_id, coalesce(code_id, ''), status FROM runs "
+        "WHERE config_hash = ? AND status IN ('completed', 'diverged') ORDER BY run_id");
     done.bind(1, request.cell);
     bool same = false, other = false;
     while (done.step()) {
@@ -98,6 +98,7 @@ ClaimAttempt claim_cell(Database& db, const ClaimRequest& request) {
       if (mine || !same) {
         attempt.completed_run_id = done.column_int(0);
         attempt.completed_code_id = done.column_text(1);
+        attempt.completed_status = done.column_text(2);
       }
       same = same || mine;
       other = other || !mine;

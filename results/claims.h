@@ -2,7 +2,8 @@
 //
 // A cell (a config hash) is claimed in the results database, in one short
 // IMMEDIATE transaction, at the moment it starts: only if it has no
-// completed run (by this code, see ClaimRequest) and no live claim.  The
+// completed or diverged run (by this code, see ClaimRequest; a divergence is
+// a result, and would happen again) and no live claim.  The
 // claim names the run's UUID, which the run records, and its holder (host,
 // pid, process start time).  The holder renews the lease every few seconds;
 // a claim is stale, and any process on any host may take it over, once its
@@ -71,6 +72,7 @@ struct ClaimAttempt {
   std::string run_uuid;          // kClaimed: the UUID the new run records
   int64_t completed_run_id = 0;  // kCompleted...: the latest such run
   std::string completed_code_id;
+  std::string completed_status;  // 'completed', or 'diverged' (a result too)
   ClaimRecord held;         // kHeld: the live claim
   bool took_over = false;   // kClaimed: a stale claim was taken over
   std::string took_over_reason;

@@ -1,6 +1,7 @@
 #include "results/store.h"
 
 #include <cerrno>
+#include <cstdio>
 #include <filesystem>
 
 #include "core/files.h"
@@ -62,6 +63,18 @@ ResultsStore::ResultsStore(const std::string& path, Access access)
                        std::to_string(kSchemaVersion));
     }
     return;
+  }
+  const std::string folder = std::filesystem::absolute(path).parent_path().string();
+  const std::string network = network_filesystem(folder);
+  if (!network.empty()) {
+    // A warning, not a refusal: processes of one host may share it.
+    std::fprintf(stderr,
+                 "metabench: warning: the results database '%s' is on a network filesystem "
+                 "(%s); SQLite's WAL mode is safe only among processes of one host, so do not "
+                 "write it from several hosts at once: give each host or Slurm task its own "
+                 "database and merge them (metabench slurm, metabench db merge; "
+                 "docs/cluster.md)\n",
+                 path.c_str(), network.c_str());
   }
   try {
     db_.exec("PRAGMA journal_mode = WAL");

@@ -5,6 +5,8 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include <filesystem>
 
 #include "datasets/class_pool.h"
@@ -188,6 +190,21 @@ TEST(DecodeCache, SecondLoadHitsAndAChangedSourceMisses) {
   const auto third = load("omniglot", dir.path(), dir.file("cache"), kAlphabetSplit);
   EXPECT_EQ(third->checksum(), first->checksum());
   EXPECT_GT(fs::file_size(cache_file), 1000u);
+
+  // A damaged header declaring a 2^40-pixel image: rebuilt, nothing huge
+  // allocated (the reader checks sizes against the file first).
+  {
+    std::string bytes = testing::read_text(cache_file);
+    uint64_t key_length = 0, checksum_length = 0;
+    std::memcpy(&key_length, bytes.data() + 8, 8);
+    std::memcpy(&checksum_length, bytes.data() + 16 + key_length, 8);
+    const size_t dims_at = 24 + key_length + checksum_length;
+    const uint64_t huge = uint64_t{1} << 40;
+    std::memcpy(bytes.data() + dims_at + 8, &huge, 8);
+    testing::write_bytes(cache_file, bytes);
+  }
+  const auto fourth = load("omniglot", dir.path(), dir.file("cache"), kAlphabetSplit);
+  EXPECT_EQ(fourth->checksum(), first->checksum());
 
   // Replacing the archive (one more drawer) changes the key and the data.
   testing::write_zip(dir.file("omniglot/images_background.zip"),

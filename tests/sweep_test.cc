@@ -162,5 +162,52 @@ TEST(Sweep, InterruptedRunIsRecordedAndTheNextSweepResumes) {
   EXPECT_EQ(count(db, "status = 'interrupted'"), 1);  // the record of the interruption stays
 }
 
+// A cell whose loss becomes infinite is recorded as 'diverged' (a result:
+// its iteration and last finite loss), the sweep runs the other cells and
+// succeeds, and the next sweep does not run it again.
+TEST(Sweep, ADivergingCellIsRecordedAsDivergedAndTheSweepGoesOn) {
+  TempDir dir;
+  const std::string db = dir.file("r.sqlite");
+  testing::write_text(dir.file("d.yaml"),
+                      "name: d\nalgorithms:\n  - {name: maml, config: " +
+                          testing::source_path("configs/smoke/maml.yaml") +
+                          "}\ndatasets:\n  - {name: sinusoid, settings: [{ways: 1, shots: 10}], "
+                          "set: {backbone: mlp, optim.inner_lr: 100, optim.meta_lr: 10}}\n"
+                          "  - synthetic-glyphs\n");
+  const auto r = run_metabench({"sweep", dir.file("d.yaml"), "--db", db});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("2 cells, 1 run, 0 skipped (already completed), 0 failed, 1 diverged"),
+            std::string::npos)
+      << r.output;
+  EXPECT_EQ(count(db, "status = 'diverged'"), 1);
+  EXPECT_EQ(count(db, "status = 'completed'"), 1);
+  ResultsStore store(db, ResultsStore::Access::kReadOnly);
+  Statement e = store.database().prepare("SELECT error FROM runs WHERE status = 'diverged'");
+  ASSERT_TRUE(e.step());
+  EXPECT_NE(e.column_text(0).find("diverged at iteration"), std::string::npos) << e.column_text(0);
+  EXPECT_NE(e.column_text(0).find("the last finite"), std::string::npos) << e.column_text(0);
+  const auto again = run_metabench({"sweep", dir.file("d.yaml"), "--db", db});
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_NE(again.output.find("diverged as run"), std::string::npos) << again.output;
+  EXPECT_NE(again.output.find("2 cells, 0 run, 2 skipped"), std::string::npos) << again.output;
+}
+
+// Regression: a dataset's `set` once leaked into the cells of the datasets
+// after it (assigning a YAML::Node writes through to the node it shares with
+// the algorithm's config file), so glyph cells after a sinusoid entry got
+// its MLP backbone.
+TEST(Sweep, ADatasetsSetDoesNotLeakIntoTheNextDatasetsCells) {
+  TempDir dir;
+  testing::write_text(dir.file("s.yaml"),
+                      "name: s\nalgorithms:\n  - {name: maml, config: " +
+                          testing::source_path("configs/smoke/maml.yaml") +
+                          "}\ndatasets:\n  - {name: sinusoid, settings: [{ways: 1, shots: 10}], "
+                          "set: {backbone: mlp}}\n  - synthetic-glyphs\n");
+  const Sweep sweep = load_sweep(dir.file("s.yaml"), {});
+  ASSERT_EQ(sweep.cells.size(), 2u);
+  EXPECT_EQ(sweep.cells[0].backbone, "mlp");
+  EXPECT_EQ(sweep.cells[1].backbone, "conv4");
+}
+
 }  // namespace
 }  // namespace metabench

@@ -15,6 +15,15 @@ at::Tensor decode_image(const std::string& bytes, int channels, const std::strin
     throw InternalError("decode_image: channels must be 1 or 3, got " + std::to_string(channels));
   }
   int width = 0, height = 0, stored = 0;
+  // The header's size is checked before the decoder allocates for it.
+  constexpr int kMaxSide = 1 << 14;
+  if (stbi_info_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()),
+                            static_cast<int>(bytes.size()), &width, &height, &stored) &&
+      (width > kMaxSide || height > kMaxSide)) {
+    throw DatasetError("'" + origin + "' declares a " + std::to_string(width) + "x" +
+                       std::to_string(height) + " image; at most " + std::to_string(kMaxSide) +
+                       " pixels a side are expected (a damaged or hostile file)");
+  }
   // stb_image is reentrant for decoding from memory; its failure reason is a
   // thread-local static string.
   std::unique_ptr<stbi_uc, void (*)(void*)> pixels(

@@ -93,9 +93,27 @@ void visit_archive(const std::string& source, const SourceFilter& want,
     if (archive_entry_filetype(entry) != AE_IFREG) continue;
     const std::string path = name.substr(strip.size());
     if (!want(path)) continue;
-    std::string bytes(static_cast<size_t>(archive_entry_size(entry)), '\0');
-    const la_ssize_t got = archive_read_data(a.get(), bytes.data(), bytes.size());
-    if (got < 0 || static_cast<size_t>(got) != bytes.size()) archive_failure(source, a.get(), name);
+    // The entry's size field is not trusted for an allocation: read in
+    // chunks, up to a bound (a dataset file is never near it).
+    constexpr size_t kMaxEntryBytes = size_t{1} << 31;
+    std::string bytes;
+    char chunk[1 << 16];
+    la_ssize_t got;
+    while ((got = archive_read_data(a.get(), chunk, sizeof(chunk))) > 0) {
+      if (bytes.size() + static_cast<size_t>(got) > kMaxEntryBytes) {
+        throw DatasetError("'" + source + "': entry '" + name + "' is larger than " +
+                           std::to_string(kMaxEntryBytes >> 20) +
+                           " MiB; not a dataset file this reader expects");
+      }
+      bytes.append(chunk, static_cast<size_t>(got));
+    }
+    if (got < 0) archive_failure(source, a.get(), name);
+    if (archive_entry_size_is_set(entry) &&
+        static_cast<int64_t>(bytes.size()) != archive_entry_size(entry)) {
+      throw DatasetError("'" + source + "': entry '" + name + "' holds " +
+                         std::to_string(bytes.size()) + " bytes, its header says " +
+                         std::to_string(archive_entry_size(entry)) + " (a damaged archive)");
+    }
     visit(path, bytes, source + ":" + name);
   }
   if (status != ARCHIVE_EOF) archive_failure(source, a.get(), "");

@@ -2,7 +2,7 @@
 // besides the per-run handler, that catches exceptions.  Exit statuses:
 // 0 success, 1 internal error or failed runs, 2 invalid input, 3 nothing to
 // report, 4 environment error (a database busy beyond its timeout, a full
-// disk), 130 interrupted.
+// disk), 5 the run diverged (recorded as such), 130 interrupted.
 #include <ATen/Context.h>
 #include <torch/csrc/api/include/torch/version.h>
 
@@ -104,6 +104,10 @@ int main(int argc, char** argv) {
                  "metabench: interrupted; completed runs are kept, run the same command again "
                  "to resume\n");
     return 130;
+  } catch (const Diverged& e) {
+    std::fprintf(stderr, "metabench: the run diverged and is recorded as 'diverged': %s\n",
+                 e.what());
+    return 5;
   } catch (const ClaimLost& e) {
     std::fprintf(stderr, "metabench: interrupted: %s\n", e.what());
     return 130;

@@ -60,8 +60,14 @@ ExperimentConfig resolve_eval_config(const EvalRequest& request, const Checkpoin
     }
     yaml = *recorded;
   }
-  RawConfig raw =
-      RawConfig::from_node(YAML::Load(yaml), "config of checkpoint '" + request.checkpoint + "'");
+  YAML::Node node;
+  try {
+    node = YAML::Load(yaml);
+  } catch (const YAML::Exception& e) {
+    throw UserError("the config stored in checkpoint '" + request.checkpoint +
+                    "' is not valid YAML (" + e.what() + "); the file is damaged");
+  }
+  RawConfig raw = RawConfig::from_node(node, "config of checkpoint '" + request.checkpoint + "'");
   std::vector<std::string> stale;
   for (const auto& [path, entry] : raw.entries()) {
     if (starts_with(path, "data.") && path != "data.root") stale.push_back(path);

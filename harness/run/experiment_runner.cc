@@ -106,6 +106,7 @@ RunOutcome run_experiment(const ExperimentConfig& cfg, ResultsStore& store,
     StepResult window, best{-1.0, -1.0};
     best.loss = INFINITY;
     int64_t window_size = 0;
+    double last_finite_loss = NAN;
     const double start = now_seconds();
     for (int64_t it = 1; it <= cfg.iterations; ++it) {
       throw_if_interrupted();
@@ -115,6 +116,13 @@ RunOutcome run_experiment(const ExperimentConfig& cfg, ResultsStore& store,
       const double step_start = now_seconds();
       const StepResult r = algorithm->meta_train_step(batch);
       summary.train_seconds += now_seconds() - step_start;
+      if (!std::isfinite(r.loss)) {
+        throw Diverged(format("diverged at iteration %lld: the training loss is %s (the last "
+                              "finite one, at iteration %lld, was %.6g)",
+                              static_cast<long long>(it), std::to_string(r.loss).c_str(),
+                              static_cast<long long>(it - 1), last_finite_loss));
+      }
+      last_finite_loss = r.loss;
       window.loss += r.loss;
       window.accuracy += r.accuracy;
       ++window_size;
@@ -132,6 +140,12 @@ RunOutcome run_experiment(const ExperimentConfig& cfg, ResultsStore& store,
         const double val_start = now_seconds();
         const StepResult v = evaluate_set(*algorithm, val, device);
         summary.val_seconds += now_seconds() - val_start;
+        if (!std::isfinite(v.loss)) {
+          throw Diverged(format("diverged at iteration %lld: the validation loss is %s (the "
+                                "last finite training loss was %.6g)",
+                                static_cast<long long>(it), std::to_string(v.loss).c_str(),
+                                last_finite_loss));
+        }
         curve.push_back({it, "val", v.loss, v.accuracy, now_seconds() - start});
         if (better(v, best, kind)) {
           best = v;

@@ -5,11 +5,13 @@
 #include <torch/csrc/api/include/torch/version.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <map>
 
 #include "core/build_info.h"
 #include "core/code_identity.h"
 #include "core/interrupt.h"
+#include "core/strings.h"
 #include "core/stats.h"
 #include "core/system_info.h"
 #include "metabench/errors.h"
@@ -109,6 +111,11 @@ std::vector<EpisodeResult> run_test_episodes(Algorithm& algorithm, const FixedEp
     const double s = now_seconds();
     const StepResult r = algorithm.evaluate(episode);
     adapt_seconds += now_seconds() - s;
+    if (!std::isfinite(r.loss)) {
+      throw Diverged(format("the loss of test episode %lld is %s: the selected model diverges "
+                            "when it adapts",
+                            static_cast<long long>(i), std::to_string(r.loss).c_str()));
+    }
     episodes.push_back({i, r.accuracy, r.loss});
     accuracies.push_back(r.accuracy);
     losses.push_back(r.loss);

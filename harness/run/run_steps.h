@@ -48,7 +48,8 @@ std::vector<EpisodeResult> run_test_episodes(Algorithm& algorithm, const FixedEp
 
 // Runs `body` for the recorded run `run_id`: if it throws, records the run
 // as 'interrupted' (Interrupted, or ClaimLost: another process took the
-// cell over) or 'failed' (anything else) with the message, then rethrows.
+// cell over), 'diverged' (Diverged) or 'failed' (anything else) with the
+// message, then rethrows.
 // This is the harness's catch around one run.
 template <typename Body>
 void record_outcome(ResultsStore& store, int64_t run_id, Body&& body) {
@@ -59,6 +60,9 @@ void record_outcome(ResultsStore& store, int64_t run_id, Body&& body) {
     throw;
   } catch (const ClaimLost& e) {
     store.end_run(run_id, "interrupted", e.what(), utc_timestamp());
+    throw;
+  } catch (const Diverged& e) {
+    store.end_run(run_id, "diverged", e.what(), utc_timestamp());
     throw;
   } catch (const std::exception& e) {
     store.end_run(run_id, "failed", e.what(), utc_timestamp());

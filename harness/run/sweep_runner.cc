@@ -32,6 +32,7 @@ namespace metabench {
 namespace {
 
 constexpr int kExitInterrupted = 130;
+constexpr int kExitDiverged = 5;
 
 struct Child {
   size_t cell = 0;
@@ -140,8 +141,8 @@ class SweepRun {
                       label(cell).c_str(), run, held_by_[cell].c_str());
         } else {
           ++result_.skipped;
-          std::printf("%sskip %s: completed as run %lld\n", prefix(cell).c_str(),
-                      label(cell).c_str(), run);
+          std::printf("%sskip %s: %s as run %lld\n", prefix(cell).c_str(), label(cell).c_str(),
+                      a.completed_status.c_str(), run);
         }
         break;
       case ClaimAttempt::Outcome::kCompletedByOtherCode:
@@ -215,6 +216,8 @@ class SweepRun {
     std::remove(child.config_file.c_str());
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
       ++result_.completed;
+    } else if (WIFEXITED(status) && WEXITSTATUS(status) == kExitDiverged) {
+      ++result_.diverged;  // recorded by the child; a result, not a failure
     } else if (WIFEXITED(status) && WEXITSTATUS(status) == kExitInterrupted) {
       // The child recorded its interruption.  Not asked to stop, it lost its
       // claim to another process: wait for that one.
@@ -283,6 +286,7 @@ SweepResult run_sweep(const SweepOptions& options) {
   result.duplicates = sweep.duplicates;
   std::printf("sweep %s: %d cells, %d run, %d skipped (already completed), %d failed",
               sweep.name.c_str(), result.cells, result.completed, result.skipped, result.failed);
+  if (result.diverged > 0) std::printf(", %d diverged", result.diverged);
   if (result.elsewhere > 0) std::printf(", %d completed by other processes", result.elsewhere);
   if (result.held > 0) std::printf(", %d held by other processes", result.held);
   std::printf(", in %s\n", human_duration(now_seconds() - start).c_str());

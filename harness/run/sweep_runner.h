@@ -48,6 +48,7 @@ struct SweepResult {
   int elsewhere = 0;   // completed by another process while this sweep waited
   int held = 0;        // still held by other processes (wait == false)
   int failed = 0;
+  int diverged = 0;  // run by this sweep, and their loss became NaN or infinite
   // Cells completed only by other code; skipped unless rerun_changed (then
   // they are run, and counted in `completed` or `failed` too).
   int changed = 0;

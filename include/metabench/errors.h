@@ -69,6 +69,15 @@ class EnvironmentError : public Error {
   using Error::Error;
 };
 
+// Training diverged: a loss became NaN or infinite.  Not an error of the
+// input or of metabench but a result: the run is recorded as 'diverged'
+// with the message (where, and the last finite loss), the sweep goes on,
+// and `metabench run` exits with status 5.  An algorithm may throw it too.
+class Diverged : public Error {
+ public:
+  using Error::Error;
+};
+
 // The user (a signal) or metabench itself (a lost claim, see `why`) asked
 // the current run to stop.
 class Interrupted : public Error {

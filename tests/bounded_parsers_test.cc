@@ -1,0 +1,81 @@
+// Readers of untrusted files check the sizes a file declares against its
+// length (and sane limits) before they allocate: a damaged header gives a
+// one-line error naming the file, or, for a cache, a rebuild; never a huge
+// allocation.
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <filesystem>
+
+#include "datasets/io/image_decode.h"
+#include "metabench/errors.h"
+#include "nn/checkpoint.h"
+#include "tests/test_util.h"
+
+namespace metabench {
+namespace {
+
+using testing::TempDir;
+
+// Overwrites the 8 bytes at `offset` of `path` with `value`.
+void patch_u64(const std::string& path, size_t offset, uint64_t value) {
+  std::string bytes = testing::read_text(path);
+  ASSERT_LE(offset + 8, bytes.size());
+  std::memcpy(bytes.data() + offset, &value, 8);
+  testing::write_text(path, bytes);
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const UserError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(BoundedParsers, ACheckpointWithAHugeDeclaredTensorIsRefusedBeforeAllocating) {
+  TempDir dir;
+  const std::string path = dir.file("c.ckpt");
+  Checkpoint c;
+  c.config_hash = "h";
+  c.config_yaml = "a: 1\n";
+  c.tensors = {{"w", at::ones({3, 4})}};
+  save_checkpoint(path, c);
+  ASSERT_EQ(load_checkpoint(path).tensors[0].second.numel(), 12);
+  // magic 8, hash 8+1, yaml 8+5, iteration 8, count 8, name 8+1, then dims.
+  const size_t dims_at = 8 + 9 + 13 + 8 + 8 + 9;
+  patch_u64(path, dims_at + 8, uint64_t{1} << 40);  // first size: 2^40 floats
+  std::string e = error_of([&] { load_checkpoint(path); });
+  EXPECT_NE(e.find("checkpoint '" + path + "' is damaged: a tensor larger than the rest"),
+            std::string::npos)
+      << e;
+  patch_u64(path, dims_at, uint64_t{1} << 50);  // a dimension count of 2^50
+  e = error_of([&] { load_checkpoint(path); });
+  EXPECT_NE(e.find("dimensions (at most 8 expected)"), std::string::npos) << e;
+  patch_u64(path, dims_at - 17, uint64_t{1} << 60);  // the tensor count
+  e = error_of([&] { load_checkpoint(path); });
+  EXPECT_NE(e.find("declares 1152921504606846976 items"), std::string::npos) << e;
+  EXPECT_EQ(e.find('\n'), std::string::npos) << "one line";
+}
+
+TEST(BoundedParsers, AnImageDeclaringHugeDimensionsIsRefusedBeforeDecoding) {
+  // A PNG signature and an IHDR chunk declaring 20,000 x 20,000 pixels
+  // (stb_image does not check the CRC), then nothing.
+  std::string png("\x89PNG\r\n\x1a\n", 8);
+  const unsigned char ihdr[] = {0, 0, 0, 13, 'I', 'H', 'D', 'R', 0x00, 0x00, 0x4E, 0x20,
+                                0x00, 0x00, 0x4E, 0x20, 8, 0, 0, 0, 0, 0, 0, 0, 0};
+  png.append(reinterpret_cast<const char*>(ihdr), sizeof(ihdr));
+  try {
+    decode_image(png, 1, "huge.png");
+    FAIL() << "decoded";
+  } catch (const DatasetError& e) {
+    EXPECT_NE(std::string(e.what()).find("'huge.png' declares a 20000x20000 image"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace metabench
