@@ -49,7 +49,12 @@ std::vector<int64_t> ByteReader::shape(uint64_t element_bytes, int64_t& numel) {
   uint64_t product = 1;
   for (auto& d : sizes) {
     const uint64_t v = u64();
-    // Checked as it grows, so it cannot overflow.
+    // Each size on its own (after a 0, the product no longer bounds the
+    // next: found by fuzzing), then the product, checked as it grows.
+    if (v > std::max<uint64_t>(room, uint64_t{1} << 31)) {
+      throw UserError(what_ + " is damaged: a tensor dimension of " + std::to_string(v) +
+                      " at offset " + std::to_string(pos_ - 8));
+    }
     if (v != 0 && product > room / v) {
       throw UserError(what_ + " is damaged: a tensor larger than the rest of the file (" +
                       std::to_string(remaining()) + " bytes)");

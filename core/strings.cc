@@ -4,6 +4,8 @@
 #include <cstdarg>
 #include <cstdio>
 
+#include "metabench/errors.h"
+
 namespace metabench {
 
 std::vector<std::string> split(std::string_view text, char sep) {
@@ -34,6 +36,8 @@ bool starts_with(std::string_view text, std::string_view prefix) {
 bool ends_with(std::string_view text, std::string_view suffix) {
   return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
 }
+
+std::string printable(std::string_view text) { return Error::one_line(std::string(text)); }
 
 std::string shell_quote(std::string_view text) {
   const bool plain = !text.empty() && text.find_first_not_of(

@@ -12,6 +12,9 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep);
 bool starts_with(std::string_view text, std::string_view prefix);
 bool ends_with(std::string_view text, std::string_view suffix);
 std::string trim(std::string_view text);  // without leading and trailing white space
+// `text` with its control characters (line breaks included) written as
+// \xNN, UTF-8 kept: safe inside a one-line message.
+std::string printable(std::string_view text);
 // `text` as one word for a POSIX shell: as is when it has only safe
 // characters, else in single quotes (a ' written as '\'').  Nothing in it
 // is expanded.

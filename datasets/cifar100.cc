@@ -16,6 +16,7 @@
 
 #include "core/files.h"
 #include "core/strings.h"
+#include "datasets/cifar_records.h"
 #include "datasets/class_pool.h"
 #include "datasets/image_class_dataset.h"
 #include "datasets/io/data_paths.h"
@@ -28,7 +29,6 @@ namespace metabench {
 namespace {
 
 constexpr const char* kDecoderVersion = "cifar100-decoder-v1";
-constexpr int64_t kRecord = 2 + 3 * 32 * 32;
 
 const std::set<std::string> kCifarFsVal = {
     "beaver", "otter", "flatfish", "shark", "lamp",      "television", "beetle",     "butterfly",
@@ -68,35 +68,14 @@ ClassPool decode_cifar100(const std::string& dir, const std::string& dataset) {
     const std::string path = dir + "/" + file;
     const std::string bytes = read_file(path);
     checksum.add(file, bytes);
-    if (bytes.empty() || bytes.size() % kRecord != 0) {
+    if (bytes.empty() || bytes.size() % kCifar100Record != 0) {
       throw DatasetError("dataset '" + dataset + "': '" + path + "' has " +
                          std::to_string(bytes.size()) + " bytes, not a whole number of " +
-                         std::to_string(kRecord) + "-byte CIFAR-100 records (truncated?)");
+                         std::to_string(kCifar100Record) + "-byte CIFAR-100 records (truncated?)");
     }
-    const int64_t records = static_cast<int64_t>(bytes.size()) / kRecord;
-    at::Tensor images = at::empty({records, 3, 32, 32}, at::kByte);
-    uint8_t* out = images.data_ptr<uint8_t>();
-    for (int64_t r = 0; r < records; ++r) {
-      const auto* rec = reinterpret_cast<const uint8_t*>(bytes.data()) + r * kRecord;
-      if (rec[0] >= 20 || rec[1] >= 100) {
-        throw DatasetError(
-            format("dataset '%s': '%s' record %lld has labels (%d, %d); expected "
-                   "coarse < 20 and fine < 100",
-                   dataset.c_str(), path.c_str(), static_cast<long long>(r), rec[0], rec[1]));
-      }
-      const std::string& group = pool.class_groups[rec[1]];
-      if (!group.empty() && group != coarse[rec[0]]) {
-        throw DatasetError(
-            format("dataset '%s': '%s' record %lld puts class '%s' in superclass "
-                   "'%s', but earlier records put it in '%s'; expected one "
-                   "superclass per class",
-                   dataset.c_str(), path.c_str(), static_cast<long long>(r), fine[rec[1]].c_str(),
-                   coarse[rec[0]].c_str(), group.c_str()));
-      }
-      pool.class_groups[rec[1]] = coarse[rec[0]];
-      std::memcpy(out + r * (kRecord - 2), rec + 2, kRecord - 2);
-      pool.class_examples[rec[1]].push_back(count + r);
-    }
+    const at::Tensor images =
+        decode_cifar100_records(bytes, path, dataset, fine, coarse, count, pool);
+    const int64_t records = images.size(0);
     count += records;
     chunks.push_back(images);
   }

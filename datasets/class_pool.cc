@@ -37,9 +37,10 @@ std::string serialize(const ClassPool& pool, const std::string& key) {
   return out;
 }
 
-// Returns false (and leaves `pool` alone) for a file of another key or version.
-bool deserialize(const std::string& data, const std::string& path, const std::string& key,
-                 ClassPool& pool) {
+}  // namespace
+
+bool parse_class_pool(const std::string& data, const std::string& path, const std::string& key,
+                      ClassPool& pool) {
   ByteReader in(data, "dataset cache '" + path + "'");
   if (data.size() < sizeof(kMagic) || std::memcmp(in.take(sizeof(kMagic)), kMagic, 8) != 0) {
     return false;
@@ -54,14 +55,16 @@ bool deserialize(const std::string& data, const std::string& path, const std::st
   if (shape.empty()) return false;
   const char* pixels = in.take(static_cast<uint64_t>(numel));
   loaded.images = at::empty(shape, at::kByte);
-  std::memcpy(loaded.images.data_ptr<uint8_t>(), pixels, static_cast<size_t>(numel));
+  if (numel > 0) {  // memcpy to an empty tensor's null storage is undefined
+    std::memcpy(loaded.images.data_ptr<uint8_t>(), pixels, static_cast<size_t>(numel));
+  }
   const uint64_t classes = in.count(3 * sizeof(uint64_t));
   for (uint64_t c = 0; c < classes; ++c) {
     loaded.class_names.push_back(in.string());
     loaded.class_groups.push_back(in.string());
     std::vector<int64_t> examples(in.count(sizeof(int64_t)));
-    std::memcpy(examples.data(), in.take(examples.size() * sizeof(int64_t)),
-                examples.size() * sizeof(int64_t));
+    const char* indices = in.take(examples.size() * sizeof(int64_t));
+    if (!examples.empty()) std::memcpy(examples.data(), indices, examples.size() * sizeof(int64_t));
     for (int64_t e : examples) {
       if (e < 0 || e >= shape[0]) return false;
     }
@@ -71,8 +74,6 @@ bool deserialize(const std::string& data, const std::string& path, const std::st
   pool = std::move(loaded);
   return true;
 }
-
-}  // namespace
 
 int64_t ClassPool::add_class(std::string name, std::string group) {
   class_names.push_back(std::move(name));
@@ -101,7 +102,7 @@ ClassPool load_or_decode(const std::string& configured_cache_dir, const std::str
   if (std::filesystem::is_regular_file(path, ec)) {
     try {
       ClassPool pool;
-      if (deserialize(read_file(path), path, key, pool)) return pool;
+      if (parse_class_pool(read_file(path), path, key, pool)) return pool;
     } catch (const UserError&) {
       // A truncated or unreadable cache is only a cache: decode again below.
     }

@@ -57,6 +57,12 @@ void add_cache_dir_option(OptionsSchema<T>& options) {
 // atomically and returns it.  An unreadable or stale cache file is ignored
 // and rewritten; a cache directory that cannot be written only costs the
 // next run a decode (with a warning).
+// Reads a cache file's bytes (`path` names it): false, leaving `pool` alone,
+// for a file of another key or version; UserError for a damaged one.
+// Declared sizes are checked against `data` before anything is allocated.
+bool parse_class_pool(const std::string& data, const std::string& path, const std::string& key,
+                      ClassPool& pool);
+
 ClassPool load_or_decode(const std::string& cache_dir, const std::string& dataset,
                          const std::string& key, const std::function<ClassPool()>& decode);
 

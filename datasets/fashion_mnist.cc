@@ -15,6 +15,7 @@
 #include "datasets/class_pool.h"
 #include "datasets/image_class_dataset.h"
 #include "datasets/io/data_paths.h"
+#include "datasets/io/idx.h"
 #include "datasets/io/source_files.h"
 #include "metabench/dataset.h"
 #include "metabench/errors.h"
@@ -44,7 +45,9 @@ std::string gunzip_file(const std::string& path) {
     out.append(buffer, n);
   }
   int code = Z_OK;
-  const char* why = gzerror(in, &code);
+  // Copied before gzclose(), which frees the message (ASan found the read
+  // after free).
+  const std::string why = gzerror(in, &code);
   gzclose(in);
   if (n < 0 || (code != Z_OK && code != Z_STREAM_END)) {
     throw DatasetError("'" + path + "' is not a valid gzip file (" + why + "); truncated?");
@@ -52,43 +55,6 @@ std::string gunzip_file(const std::string& path) {
   return out;
 }
 
-uint32_t big_endian(const std::string& bytes, size_t offset) {
-  const auto* p = reinterpret_cast<const uint8_t*>(bytes.data()) + offset;
-  return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3];
-}
-
-// Parses an IDX file of unsigned bytes with `dims` dimensions; returns the
-// sizes and leaves the data offset in `offset`.
-std::vector<int64_t> idx_header(const std::string& bytes, int dims, const std::string& path,
-                                size_t* offset) {
-  const size_t header = 4 + 4 * static_cast<size_t>(dims);
-  if (bytes.size() < header || big_endian(bytes, 0) != 0x800u + static_cast<uint32_t>(dims)) {
-    throw DatasetError(
-        format("'%s' is not an IDX file of %d-dimensional unsigned bytes "
-               "(expected magic 0x%08x, found %s)",
-               path.c_str(), dims, 0x800 + dims,
-               bytes.size() < 4 ? "a file of under 4 bytes"
-                                : format("0x%08x", big_endian(bytes, 0)).c_str()));
-  }
-  std::vector<int64_t> sizes;
-  size_t total = 1;
-  for (int d = 0; d < dims; ++d) {
-    sizes.push_back(big_endian(bytes, 4 + 4 * d));
-    // Checked as it grows: the product must fit in the file, never wrap.
-    const size_t v = static_cast<size_t>(sizes.back());
-    if (v != 0 && total > (bytes.size() - header) / v) {
-      throw DatasetError(format("'%s' declares more data than its %zu bytes hold (damaged header)",
-                                path.c_str(), bytes.size()));
-    }
-    total *= v;
-  }
-  if (bytes.size() != header + total) {
-    throw DatasetError(format("'%s' should hold %zu bytes after its header, has %zu (truncated?)",
-                              path.c_str(), total, bytes.size() - header));
-  }
-  *offset = header;
-  return sizes;
-}
 
 ClassPool decode_fashion_mnist(const std::string& dir, const std::vector<std::string>& parts) {
   ClassPool pool;
@@ -103,8 +69,8 @@ ClassPool decode_fashion_mnist(const std::string& dir, const std::vector<std::st
     checksum.add(part + "-images", images);
     checksum.add(part + "-labels", labels);
     size_t image_offset = 0, label_offset = 0;
-    const auto shape = idx_header(images, 3, image_path, &image_offset);
-    const auto label_shape = idx_header(labels, 1, label_path, &label_offset);
+    const auto shape = parse_idx_header(images, 3, image_path, &image_offset);
+    const auto label_shape = parse_idx_header(labels, 1, label_path, &label_offset);
     if (label_shape[0] != shape[0]) {
       throw DatasetError(format("'%s' has %lld labels for %lld images in '%s'", label_path.c_str(),
                                 static_cast<long long>(label_shape[0]),

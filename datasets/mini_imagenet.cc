@@ -16,6 +16,7 @@
 #include "datasets/io/data_paths.h"
 #include "datasets/io/image_decode.h"
 #include "datasets/io/source_files.h"
+#include "datasets/io/split_csv.h"
 #include "metabench/dataset.h"
 #include "metabench/errors.h"
 
@@ -25,33 +26,6 @@ namespace {
 constexpr const char* kDecoderVersion = "mini-imagenet-decoder-v1";
 constexpr const char* kSplits[3] = {"train", "val", "test"};
 
-struct CsvRow {
-  std::string filename, label;
-  int line = 0;
-};
-
-std::vector<CsvRow> read_split_csv(const std::string& path) {
-  std::istringstream in(read_file(path));
-  std::vector<CsvRow> rows;
-  std::string line;
-  int number = 0;
-  while (std::getline(in, line)) {
-    ++number;
-    line = trim(line);
-    if (line.empty()) continue;
-    const auto fields = split(line, ',');
-    if (fields.size() != 2) {
-      throw DatasetError(
-          format("'%s' line %d: expected 2 comma-separated fields "
-                 "(filename,label), got %zu",
-                 path.c_str(), number, fields.size()));
-    }
-    if (number == 1 && fields[0] == "filename") continue;  // the header
-    rows.push_back({trim(fields[0]), trim(fields[1]), number});
-  }
-  if (rows.empty()) throw DatasetError("'" + path + "' lists no images");
-  return rows;
-}
 
 ClassPool decode_mini_imagenet(const std::string& dir, int64_t size) {
   ClassPool pool;
@@ -62,7 +36,7 @@ ClassPool decode_mini_imagenet(const std::string& dir, int64_t size) {
     const std::string csv = dir + "/" + split_name + ".csv";
     // Classes in order of first appearance; files in CSV order.
     std::map<std::string, int64_t> class_of;
-    for (const CsvRow& row : read_split_csv(csv)) {
+    for (const CsvRow& row : parse_split_csv(read_file(csv), csv)) {
       auto [it, inserted] = class_of.emplace(row.label, 0);
       if (inserted) {
         auto [other, fresh] = split_of_label.emplace(row.label, split_name);

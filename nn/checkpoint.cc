@@ -33,8 +33,9 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
   write_file_atomically(path, out);
 }
 
-Checkpoint load_checkpoint(const std::string& path) {
-  const std::string data = read_file(path);
+Checkpoint load_checkpoint(const std::string& path) { return parse_checkpoint(read_file(path), path); }
+
+Checkpoint parse_checkpoint(const std::string& data, const std::string& path) {
   ByteReader in(data, "checkpoint '" + path + "'");
   const char* magic = data.size() >= sizeof(kMagic) ? in.take(sizeof(kMagic)) : nullptr;
   const bool v1 = magic && std::memcmp(magic, kMagicV1, 8) == 0;
@@ -53,7 +54,9 @@ Checkpoint load_checkpoint(const std::string& path) {
     const std::vector<int64_t> shape = in.shape(sizeof(float), numel);
     const char* bytes = in.take(static_cast<uint64_t>(numel) * sizeof(float));
     at::Tensor t = at::empty(shape, at::kFloat);
-    std::memcpy(t.data_ptr<float>(), bytes, numel * sizeof(float));
+    // An empty tensor may have no storage: memcpy to null is undefined
+    // even for 0 bytes (UBSan, found by fuzzing).
+    if (numel > 0) std::memcpy(t.data_ptr<float>(), bytes, numel * sizeof(float));
     checkpoint.tensors.emplace_back(std::move(name), t);
   }
   return checkpoint;

@@ -22,5 +22,8 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint);
 
 // Throws UserError naming the path for a missing, truncated or foreign file.
 Checkpoint load_checkpoint(const std::string& path);
+// The same for a file's bytes; `path` names it in errors.  Every declared
+// size is checked against `data` before anything is allocated.
+Checkpoint parse_checkpoint(const std::string& data, const std::string& path);
 
 }  // namespace metabench

@@ -55,9 +55,7 @@ ClaimHolder ClaimHolder::self() {
   return h;
 }
 
-std::string ClaimHolder::describe() const {
-  return "pid " + std::to_string(pid) + " on " + host;
-}
+std::string ClaimHolder::describe() const { return "pid " + std::to_string(pid) + " on " + host; }
 
 std::string ClaimRecord::stale_reason(double now) const {
   if (expires_at <= now) {
@@ -104,8 +102,8 @@ ClaimAttempt claim_cell(Database& db, const ClaimRequest& request) {
       other = other || !mine;
     }
     if (same || (other && !request.rerun_changed)) {
-      attempt.outcome = same ? ClaimAttempt::Outcome::kCompleted
-                             : ClaimAttempt::Outcome::kCompletedByOtherCode;
+      attempt.outcome =
+          same ? ClaimAttempt::Outcome::kCompleted : ClaimAttempt::Outcome::kCompletedByOtherCode;
       tx.commit();
       return attempt;
     }

@@ -73,8 +73,8 @@ struct ClaimAttempt {
   int64_t completed_run_id = 0;  // kCompleted...: the latest such run
   std::string completed_code_id;
   std::string completed_status;  // 'completed', or 'diverged' (a result too)
-  ClaimRecord held;         // kHeld: the live claim
-  bool took_over = false;   // kClaimed: a stale claim was taken over
+  ClaimRecord held;              // kHeld: the live claim
+  bool took_over = false;        // kClaimed: a stale claim was taken over
   std::string took_over_reason;
 };
 

@@ -48,10 +48,10 @@ std::vector<std::string> resolve_conflicts(Database& db) {
   };
   std::vector<Conflict> found;
   while (twice.step()) {
-    found.push_back({twice.column_text(0), twice.column_text(1), twice.column_text(2),
-                     twice.column_text(4) + " " + twice.column_text(5) + " seed " +
-                         twice.column_text(6),
-                     twice.column_int(3)});
+    found.push_back(
+        {twice.column_text(0), twice.column_text(1), twice.column_text(2),
+         twice.column_text(4) + " " + twice.column_text(5) + " seed " + twice.column_text(6),
+         twice.column_int(3)});
   }
   Statement supersede = db.prepare(
       "UPDATE runs SET status = 'superseded', error = ? WHERE config_hash = ? AND "

@@ -19,9 +19,9 @@ namespace metabench {
 class ResultsStore;
 
 struct MergeReport {
-  int64_t added = 0;        // runs copied into the output
-  int64_t already = 0;      // runs the output had (same UUID)
-  int64_t unfinished = 0;   // 'running' runs left out (merge again when they end)
+  int64_t added = 0;                   // runs copied into the output
+  int64_t already = 0;                 // runs the output had (same UUID)
+  int64_t unfinished = 0;              // 'running' runs left out (merge again when they end)
   std::vector<std::string> conflicts;  // cells completed twice, and the resolution
 };
 

@@ -104,8 +104,18 @@ std::vector<PublishedResult> parse_published_csv(const std::string& text,
       }
       return v;
     };
-    r.ways = static_cast<int64_t>(number(f[2], "ways"));
-    r.shots = static_cast<int64_t>(number(f[3], "shots"));
+    // Counts: whole numbers in a sane range (a double outside int64's is
+    // undefined to convert: UBSan, found by fuzz_csv).
+    auto count = [&](const std::string& field, const char* column) {
+      const double v = number(field, column);
+      if (!(v >= 0 && v <= 1e9) || v != static_cast<double>(static_cast<int64_t>(v))) {
+        throw UserError(where + "column '" + column + "': expected a whole number from 0 to 1e9, "
+                        "got '" + field + "'");
+      }
+      return static_cast<int64_t>(v);
+    };
+    r.ways = count(f[2], "ways");
+    r.shots = count(f[3], "shots");
     for (const std::string& item : split(f[4], ' ')) {
       if (item.empty()) continue;
       const size_t eq = item.find('=');
@@ -124,7 +134,7 @@ std::vector<PublishedResult> parse_published_csv(const std::string& text,
                       "none, got '" +
                       r.spread_kind + "'");
     }
-    r.test_episodes = static_cast<int64_t>(number(f[8], "test_episodes"));
+    r.test_episodes = count(f[8], "test_episodes");
     r.source = f[9];
     r.note = f[10];
     if (r.algorithm.empty() || r.dataset.empty() || r.ways < 1 || r.shots < 1 || r.source.empty()) {

@@ -1,5 +1,7 @@
 #include "results/report_data.h"
 
+#include <variant>
+
 #include <cmath>
 #include <map>
 #include <tuple>
@@ -7,6 +9,7 @@
 #include "core/strings.h"
 #include "metabench/errors.h"
 #include "results/store.h"
+#include "results/where_clause.h"
 
 namespace metabench {
 namespace {
@@ -17,10 +20,20 @@ double mean_of(const std::vector<ReportRun>& runs, double ReportRun::*field) {
   return runs.empty() ? std::nan("") : sum / runs.size();
 }
 
-std::string scope_condition(const ReportOptions& options) {
-  std::string condition = "status = 'completed' AND (?1 = '' OR sweep = ?1)";
-  if (!options.where.empty()) condition += " AND (" + options.where + ")";
-  return condition;
+// The runs a report covers: completed, of the sweep if one is given (?1),
+// and matching --where, parsed into bound parameters ?2... (never spliced).
+WhereClause scope_condition(ResultsStore& store, const ReportOptions& options) {
+  WhereClause scope;
+  scope.sql = "status = 'completed' AND (?1 = '' OR sweep = ?1)";
+  if (!options.where.empty()) {
+    std::vector<std::string> columns;
+    Statement info = store.database().prepare("PRAGMA table_info(run_summary)");
+    while (info.step()) columns.push_back(info.column_text(1));
+    WhereClause where = parse_where(options.where, columns, 2);
+    scope.sql += " AND (" + where.sql + ")";
+    scope.values = std::move(where.values);
+  }
+  return scope;
 }
 
 // Per-episode scores of `run_id`, by episode index.
@@ -114,7 +127,8 @@ std::string ReportTable::title() const {
 std::string ReportTable::metric() const { return regression ? "Test MSE" : "Test accuracy (%)"; }
 
 ReportData collect_report(ResultsStore& store, const ReportOptions& options) {
-  const std::string condition = scope_condition(options);
+  const WhereClause scope = scope_condition(store, options);
+  const std::string& condition = scope.sql;
   // The latest completed run of each config and code identity.
   const std::string sql =
       "SELECT s.*, (SELECT t.dataset FROM runs AS t WHERE t.run_id = s.source_run_id) "
@@ -127,12 +141,20 @@ ReportData collect_report(ResultsStore& store, const ReportOptions& options) {
   try {
     query.emplace(store.database().prepare(sql));
   } catch (const StoreError& e) {
-    throw ConfigError("--where '" + options.where +
+    throw ConfigError("--where '" + printable(options.where) +
                       "' is not a valid condition on the columns of run_summary "
                       "(docs/results-schema.md): " +
                       e.what());
   }
   query->bind(1, options.sweep);
+  int parameter = 2;
+  for (const auto& v : scope.values) {
+    if (const double* number = std::get_if<double>(&v)) {
+      query->bind(parameter++, *number);
+    } else {
+      query->bind(parameter++, std::get<std::string>(v));
+    }
+  }
   std::map<std::tuple<std::string, int64_t, int64_t>, std::map<std::string, std::vector<ReportRun>>>
       groups;
   while (query->step()) {
@@ -175,7 +197,7 @@ ReportData collect_report(ResultsStore& store, const ReportOptions& options) {
   if (!options.sweep.empty()) data.scope = "sweep `" + options.sweep + "`";
   if (!options.where.empty()) {
     data.scope +=
-        std::string(data.scope.empty() ? "" : ", ") + "runs where `" + options.where + "`";
+        std::string(data.scope.empty() ? "" : ", ") + "runs where `" + printable(options.where) + "`";
   }
   Statement other = store.database().prepare(
       "SELECT status, count(*) FROM run_summary WHERE status != 'completed' "

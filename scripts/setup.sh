@@ -16,6 +16,7 @@ packages=(
   gnuplot-nox                                                  # report plots
   chromium                                                     # tests: the HTML report in a headless browser
   munge slurmctld slurmd slurm-client                          # `metabench slurm`; tests: a one-node cluster
+  clang libclang-rt-14-dev                                     # tests: the ASan+UBSan build and libFuzzer targets
 )
 
 missing=()

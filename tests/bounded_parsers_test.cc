@@ -46,10 +46,20 @@ TEST(BoundedParsers, ACheckpointWithAHugeDeclaredTensorIsRefusedBeforeAllocating
   ASSERT_EQ(load_checkpoint(path).tensors[0].second.numel(), 12);
   // magic 8, hash 8+1, yaml 8+5, iteration 8, count 8, name 8+1, then dims.
   const size_t dims_at = 8 + 9 + 13 + 8 + 8 + 9;
-  patch_u64(path, dims_at + 8, uint64_t{1} << 40);  // first size: 2^40 floats
+  patch_u64(path, dims_at + 8, uint64_t{1} << 20);  // 2^20 x 2^20 floats
+  patch_u64(path, dims_at + 16, uint64_t{1} << 20);
   std::string e = error_of([&] { load_checkpoint(path); });
   EXPECT_NE(e.find("checkpoint '" + path + "' is damaged: a tensor larger than the rest"),
             std::string::npos)
+      << e;
+  patch_u64(path, dims_at + 8, uint64_t{1} << 40);  // one size beyond the file
+  e = error_of([&] { load_checkpoint(path); });
+  EXPECT_NE(e.find("is damaged: a tensor dimension of 1099511627776"), std::string::npos) << e;
+  // A 0 first, then a size that is negative as int64 (found by fuzzing).
+  patch_u64(path, dims_at + 8, 0);
+  patch_u64(path, dims_at + 16, uint64_t{1} << 63);
+  e = error_of([&] { load_checkpoint(path); });
+  EXPECT_NE(e.find("is damaged: a tensor dimension of 9223372036854775808"), std::string::npos)
       << e;
   patch_u64(path, dims_at, uint64_t{1} << 50);  // a dimension count of 2^50
   e = error_of([&] { load_checkpoint(path); });
@@ -60,12 +70,27 @@ TEST(BoundedParsers, ACheckpointWithAHugeDeclaredTensorIsRefusedBeforeAllocating
   EXPECT_EQ(e.find('\n'), std::string::npos) << "one line";
 }
 
+// Regression (found by fuzz_checkpoint under UBSan): a tensor with a zero
+// dimension has no storage, and copying its 0 bytes to null was undefined.
+TEST(BoundedParsers, ACheckpointWithAnEmptyTensorLoads) {
+  TempDir dir;
+  Checkpoint c;
+  c.config_hash = "h";
+  c.tensors = {{"empty", at::ones({2, 0, 3})}, {"w", at::ones({2})}};
+  save_checkpoint(dir.file("e.ckpt"), c);
+  const Checkpoint back = load_checkpoint(dir.file("e.ckpt"));
+  ASSERT_EQ(back.tensors.size(), 2u);
+  EXPECT_EQ(back.tensors[0].second.sizes(), at::IntArrayRef({2, 0, 3}));
+  EXPECT_EQ(back.tensors[1].second.sum().item<float>(), 2.0f);
+}
+
 TEST(BoundedParsers, AnImageDeclaringHugeDimensionsIsRefusedBeforeDecoding) {
   // A PNG signature and an IHDR chunk declaring 20,000 x 20,000 pixels
   // (stb_image does not check the CRC), then nothing.
   std::string png("\x89PNG\r\n\x1a\n", 8);
-  const unsigned char ihdr[] = {0, 0, 0, 13, 'I', 'H', 'D', 'R', 0x00, 0x00, 0x4E, 0x20,
-                                0x00, 0x00, 0x4E, 0x20, 8, 0, 0, 0, 0, 0, 0, 0, 0};
+  const unsigned char ihdr[] = {0,    0,    0,    13,   'I',  'H',  'D',  'R', 0x00,
+                                0x00, 0x4E, 0x20, 0x00, 0x00, 0x4E, 0x20, 8,   0,
+                                0,    0,    0,    0,    0,    0,    0};
   png.append(reinterpret_cast<const char*>(ihdr), sizeof(ihdr));
   try {
     decode_image(png, 1, "huge.png");

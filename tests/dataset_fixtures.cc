@@ -1,5 +1,6 @@
 #include "tests/dataset_fixtures.h"
 
+#include <algorithm>
 #include <archive.h>
 #include <archive_entry.h>
 #include <stb_image_write.h>

@@ -2,12 +2,13 @@
 // the same way whatever the order), checking health (orphaned rows, cells
 // completed twice), pruning with every dependent row, upgrading with a
 // backup; and the 5 -> 6 migration that rebuilds `runs`.
+#include "results/db_tools.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 
-#include "results/db_tools.h"
 #include "results/schema.h"
 #include "results/sqlite.h"
 #include "results/store.h"
@@ -83,9 +84,10 @@ TEST(DbTools, MergeCopiesRunsWithTheirRowsOnceAndResolvesConflictsByUuid) {
     EXPECT_EQ(count(out, "SELECT count(*) FROM learning_curve"), 4);
     EXPECT_EQ(count(out, "SELECT count(*) FROM run_config"), 5);
     EXPECT_EQ(count(out, "SELECT count(*) FROM runs WHERE status = 'superseded'"), 1);
-    EXPECT_EQ(count(out, "SELECT count(*) FROM runs WHERE config_hash = 'shared' AND "
-                         "status = 'completed' AND run_uuid = (SELECT min(run_uuid) FROM runs "
-                         "WHERE config_hash = 'shared')"),
+    EXPECT_EQ(count(out,
+                    "SELECT count(*) FROM runs WHERE config_hash = 'shared' AND "
+                    "status = 'completed' AND run_uuid = (SELECT min(run_uuid) FROM runs "
+                    "WHERE config_hash = 'shared')"),
               1);
     Statement kept = out.database().prepare(
         "SELECT run_uuid FROM runs WHERE config_hash = 'shared' AND status = 'completed'");
@@ -121,12 +123,11 @@ TEST(DbTools, CheckFindsOrphanedRowsAndCellsCompletedTwiceAndPruneDeletesWholeRu
   EXPECT_TRUE(twice);
 
   EXPECT_EQ(prune_runs(store, "failed"), 1);
-  EXPECT_EQ(count(store, "SELECT count(*) FROM learning_curve WHERE run_id = " +
-                             std::to_string(failed)),
-            0);
-  EXPECT_EQ(count(store, "SELECT count(*) FROM run_config WHERE run_id = " +
-                             std::to_string(failed)),
-            0);
+  EXPECT_EQ(
+      count(store, "SELECT count(*) FROM learning_curve WHERE run_id = " + std::to_string(failed)),
+      0);
+  EXPECT_EQ(
+      count(store, "SELECT count(*) FROM run_config WHERE run_id = " + std::to_string(failed)), 0);
   EXPECT_THROW(prune_runs(store, "completed"), ConfigError);
 }
 

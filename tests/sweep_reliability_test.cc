@@ -33,11 +33,11 @@ std::string write_matrix(const TempDir& dir, int seeds) {
   std::string list;
   for (int s = 1; s <= seeds; ++s) list += (s > 1 ? ", " : "") + std::to_string(s);
   const std::string path = dir.file("matrix.yaml");
-  testing::write_text(path, "name: matrix\nalgorithms:\n  - {name: protonet, config: " +
-                                testing::source_path("configs/smoke/protonet.yaml") +
-                                "}\n  - {name: maml, config: " +
-                                testing::source_path("configs/smoke/maml.yaml") +
-                                "}\ndatasets: [synthetic-glyphs]\nseeds: [" + list + "]\n");
+  testing::write_text(
+      path, "name: matrix\nalgorithms:\n  - {name: protonet, config: " +
+                testing::source_path("configs/smoke/protonet.yaml") +
+                "}\n  - {name: maml, config: " + testing::source_path("configs/smoke/maml.yaml") +
+                "}\ndatasets: [synthetic-glyphs]\nseeds: [" + list + "]\n");
   return path;
 }
 
@@ -72,7 +72,8 @@ Tally tally(const std::string& db) {
 // The error messages of runs not completed, for failure messages.
 std::string errors_of(const std::string& db) {
   Database d(db, Database::Mode::kReadOnly);
-  Statement s = d.prepare("SELECT status, coalesce(error, '') FROM runs WHERE status <> 'completed'");
+  Statement s =
+      d.prepare("SELECT status, coalesce(error, '') FROM runs WHERE status <> 'completed'");
   std::string out;
   while (s.step()) out += s.column_text(0) + ": " + s.column_text(1) + "\n";
   return out;
@@ -208,8 +209,9 @@ TEST(SweepReliability, EightSweepsAtOnceOnOneDatabaseRunEachCellOnce) {
   const std::string sweep = write_matrix(dir, 5);  // 10 cells
   std::vector<int> pids;
   for (int i = 0; i < 8; ++i) {
-    pids.push_back(testing::spawn_metabench({"sweep", sweep, "--db", db, "--set", "runtime.threads=1"},
-                                            dir.file("out-" + std::to_string(i) + ".txt")));
+    pids.push_back(
+        testing::spawn_metabench({"sweep", sweep, "--db", db, "--set", "runtime.threads=1"},
+                                 dir.file("out-" + std::to_string(i) + ".txt")));
   }
   int ran = 0;
   for (int i = 0; i < 8; ++i) {
@@ -227,7 +229,8 @@ TEST(SweepReliability, EightSweepsAtOnceOnOneDatabaseRunEachCellOnce) {
   EXPECT_EQ(t.cells, 10);
   EXPECT_EQ(t.completed, 10);
   EXPECT_EQ(t.duplicated, 0);
-  EXPECT_EQ(t.by_status.size(), 1u) << "only completed runs; also " << t.by_status.rbegin()->first << ": " << errors_of(db);
+  EXPECT_EQ(t.by_status.size(), 1u)
+      << "only completed runs; also " << t.by_status.rbegin()->first << ": " << errors_of(db);
   EXPECT_EQ(t.integrity, "ok");
 }
 
@@ -241,7 +244,7 @@ TEST(SweepReliability, AnExpiredLeaseIsTakenOverAndTheOldHolderCannotComplete) {
   testing::write_text(dir.file("one.yaml"),
                       "name: one\nalgorithms:\n  - {name: protonet, config: " +
                           testing::source_path("configs/smoke/protonet.yaml") +
-                          ", set: {optim.iterations: 400, eval.val_interval: 100}}\n"
+                          ", set: {optim.iterations: 150, eval.val_interval: 50}}\n"
                           "datasets: [synthetic-glyphs]\n");
   const int first = testing::spawn_metabench(
       {"sweep", dir.file("one.yaml"), "--db", db, "--lease", "2"}, dir.file("first.txt"));

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <memory>
 
+#include "core/strings.h"
 #include "metabench/errors.h"
 
 namespace metabench {
@@ -33,7 +34,9 @@ at::Tensor decode_image(const std::string& bytes, int channels, const std::strin
   if (!pixels) {
     const char* why = stbi_failure_reason();
     throw DatasetError("'" + origin + "' is not a readable image (" +
-                       (why ? why : "unknown decoder error") + ", " + std::to_string(bytes.size()) +
+                       // stb's reason may quote the file's bytes
+                       (why ? printable(why) : "unknown decoder error") + ", " +
+                       std::to_string(bytes.size()) +
                        " bytes); the file is corrupt or truncated");
   }
   at::Tensor hwc = at::empty({height, width, channels}, at::kByte);

@@ -113,8 +113,10 @@ int command_db(const Args& args) {
   positional.add("path", -1);
   po::variables_map values;
   const Args rest(args.begin() + 1, args.end());
-  if (!parse_command_line("db " + action, action == "merge" ? "OUT.sqlite SHARD.sqlite..." :
-                          action == "prune" ? "DB.sqlite --status STATUS" : "DB.sqlite",
+  if (!parse_command_line("db " + action,
+                          action == "merge"   ? "OUT.sqlite SHARD.sqlite..."
+                          : action == "prune" ? "DB.sqlite --status STATUS"
+                                              : "DB.sqlite",
                           options, positional, rest, values)) {
     return 0;
   }

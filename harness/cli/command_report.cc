@@ -23,14 +23,14 @@ int command_report(const Args& args) {
                                           "write the report to this file instead of stdout")(
       "sweep", po::value(&report.sweep), "only runs recorded by this sweep")(
       "where", po::value(&report.where),
-      "only runs matching this SQL condition on run_summary, e.g. \"dataset = 'omniglot'\"")(
+      "only runs matching this condition on run_summary columns, e.g. \"dataset = 'omniglot' AND shots = 1\" (comparisons, IN, IS NULL, AND, OR, NOT; docs/reports.md)")(
       "plots", po::value(&report.plots_dir),
       "write PNG and SVG plots (gnuplot) into this folder; Markdown links them")(
       "alpha", po::value(&report.alpha)->default_value(0.05),
       "significance level of the Holm-adjusted pairwise tests");
   po::variables_map values;
   if (!parse_command_line("report",
-                          "[--db PATH] [--sweep NAME | --where SQL] [--format md|csv|latex|html] "
+                          "[--db PATH] [--sweep NAME | --where CONDITION] [--format md|csv|latex|html] "
                           "[--out PATH] [--plots DIR]",
                           options, po::positional_options_description(), args, values)) {
     return 0;

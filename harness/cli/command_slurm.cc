@@ -71,7 +71,8 @@ int command_slurm(const Args& args) {
   job.db_dir = std::filesystem::absolute(db_dir).lexically_normal().string();
   while (job.db_dir.size() > 1 && job.db_dir.back() == '/') job.db_dir.pop_back();
   for (const auto& o : cell_overrides) job.sweep_args.insert(job.sweep_args.end(), {"--set", o});
-  for (const auto& p : loaded_plugins()) job.sweep_args.insert(job.sweep_args.end(), {"--plugin", p});
+  for (const auto& p : loaded_plugins())
+    job.sweep_args.insert(job.sweep_args.end(), {"--plugin", p});
   const std::string script = slurm_script(job);
   if (dry_run) {
     std::fputs(script.c_str(), stdout);

@@ -39,8 +39,10 @@ void parse_shard(const std::string& text, SweepOptions& sweep) {
     index = -1;
   }
   if (index < 0 || count < 1 || index >= count) {
-    throw ConfigError("--shard must be I/N with 0 <= I < N (e.g. 0/4 for the first of four "
-                      "parts, as Slurm's $SLURM_ARRAY_TASK_ID counts), got '" + text + "'");
+    throw ConfigError(
+        "--shard must be I/N with 0 <= I < N (e.g. 0/4 for the first of four "
+        "parts, as Slurm's $SLURM_ARRAY_TASK_ID counts), got '" +
+        text + "'");
   }
   sweep.shard_index = index;
   sweep.shard_count = count;

@@ -2,7 +2,9 @@
 // besides the per-run handler, that catches exceptions.  Exit statuses:
 // 0 success, 1 internal error or failed runs, 2 invalid input, 3 nothing to
 // report, 4 environment error (a database busy beyond its timeout, a full
-// disk), 5 the run diverged (recorded as such), 130 interrupted.
+// disk), 5 the run diverged (recorded as such), 130 interrupted.  Every
+// error is one line: control characters in a message (from a file name, a
+// library) are written as \xNN.
 #include <ATen/Context.h>
 #include <torch/csrc/api/include/torch/version.h>
 
@@ -112,16 +114,16 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "metabench: interrupted: %s\n", e.what());
     return 130;
   } catch (const EnvironmentError& e) {
-    std::fprintf(stderr, "metabench: environment error: %s\n", e.what());
+    std::fprintf(stderr, "metabench: environment error: %s\n", printable(e.what()).c_str());
     return 4;
   } catch (const NoResults& e) {
-    std::fprintf(stderr, "metabench: %s\n", e.what());
+    std::fprintf(stderr, "metabench: %s\n", printable(e.what()).c_str());
     return 3;
   } catch (const UserError& e) {
-    std::fprintf(stderr, "metabench: error: %s\n", e.what());
+    std::fprintf(stderr, "metabench: error: %s\n", printable(e.what()).c_str());
     return 2;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "metabench: internal error: %s\n", e.what());
+    std::fprintf(stderr, "metabench: internal error: %s\n", printable(e.what()).c_str());
     return 1;
   }
 }

@@ -32,8 +32,8 @@ std::unique_ptr<ClaimKeeper> ClaimKeeper::take(ResultsStore& store, const std::s
   const ClaimAttempt attempt = claim_cell(store.database(), request);
   if (attempt.outcome == ClaimAttempt::Outcome::kHeld) {
     throw EnvironmentError("this config (" + cell.substr(0, 12) + ") is being run by " +
-                           attempt.held.holder.describe() + " in '" + store.path() +
-                           "' (claim " + attempt.held.run_uuid +
+                           attempt.held.holder.describe() + " in '" + store.path() + "' (claim " +
+                           attempt.held.run_uuid +
                            "); wait for it to finish, or for its lease to expire if it died");
   }
   return std::unique_ptr<ClaimKeeper>(
@@ -70,8 +70,9 @@ void ClaimKeeper::renew_until_stopped() {
     }
     lock.lock();
     if (lost) {
-      request_stop("this run lost its claim on the cell: its lease expired and another process "
-                   "took the cell over");
+      request_stop(
+          "this run lost its claim on the cell: its lease expired and another process "
+          "took the cell over");
       return;
     }
   }

@@ -13,6 +13,7 @@
 #include "core/system_info.h"
 #include "datasets/episode_sampler.h"
 #include "harness/run/claim_keeper.h"
+#include "harness/run/memory_estimate.h"
 #include "harness/run/progress.h"
 #include "harness/run/run_steps.h"
 #include "metabench/algorithm.h"
@@ -80,6 +81,7 @@ RunOutcome run_experiment(const ExperimentConfig& cfg, ResultsStore& store,
   // Everything that can reject bad input happens before the run is recorded.
   double t0 = now_seconds();
   const std::unique_ptr<Dataset> dataset = create_dataset(cfg);
+  check_memory(cfg, dataset->input_shape());  // before the model and episodes are allocated
   const FixedEpisodes val(*dataset, Split::kValidation, cfg.test_shape, cfg.eval_seed,
                           cfg.val_episodes);
   const FixedEpisodes test(*dataset, Split::kTest, cfg.test_shape, cfg.eval_seed,

@@ -32,15 +32,16 @@ std::string SlurmJob::shard_database(int index) const {
 }
 
 std::string SlurmJob::shard_glob() const {
-  return db_dir + "/" + safe_name(sweep_name) + "-shard-*-of-" + std::to_string(shards) +
-         ".sqlite";
+  return db_dir + "/" + safe_name(sweep_name) + "-shard-*-of-" + std::to_string(shards) + ".sqlite";
 }
 
 std::string SlurmJob::merged_database() const {
   return db_dir + "/" + safe_name(sweep_name) + ".sqlite";
 }
 
-std::string SlurmJob::script_path() const { return db_dir + "/" + safe_name(sweep_name) + ".sbatch"; }
+std::string SlurmJob::script_path() const {
+  return db_dir + "/" + safe_name(sweep_name) + ".sbatch";
+}
 
 std::string SlurmJob::log_dir() const { return db_dir + "/logs"; }
 
@@ -54,7 +55,8 @@ std::string slurm_script(const SlurmJob& job) {
     throw ConfigError("--db-dir '" + job.db_dir +
                       "' has white space, which #SBATCH lines cannot quote; choose another folder");
   }
-  check_word(job.partition, "--partition", "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.,");
+  check_word(job.partition, "--partition",
+             "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.,");
   check_word(job.time_limit, "--time", "0123456789:-");
   std::string s = "#!/bin/bash\n";
   s += "# Written by `metabench slurm`: sweep " + job.sweep_name + " as " +
@@ -63,7 +65,8 @@ std::string slurm_script(const SlurmJob& job) {
   s += "#SBATCH --array=0-" + std::to_string(job.shards - 1) +
        (job.max_parallel > 0 ? "%" + std::to_string(job.max_parallel) : "") + "\n";
   s += "#SBATCH --cpus-per-task=" + std::to_string(job.cpus_per_task) + "\n";
-  if (job.gpus_per_task > 0) s += "#SBATCH --gpus-per-task=" + std::to_string(job.gpus_per_task) + "\n";
+  if (job.gpus_per_task > 0)
+    s += "#SBATCH --gpus-per-task=" + std::to_string(job.gpus_per_task) + "\n";
   if (!job.partition.empty()) s += "#SBATCH --partition=" + job.partition + "\n";
   if (!job.time_limit.empty()) s += "#SBATCH --time=" + job.time_limit + "\n";
   // #SBATCH lines are not shell: db_dir has no white space (checked above).
@@ -75,8 +78,7 @@ std::string slurm_script(const SlurmJob& job) {
   s += "exec " + shell_quote(job.executable) + " sweep " + shell_quote(job.sweep_path) +
        " --shard \"${SLURM_ARRAY_TASK_ID}/" + std::to_string(job.shards) + "\" --db " +
        shell_quote(job.db_dir + "/" + safe_name(job.sweep_name) + "-shard-") +
-       "\"${SLURM_ARRAY_TASK_ID}\"" +
-       shell_quote("-of-" + std::to_string(job.shards) + ".sqlite");
+       "\"${SLURM_ARRAY_TASK_ID}\"" + shell_quote("-of-" + std::to_string(job.shards) + ".sqlite");
   for (const std::string& arg : job.sweep_args) s += " " + shell_quote(arg);
   s += "\n";
   return s;
@@ -91,7 +93,8 @@ std::string submit_slurm_job(const SlurmJob& job, const std::string& script) {
     status = run_program({"sbatch", "--parsable", job.script_path()}, log);
   } catch (const UserError& e) {
     std::remove(log.c_str());
-    throw EnvironmentError(std::string(e.what()) + " (is Slurm installed? `sbatch` must be on PATH)");
+    throw EnvironmentError(std::string(e.what()) +
+                           " (is Slurm installed? `sbatch` must be on PATH)");
   }
   const std::string output = trim(read_file(log));
   std::remove(log.c_str());

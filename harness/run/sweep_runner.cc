@@ -155,8 +155,8 @@ class SweepRun {
         break;
       case ClaimAttempt::Outcome::kHeld:
         if (!held_by_.count(cell)) {
-          std::printf("%sheld %s: being run by %s; %s\n", prefix(cell).c_str(),
-                      label(cell).c_str(), a.held.holder.describe().c_str(),
+          std::printf("%sheld %s: being run by %s; %s\n", prefix(cell).c_str(), label(cell).c_str(),
+                      a.held.holder.describe().c_str(),
                       options_.wait ? "waiting for it after the other cells" : "not waiting");
         }
         held_by_[cell] = a.held.holder.describe();
@@ -181,7 +181,7 @@ class SweepRun {
     // Private and unpredictable (mkstemps), beside the database.
     const std::string config_file =
         make_temp_file(temp_dir_, ".metabench-cell", ".yaml", cells_[cell].yaml);
-    std::vector<std::string> argv = {options_.executable, "run",  config_file, "--db",
+    std::vector<std::string> argv = {options_.executable, "run",     config_file, "--db",
                                      options_.db_path,    "--claim", run_uuid};
     argv.push_back("--sweep");
     argv.push_back(sweep_name_);

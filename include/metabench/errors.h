@@ -18,9 +18,29 @@
 
 namespace metabench {
 
+// Every message is one line: control characters in it (a line break in a
+// YAML key, a file name, a library's text) are written as \xNN, UTF-8 kept.
 class Error : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit Error(const std::string& what) : std::runtime_error(one_line(what)) {}
+  explicit Error(const char* what) : Error(std::string(what)) {}
+
+  static std::string one_line(const std::string& text) {
+    static const char kHex[] = "0123456789ABCDEF";
+    std::string out;
+    out.reserve(text.size());
+    for (const char c : text) {
+      const auto u = static_cast<unsigned char>(c);
+      if (u >= 0x20 && u != 0x7F) {
+        out += c;
+      } else {
+        out += "\\x";
+        out += kHex[u >> 4];
+        out += kHex[u & 0xF];
+      }
+    }
+    return out;
+  }
 };
 
 // The user's input is wrong; fixing the input fixes the problem.

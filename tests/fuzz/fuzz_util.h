@@ -1,0 +1,41 @@
+// Shared by the libFuzzer targets: each target feeds the bytes to one reader
+// of untrusted input and accepts only the errors that reader documents (a
+// UserError: bad input named in one line).  Anything else (a crash, a
+// sanitizer report, an InternalError, another exception, a leak) is a bug.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <string>
+
+#include "metabench/errors.h"
+
+namespace metabench::fuzz {
+
+inline std::string bytes(const uint8_t* data, size_t size) {
+  return std::string(reinterpret_cast<const char*>(data), size);
+}
+
+// Runs `body`; a UserError is a correct rejection, anything else aborts so
+// that libFuzzer records the input.
+template <typename Body>
+int expect_only_user_errors(Body&& body) {
+  try {
+    body();
+  } catch (const UserError& e) {
+    const std::string what = e.what();
+    if (what.find('\n') != std::string::npos) {
+      std::fprintf(stderr, "error message is not one line: %s\n", what.c_str());
+      std::abort();
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "not a user error: %s\n", e.what());
+    std::abort();
+  }
+  return 0;
+}
+
+}  // namespace metabench::fuzz
