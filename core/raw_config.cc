@@ -1,7 +1,9 @@
 #include "core/raw_config.h"
 
+#include <algorithm>
 #include <filesystem>
 
+#include "core/files.h"
 #include "metabench/errors.h"
 
 namespace metabench {
@@ -20,8 +22,38 @@ YAML::Node load_yaml_file(const std::string& path) {
   if (std::filesystem::is_directory(path, ec)) {
     throw ConfigError(path + ": is a directory (expected a YAML config file)");
   }
+  // yaml-cpp recurses once per level of nesting, without a limit: a small
+  // hostile file of brackets would overflow the stack.  Config and sweep
+  // files are small and shallow; bound both before parsing.
+  constexpr uintmax_t kMaxBytes = 1 << 20;
+  constexpr int kMaxFlowDepth = 64;
+  const uintmax_t size = std::filesystem::file_size(path, ec);
+  if (!ec && size > kMaxBytes) {
+    throw ConfigError(path + ": " + std::to_string(size) + " bytes; a config or sweep file of at "
+                      "most 1 MiB is expected");
+  }
+  const std::string text = read_file(path);
+  int depth = 0, deepest = 0;
+  char quote = 0;
+  for (const char c : text) {
+    if (quote) {
+      if (c == quote) quote = 0;
+    } else if (c == '\'' || c == '"') {
+      quote = c;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    } else if (c == '\n') {
+      quote = 0;  // a quote never spans lines in the files metabench reads
+    }
+  }
+  if (deepest > kMaxFlowDepth) {
+    throw ConfigError(path + ": brackets nested " + std::to_string(deepest) +
+                      " deep; at most " + std::to_string(kMaxFlowDepth) + " are accepted");
+  }
   try {
-    return YAML::LoadFile(path);
+    return YAML::Load(text);
   } catch (const YAML::ParserException& e) {
     throw ConfigError(path + ":" + std::to_string(e.mark.line + 1) + ":" +
                       std::to_string(e.mark.column + 1) + ": malformed YAML: " + e.msg);

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "core/raw_config.h"
 #include "datasets/io/image_decode.h"
 #include "metabench/errors.h"
 #include "nn/checkpoint.h"
@@ -100,6 +101,22 @@ TEST(BoundedParsers, AnImageDeclaringHugeDimensionsIsRefusedBeforeDecoding) {
               std::string::npos)
         << e.what();
   }
+}
+
+// yaml-cpp recurses per nesting level without a limit: deep brackets are
+// refused before parsing, as is a file far larger than any config.
+TEST(BoundedParsers, DeeplyNestedOrHugeYamlIsRefusedBeforeParsing) {
+  TempDir dir;
+  testing::write_text(dir.file("deep.yaml"), "a: " + std::string(100000, '[') + "\n");
+  std::string e = error_of([&] { RawConfig::from_file(dir.file("deep.yaml")); });
+  EXPECT_NE(e.find("deep.yaml: brackets nested 100000 deep; at most 64 are accepted"),
+            std::string::npos)
+      << e;
+  testing::write_text(dir.file("big.yaml"), "a: '" + std::string(2 << 20, 'x') + "'\n");
+  e = error_of([&] { RawConfig::from_file(dir.file("big.yaml")); });
+  EXPECT_NE(e.find("a config or sweep file of at most 1 MiB is expected"), std::string::npos) << e;
+  testing::write_text(dir.file("ok.yaml"), "a: {b: [1, 2, {c: 'x [ y'}]}\n");
+  EXPECT_EQ(error_of([&] { RawConfig::from_file(dir.file("ok.yaml")); }), "");
 }
 
 }  // namespace

@@ -69,6 +69,21 @@ Tally tally(const std::string& db) {
   return t;
 }
 
+// Whether a write transaction can begin on `db` at once (no other process
+// holds the write lock).
+bool writable(const std::string& db) {
+  setenv("METABENCH_BUSY_TIMEOUT_MS", "100", 1);
+  bool ok = true;
+  try {
+    Database d(db, Database::Mode::kReadWrite);
+    Transaction tx(d);
+  } catch (const std::exception&) {
+    ok = false;
+  }
+  unsetenv("METABENCH_BUSY_TIMEOUT_MS");
+  return ok;
+}
+
 // The error messages of runs not completed, for failure messages.
 std::string errors_of(const std::string& db) {
   Database d(db, Database::Mode::kReadOnly);
@@ -260,8 +275,21 @@ TEST(SweepReliability, AnExpiredLeaseIsTakenOverAndTheOldHolderCannotComplete) {
     running = tally(db).running == 1;
   }
   ASSERT_TRUE(running) << testing::read_text(dir.file("first.txt"));
-  kill(first, SIGSTOP);
-  kill(workers[0], SIGSTOP);
+  // Frozen at a moment they hold no lock: a process stopped inside a write
+  // transaction blocks every writer until it resumes (others then report a
+  // busy database after the timeout, exit 4), which is not the case here.
+  bool frozen = false;
+  for (int attempt = 0; attempt < 50 && !frozen; ++attempt) {
+    kill(first, SIGSTOP);
+    kill(workers[0], SIGSTOP);
+    frozen = writable(db);
+    if (!frozen) {
+      kill(workers[0], SIGCONT);
+      kill(first, SIGCONT);
+      sleep_ms(37);
+    }
+  }
+  ASSERT_TRUE(frozen) << "the sweep and its worker always held the write lock";
   const auto second = run_metabench({"sweep", dir.file("one.yaml"), "--db", db});
   kill(workers[0], SIGCONT);
   kill(first, SIGCONT);
