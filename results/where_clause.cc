@@ -41,8 +41,8 @@ class Parser {
   [[noreturn]] void fail(const Token& t, const std::string& expected) const {
     // The user's text may hold line breaks; the message is one line.
     const std::string got = t.kind == Token::kEnd ? "the end" : "'" + printable(t.text) + "'";
-    throw ConfigError("--where '" + printable(text_) + "': at character " + std::to_string(t.at + 1) +
-                      ", expected " + expected + ", got " + got);
+    throw ConfigError("--where '" + printable(text_) + "': at character " +
+                      std::to_string(t.at + 1) + ", expected " + expected + ", got " + got);
   }
 
   void tokenize() {

@@ -20,10 +20,9 @@ ExperimentConfig resolve(const std::vector<std::string>& sets) {
 }
 
 TEST(MemoryEstimate, CountsTheBackbonesParametersAndTheBatch) {
-  const ExperimentConfig conv = resolve({"algorithm=protonet", "dataset=synthetic-glyphs",
-                                         "model.width=64", "optim.meta_batch=2",
-                                         "episode.ways=5", "episode.shots=1",
-                                         "episode.queries=15"});
+  const ExperimentConfig conv =
+      resolve({"algorithm=protonet", "dataset=synthetic-glyphs", "model.width=64",
+               "optim.meta_batch=2", "episode.ways=5", "episode.shots=1", "episode.queries=15"});
   const MemoryEstimate c = estimate_memory(conv, {1, 28, 28});
   // 3x3 convolutions 1->64 and 3 x 64->64, plus biases and batch norm.
   const double parameters = 1 * 64 * 9 + 3 * 64 * 64 * 9 + 4 * 3 * 64;
@@ -38,9 +37,8 @@ TEST(MemoryEstimate, CountsTheBackbonesParametersAndTheBatch) {
 }
 
 TEST(MemoryEstimate, AnImpossibleConfigIsRefusedBeforeAnythingIsRecorded) {
-  const ExperimentConfig huge =
-      resolve({"algorithm=maml", "dataset=sinusoid", "backbone=mlp", "episode.ways=1",
-               "model.hidden=[1048576, 1048576]"});
+  const ExperimentConfig huge = resolve({"algorithm=maml", "dataset=sinusoid", "backbone=mlp",
+                                         "episode.ways=1", "model.hidden=[1048576, 1048576]"});
   try {
     check_memory(huge, {1}, 24 * 1024);
     FAIL() << "accepted";
@@ -55,8 +53,8 @@ TEST(MemoryEstimate, AnImpossibleConfigIsRefusedBeforeAnythingIsRecorded) {
 
   testing::TempDir dir;
   const auto r = testing::run_metabench(
-      {"run", testing::source_path("configs/smoke/maml.yaml"), "--set", "dataset=sinusoid",
-       "--set", "backbone=mlp", "--set", "episode.ways=1", "--set", "episode.shots=10", "--set",
+      {"run", testing::source_path("configs/smoke/maml.yaml"), "--set", "dataset=sinusoid", "--set",
+       "backbone=mlp", "--set", "episode.ways=1", "--set", "episode.shots=10", "--set",
        "model.hidden=[1048576, 1048576]", "--db", dir.file("r.sqlite")});
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("this config needs at least"), std::string::npos) << r.output;

@@ -24,8 +24,8 @@ MemoryEstimate estimate_memory(const ExperimentConfig& cfg,
                                const std::vector<int64_t>& input_shape) {
   const double input = product(input_shape);
   const EpisodeShape& t = cfg.train_shape;
-  const double examples = static_cast<double>(cfg.meta_batch) *
-                          static_cast<double>(t.ways * (t.shots + t.queries));
+  const double examples =
+      static_cast<double>(cfg.meta_batch) * static_cast<double>(t.ways * (t.shots + t.queries));
   double parameters = 0, activations_per_example = 0;
   if (cfg.backbone == "mlp") {
     double previous = input;

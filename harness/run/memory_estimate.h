@@ -20,7 +20,8 @@ struct MemoryEstimate {
   double total_mb() const { return parameters_mb + batch_mb + activations_mb; }
 };
 
-MemoryEstimate estimate_memory(const ExperimentConfig& cfg, const std::vector<int64_t>& input_shape);
+MemoryEstimate estimate_memory(const ExperimentConfig& cfg,
+                               const std::vector<int64_t>& input_shape);
 
 // MemAvailable of /proc/meminfo in MiB; 0 when unknown (never refuse then).
 double available_memory_mb();

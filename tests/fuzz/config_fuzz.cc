@@ -13,8 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace metabench;
   const std::string input = fuzz::bytes(data, size);
   if (input.find("plugins") != std::string::npos) return 0;  // loading code is not fuzzed
-  static const std::string dir = make_temp_directory("/tmp", "metabench-config-fuzz");
-  const std::string path = dir + "/config.yaml";
+  const std::string path = fuzz::scratch_file("config.yaml");
   write_file_atomically(path, input);
   return fuzz::expect_only_user_errors([&] { resolve_experiment(RawConfig::from_file(path)); });
 }

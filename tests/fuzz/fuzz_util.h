@@ -9,14 +9,27 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <filesystem>
 #include <string>
 
+#include "core/files.h"
 #include "metabench/errors.h"
 
 namespace metabench::fuzz {
 
 inline std::string bytes(const uint8_t* data, size_t size) {
   return std::string(reinterpret_cast<const char*>(data), size);
+}
+
+// The path of a scratch file `name` in a private folder of this process,
+// removed when the fuzzer exits.
+inline std::string scratch_file(const std::string& name) {
+  static const std::string dir = [] {
+    static std::string made = make_temp_directory("/tmp", "metabench-fuzz");
+    std::atexit([] { std::filesystem::remove_all(made); });
+    return made;
+  }();
+  return dir + "/" + name;
 }
 
 // Runs `body`; a UserError is a correct rejection, anything else aborts so

@@ -14,8 +14,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace metabench;
   const std::string input = fuzz::bytes(data, size);
   if (input.find("plugins") != std::string::npos) return 0;
-  static const std::string dir = make_temp_directory("/tmp", "metabench-sweep-fuzz");
-  const std::string path = dir + "/sweep.yaml";
+  const std::string path = fuzz::scratch_file("sweep.yaml");
   write_file_atomically(path, input);
   return fuzz::expect_only_user_errors([&] { load_sweep(path, {}); });
 }
