@@ -34,6 +34,8 @@ start=$SECONDS
 echo "sanitize: unit tests passed under ASan+UBSan in $((SECONDS - start)) s"
 
 mkdir -p "$build/fuzz-artifacts"
+# Image seeds are generated here (no image files are committed).
+/usr/bin/python3 tests/fuzz/make_seeds.py --images-to "$build/fuzz-corpus"
 for t in "${targets[@]}"; do
   corpus="$build/fuzz-corpus/$t"
   mkdir -p "$corpus"

@@ -14,8 +14,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
 
+OUT = os.path.join(HERE, "corpus")
+
+
 def write(target, name, data):
-    d = os.path.join(HERE, "corpus", target)
+    d = os.path.join(OUT, target)
     os.makedirs(d, exist_ok=True)
     with open(os.path.join(d, name), "wb") as f:
         f.write(data.encode() if isinstance(data, str) else data)
@@ -52,6 +55,14 @@ def png(width, height, grey=True):
         chunk(b"IEND", b"")
 
 
+def images():
+    """Image seeds are generated, not committed: scripts/sanitize.sh writes
+    them with --images-to DIR before fuzzing."""
+    write("image", "grey-5x4.png", png(5, 4))
+    write("image", "rgb-3x3.png", png(3, 3, grey=False))
+    write("image", "truncated.png", png(8, 8)[:40])
+
+
 def main():
     write("checkpoint", "two-tensors", checkpoint([("conv.weight", [2, 1, 3, 3]), ("b", [2])]))
     write("checkpoint", "scalar", checkpoint([("s", [])]))
@@ -71,9 +82,6 @@ def main():
     write("class_pool", "three-images", cache)
     write("class_pool", "other-key", pool + lp("other") + lp("x"))
 
-    write("image", "grey-5x4.png", png(5, 4))
-    write("image", "rgb-3x3.png", png(3, 3, grey=False))
-    write("image", "truncated.png", png(8, 8)[:40])
 
     write("idx", "images-2x3x3", struct.pack(">IIII", 0x803, 2, 3, 3) + bytes(18))
     write("idx", "labels-4", struct.pack(">II", 0x801, 4) + bytes([1, 2, 3, 4]))
@@ -112,4 +120,9 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+    if len(sys.argv) == 3 and sys.argv[1] == "--images-to":
+        OUT = sys.argv[2]
+        images()
+    else:
+        main()
