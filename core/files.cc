@@ -1,9 +1,9 @@
 #include "core/files.h"
 
 #include <fcntl.h>
+#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -46,6 +46,24 @@ void write_all(int fd, const std::string& path, const std::string& content) {
 
 }  // namespace
 
+int remove_stale_temporaries(const std::string& path) {
+  namespace fs = std::filesystem;
+  const fs::path target(path);
+  const fs::path dir = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+  const std::string prefix = "." + target.filename().string() + ".tmp-";
+  int removed = 0;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    // mkstemp's six characters exactly: nothing else matches by accident.
+    if (name.size() == prefix.size() + 6 && name.compare(0, prefix.size(), prefix) == 0) {
+      std::error_code remove_error;
+      if (fs::remove(it->path(), remove_error)) ++removed;
+    }
+  }
+  return removed;
+}
+
 void write_file_atomically(const std::string& path, const std::string& content) {
   namespace fs = std::filesystem;
   const fs::path target(path);
@@ -57,8 +75,8 @@ void write_file_atomically(const std::string& path, const std::string& content) 
   if (fd < 0) throw UserError("cannot write in '" + dir + "': " + std::strerror(errno));
   auto fail = [&](const std::string& what, int err) {
     ::unlink(temp.c_str());
-    throw UserError("cannot " + what + " '" + temp + "' (for '" + path + "'): " +
-                    std::strerror(err));
+    throw UserError("cannot " + what + " '" + temp + "' (for '" + path +
+                    "'): " + std::strerror(err));
   };
   write_all(fd, temp, content);  // closes and removes the file on failure
   if (::fchmod(fd, 0644) != 0 || ::fsync(fd) != 0) {
@@ -131,16 +149,26 @@ std::string network_filesystem(const std::string& path) {
   if (::statfs(path.c_str(), &fs) != 0) return "";
   // Magic numbers from statfs(2) and the filesystems' sources.
   switch (static_cast<unsigned long>(fs.f_type)) {
-    case 0x6969UL: return "nfs";
-    case 0x517BUL: return "smb";
-    case 0xFF534D42UL: return "cifs";
-    case 0xFE534D42UL: return "smb2";
-    case 0x0BD00BD0UL: return "lustre";
-    case 0x47504653UL: return "gpfs";
-    case 0x19830326UL: return "beegfs";
-    case 0x00C36400UL: return "ceph";
-    case 0x564C0000UL: return "afs";
-    default: return "";
+    case 0x6969UL:
+      return "nfs";
+    case 0x517BUL:
+      return "smb";
+    case 0xFF534D42UL:
+      return "cifs";
+    case 0xFE534D42UL:
+      return "smb2";
+    case 0x0BD00BD0UL:
+      return "lustre";
+    case 0x47504653UL:
+      return "gpfs";
+    case 0x19830326UL:
+      return "beegfs";
+    case 0x00C36400UL:
+      return "ceph";
+    case 0x564C0000UL:
+      return "afs";
+    default:
+      return "";
   }
 }
 

@@ -15,6 +15,11 @@ std::string read_file(const std::string& path);
 
 void write_file_atomically(const std::string& path, const std::string& content);
 
+// Removes the temporary files write_file_atomically(path, ...) left beside
+// `path` when its process was killed mid-write; returns how many.  Call
+// only while no other process writes `path` (e.g. under the run's claim).
+int remove_stale_temporaries(const std::string& path);
+
 // The name of the network filesystem `path` (a file or folder that exists)
 // is on ("nfs", "cifs", "lustre", "gpfs", "beegfs", "ceph", "afs"), or
 // "" for a local one (FUSE is not told apart: sshfs and local overlays

@@ -11,6 +11,7 @@
 // run's seed.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 
@@ -41,6 +42,9 @@ class TrainingStream {
  public:
   TrainingStream(const Dataset& dataset, EpisodeShape shape, uint64_t run_seed);
   Episode next();
+  // The stream's position (its Rng), for training snapshots.
+  std::array<uint64_t, 4> position() const { return rng_.state(); }
+  void seek(const std::array<uint64_t, 4>& position) { rng_.set_state(position); }
 
  private:
   const Dataset& dataset_;

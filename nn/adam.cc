@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "metabench/errors.h"
 #include "metabench/param_set.h"
 
 namespace metabench {
@@ -59,6 +60,30 @@ void Adam::step() {
     const at::Tensor denom = (v_[i] / correction2).sqrt_().add_(options_.eps);
     params_[i].addcdiv_(m_[i], denom, -step_size);
   }
+}
+
+NamedTensors Adam::state(const std::string& prefix) const {
+  return {{prefix + ".m", flat_m_.detach().clone()},
+          {prefix + ".v", flat_v_.detach().clone()},
+          {prefix + ".steps", at::scalar_tensor(steps_, at::kLong)}};
+}
+
+void Adam::load(const NamedTensors& state, const std::string& prefix) {
+  const at::Tensor* m = find_tensor(state, prefix + ".m");
+  const at::Tensor* v = find_tensor(state, prefix + ".v");
+  const at::Tensor* steps = find_tensor(state, prefix + ".steps");
+  if (!m || !v || !steps) {
+    throw UserError("the saved training state has no Adam moments named '" + prefix + ".m', '" +
+                    prefix + ".v' and '" + prefix + ".steps'");
+  }
+  if (m->numel() != flat_m_.numel() || v->numel() != flat_v_.numel() || steps->numel() != 1) {
+    throw UserError("the saved Adam moments '" + prefix + ".m' hold " + std::to_string(m->numel()) +
+                    " values; this model's optimiser expected " + std::to_string(flat_m_.numel()));
+  }
+  at::NoGradGuard no_grad;
+  flat_m_.copy_(m->reshape({-1}));
+  flat_v_.copy_(v->reshape({-1}));
+  steps_ = steps->item<int64_t>();
 }
 
 }  // namespace metabench

@@ -7,35 +7,56 @@
 #include "core/byte_buffer.h"
 #include "core/files.h"
 #include "metabench/errors.h"
+#include "nn/torch_file.h"
 
 namespace metabench {
 namespace {
 
-// Version 02 added the resolved config YAML; version 01 files still load.
+constexpr const char* kCheckpointFormat = "metabench-checkpoint";
+
+// Files before version 3 (a torch.save() dictionary, nn/torch_file.h) were
+// metabench's own format: version 02 added the resolved config YAML; 01
+// and 02 files still load.
 constexpr char kMagicV1[8] = {'M', 'B', 'C', 'K', 'P', 'T', '0', '1'};
 constexpr char kMagic[8] = {'M', 'B', 'C', 'K', 'P', 'T', '0', '2'};
 
 }  // namespace
 
 void save_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
-  std::string out(kMagic, sizeof(kMagic));
-  put_string(out, checkpoint.config_hash);
-  put_string(out, checkpoint.config_yaml);
-  put_u64(out, static_cast<uint64_t>(checkpoint.iteration));
-  put_u64(out, checkpoint.tensors.size());
+  TorchRecord record;
+  record.strings["format"] = kCheckpointFormat;
+  record.integers["version"] = 3;
+  record.strings["config_hash"] = checkpoint.config_hash;
+  record.strings["config_yaml"] = checkpoint.config_yaml;
+  record.integers["iteration"] = checkpoint.iteration;
+  NamedTensors& tensors = record.tensors["tensors"];
   for (const auto& [name, tensor] : checkpoint.tensors) {
-    const at::Tensor t = tensor.detach().to(at::kCPU, at::kFloat).contiguous();
-    put_string(out, name);
-    put_u64(out, static_cast<uint64_t>(t.dim()));
-    for (int64_t d : t.sizes()) put_u64(out, static_cast<uint64_t>(d));
-    out.append(reinterpret_cast<const char*>(t.data_ptr<float>()), t.numel() * sizeof(float));
+    tensors.emplace_back(name, tensor.detach().to(at::kCPU, at::kFloat));
   }
-  write_file_atomically(path, out);
+  write_file_atomically(path, encode_torch_record(record));
 }
 
-Checkpoint load_checkpoint(const std::string& path) { return parse_checkpoint(read_file(path), path); }
+Checkpoint load_checkpoint(const std::string& path) {
+  return parse_checkpoint(read_file(path), path);
+}
 
 Checkpoint parse_checkpoint(const std::string& data, const std::string& path) {
+  if (looks_like_torch_file(data)) {
+    const std::string what = "checkpoint '" + path + "'";
+    const TorchRecord record = decode_torch_record(data, what);
+    if (record.strings.count("format") == 0 || record.strings.at("format") != kCheckpointFormat) {
+      throw UserError("'" + path + "' is a torch.save() file but not a metabench checkpoint " +
+                      "(expected format '" + kCheckpointFormat + "')");
+    }
+    Checkpoint checkpoint;
+    checkpoint.config_hash = record.string("config_hash", what);
+    checkpoint.config_yaml = record.string("config_yaml", what);
+    checkpoint.iteration = record.integer("iteration", what);
+    for (const auto& [name, tensor] : record.group("tensors", what)) {
+      checkpoint.tensors.emplace_back(name, tensor.to(at::kFloat).contiguous());
+    }
+    return checkpoint;
+  }
   ByteReader in(data, "checkpoint '" + path + "'");
   const char* magic = data.size() >= sizeof(kMagic) ? in.take(sizeof(kMagic)) : nullptr;
   const bool v1 = magic && std::memcmp(magic, kMagicV1, 8) == 0;

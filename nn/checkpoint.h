@@ -1,8 +1,11 @@
 // Checkpoint files: a run's meta-learned state (named float tensors) plus the
 // hash and the resolved YAML of the config that produced it, so `metabench eval`
-// can rebuild the model from the file alone.  The format is metabench's own and
-// simple (magic, version, then name/shape/data records) so that reading one
-// needs no LibTorch serialisation headers; files are written atomically.
+// can rebuild the model from the file alone.  Files are written atomically,
+// as torch.save() dictionaries (nn/torch_file.h) that Python opens with
+// torch.load(): keys format ("metabench-checkpoint"), version (3),
+// config_hash, config_yaml, iteration and tensors (name -> float32 tensor,
+// in the model's parameter order).  Files of metabench's own earlier format
+// (magic MBCKPT01/02) still load.
 #pragma once
 
 #include <string>

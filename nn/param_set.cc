@@ -66,6 +66,13 @@ void zero_grads(std::vector<at::Tensor>& params) {
 ParamSet::ParamSet(std::vector<ParamSpec> specs, uint64_t seed, const at::Device& device)
     : specs_(std::move(specs)), tensors_(trainable_params(specs_, seed, device)) {}
 
+const at::Tensor* find_tensor(const NamedTensors& tensors, const std::string& name) {
+  for (const auto& [n, t] : tensors) {
+    if (n == name) return &t;
+  }
+  return nullptr;
+}
+
 NamedTensors ParamSet::state() const {
   NamedTensors out;
   for (size_t i = 0; i < tensors_.size(); ++i) out.emplace_back(specs_[i].name, tensors_[i]);

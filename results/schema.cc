@@ -284,6 +284,16 @@ CREATE TABLE run_config (
      fill_run_config},
     // 5 -> 6: run UUIDs, claims and two statuses (results/schema_v6.cc).
     {kMigration6Sql, fill_run_uuids},
+    // 6 -> 7: resumable runs (the training snapshot a run writes, and how
+    // often it was resumed from one), runs split over processes (c10d world
+    // size), and the accelerator's name and driver.
+    {R"sql(
+ALTER TABLE runs ADD COLUMN snapshot_path TEXT;
+ALTER TABLE runs ADD COLUMN resumes INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN world_size INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE runs ADD COLUMN device_name TEXT;
+)sql",
+     nullptr},
 };
 
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion,

@@ -12,7 +12,7 @@ namespace metabench {
 
 class Database;
 
-constexpr int kSchemaVersion = 6;
+constexpr int kSchemaVersion = 7;
 constexpr int kApplicationId = 0x4D424E43;  // "MBNC"
 
 // Checks that `db` is empty or a metabench database no newer than this

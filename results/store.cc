@@ -39,7 +39,7 @@ std::string prepare_path(const std::string& path, ResultsStore::Access access) {
 }
 
 // The UUID of run `run_id`; InternalError when there is no such run.
-std::string uuid_of(Database& db, int64_t run_id) {
+std::string row_uuid(Database& db, int64_t run_id) {
   Statement s = db.prepare("SELECT run_uuid FROM runs WHERE run_id = ?");
   s.bind(1, run_id);
   if (!s.step()) throw InternalError("no run " + std::to_string(run_id) + " in " + db.path());
@@ -47,6 +47,11 @@ std::string uuid_of(Database& db, int64_t run_id) {
 }
 
 }  // namespace
+
+std::string ResultsStore::uuid_of(int64_t run_id) {
+  const auto it = owned_.find(run_id);
+  return it != owned_.end() ? it->second : row_uuid(db_, run_id);
+}
 
 ResultsStore::ResultsStore(const std::string& path, Access access)
     : db_(prepare_path(path, access),
@@ -112,9 +117,9 @@ int64_t ResultsStore::begin_run(const RunRecord& record, const std::string& star
       "metabench_version, torch_version, threads, device, host, cpu_model, pid, "
       "dataset_checksum, test_episodes_checksum, started_at, dataset_source_checksum, kind, "
       "source_run_id, source_checkpoint, config_family, inner_steps, inner_steps_test, code_id, "
-      "blas, allocator, build_settings, cpu_isa, command, run_uuid) "
+      "blas, allocator, build_settings, cpu_isa, command, run_uuid, world_size, device_name) "
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-      "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   int i = 1;
   if (r.sweep.empty()) {
     s.bind_null(i++);
@@ -142,6 +147,7 @@ int64_t ResultsStore::begin_run(const RunRecord& record, const std::string& star
   s.bind(i++, r.config_family).bind(i++, r.inner_steps).bind(i++, r.inner_steps_test);
   s.bind(i++, r.code_id).bind(i++, r.blas).bind(i++, r.allocator).bind(i++, r.build_settings);
   s.bind(i++, r.cpu_isa).bind(i++, r.command).bind(i++, r.run_uuid);
+  s.bind(i++, r.world_size).bind(i++, r.device_name);
   s.run();
   const int64_t id = db_.last_insert_id();
   Statement plugin = db_.prepare(
@@ -155,6 +161,7 @@ int64_t ResultsStore::begin_run(const RunRecord& record, const std::string& star
     config.bind(1, id).bind(2, key).bind(3, value).run();
   }
   tx.commit();
+  owned_[id] = r.run_uuid;
   return id;
 }
 
@@ -170,6 +177,11 @@ void ResultsStore::set_checkpoint_path(int64_t run_id, const std::string& path) 
 void ResultsStore::add_curve_points(int64_t run_id, const std::vector<CurvePoint>& points) {
   if (points.empty()) return;
   Transaction tx(db_);
+  const std::string uuid = uuid_of(run_id);
+  if (row_uuid(db_, run_id) != uuid) {
+    throw ClaimLost("run " + std::to_string(run_id) +
+                    " was resumed by another process after this one lost its claim");
+  }
   Statement s = db_.prepare(
       "INSERT INTO learning_curve (run_id, step, split, loss, accuracy, elapsed_seconds) "
       "VALUES (?, ?, ?, ?, ?, ?)");
@@ -184,8 +196,8 @@ void ResultsStore::add_curve_points(int64_t run_id, const std::vector<CurvePoint
 void ResultsStore::complete_run(int64_t run_id, const std::vector<EpisodeResult>& episodes,
                                 const RunSummary& m, const std::string& finished_at) {
   Transaction tx(db_);
-  const std::string uuid = uuid_of(db_, run_id);
-  if (!delete_claim(db_, uuid)) {
+  const std::string uuid = uuid_of(run_id);
+  if (row_uuid(db_, run_id) != uuid || !delete_claim(db_, uuid)) {
     throw ClaimLost("run " + std::to_string(run_id) + " (" + uuid +
                     ") lost its claim on the cell to another process while it ran (its lease "
                     "expired); its results are not recorded, the other process's are");
@@ -223,13 +235,14 @@ void ResultsStore::end_run(int64_t run_id, const std::string& status, const std:
   Transaction tx(db_);
   db_.prepare(
          "UPDATE runs SET status = ?, error = ?, finished_at = ? "
-         "WHERE run_id = ? AND status = 'running'")
+         "WHERE run_id = ? AND status = 'running' AND run_uuid = ?")
       .bind(1, status)
       .bind(2, message)
       .bind(3, finished_at)
       .bind(4, run_id)
+      .bind(5, uuid_of(run_id))
       .run();
-  delete_claim(db_, uuid_of(db_, run_id));
+  delete_claim(db_, uuid_of(run_id));
   tx.commit();
 }
 

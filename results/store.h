@@ -49,6 +49,10 @@ struct RunRecord {
   // The effective resolved config, key by key (table run_config).
   std::vector<std::pair<std::string, std::string>> config_values;
   int64_t threads = 0, pid = 0;
+  // Processes the run's meta-batches are split over (c10d; 1 usually), and
+  // the accelerator's name and driver ("" on CPU).
+  int64_t world_size = 1;
+  std::string device_name;
   std::string dataset_checksum, test_episodes_checksum;
   std::string dataset_source_checksum;  // SHA-256 of the files the dataset was read from
   // Cross-dataset evaluation (`metabench eval`): kind "eval", the training
@@ -95,10 +99,35 @@ class ResultsStore {
   // run_id.  Throws ClaimLost when the claim `run.run_uuid` is gone.
   int64_t begin_run(const RunRecord& run, const std::string& started_at);
   void set_checkpoint_path(int64_t run_id, const std::string& path);
+  // Where the run writes its training snapshots (harness/run/snapshot.h).
+  void set_snapshot_path(int64_t run_id, const std::string& path);
+
+  // The latest run of `config_hash` by `code_id` that ended 'interrupted' or
+  // 'failed' and recorded a snapshot path (the file may be gone): what
+  // `metabench run --resume` and a sweep continue.
+  struct ResumableRun {
+    int64_t run_id = 0;
+    std::string run_uuid, status, checkpoint_path, snapshot_path;
+  };
+  std::optional<ResumableRun> resumable_run(const std::string& config_hash,
+                                            const std::string& code_id);
+  // Makes run `run_id` 'running' again, in this process under claim
+  // `run.run_uuid` (which becomes the row's UUID), with `run`'s process
+  // fields (pid, host, threads, command, world size, device), and deletes
+  // the learning-curve points recorded after the snapshot it resumes from
+  // (steps after `iteration`, and the validation point at `iteration` when
+  // that validation is still to run), so none is recorded twice.  One
+  // transaction; throws ClaimLost when the claim is gone and StoreError
+  // when the run is no longer interrupted or failed (another process
+  // resumed it).
+  void resume_run(int64_t run_id, const RunRecord& run, int64_t iteration, bool validation_pending);
   void add_curve_points(int64_t run_id, const std::vector<CurvePoint>& points);
   // Stores the test episodes, the summary and status 'completed' and
   // deletes the run's claim, at once; throws ClaimLost (recording nothing)
-  // when the claim was taken over.
+  // when the claim was taken over.  This and the other writes to a run this
+  // store began or resumed check that the run is still this process's (not
+  // resumed elsewhere after a takeover); add_curve_points() throws ClaimLost
+  // and end_run() writes nothing when it is not.
   void complete_run(int64_t run_id, const std::vector<EpisodeResult>& episodes,
                     const RunSummary& summary, const std::string& finished_at);
   // Sets status 'failed' or 'interrupted' with a message, if still running,
@@ -134,7 +163,11 @@ class ResultsStore {
   void abandon_claim(const std::string& run_uuid, const std::string& message);
 
  private:
+  // The UUID under which this store began or resumed run `run_id`, else the
+  // row's.
+  std::string uuid_of(int64_t run_id);
   Database db_;
+  std::map<int64_t, std::string> owned_;
 };
 
 }  // namespace metabench

@@ -158,8 +158,15 @@ TEST(Sweep, InterruptedRunIsRecordedAndTheNextSweepResumes) {
   const auto resumed = run_metabench({"sweep", dir.file("slow.yaml"), "--db", db});
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
   EXPECT_NE(resumed.output.find("3 cells, 2 run, 1 skipped"), std::string::npos) << resumed.output;
+  // The interrupted cell continued from its snapshot in its own row, which
+  // keeps the record of the interruption in its resume count.
   EXPECT_EQ(count(db, "status = 'completed'"), 3);
-  EXPECT_EQ(count(db, "status = 'interrupted'"), 1);  // the record of the interruption stays
+  EXPECT_EQ(count(db, "status = 'interrupted'"), 0);
+  EXPECT_EQ(count(db, "1"), 3);
+  Database d(db, Database::Mode::kReadOnly);
+  Statement resumes = d.prepare("SELECT count(*) FROM runs WHERE resumes = 1");
+  ASSERT_TRUE(resumes.step());
+  EXPECT_EQ(resumes.column_int(0), 1);
 }
 
 // A cell whose loss becomes infinite is recorded as 'diverged' (a result:

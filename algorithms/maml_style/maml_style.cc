@@ -178,12 +178,15 @@ class MamlStyle : public Algorithm {
         params_(net_.param_specs(), ctx.init_seed, ctx.device),
         optimizer_(params_.tensors(), AdamOptions().with_lr(settings_.meta_lr)),
         options_{ctx.kind,    settings_.inner_steps, settings_.inner_lr,
-                 first_order, options.task_batching, options.tasks_per_pass} {}
+                 first_order, options.task_batching, options.tasks_per_pass},
+        group_(ctx.group) {}
 
   StepResult meta_train_step(const std::vector<Episode>& batch) override {
     optimizer_.zero_grad();
-    const StepResult result =
+    StepResult result =
         accumulate_meta_gradient(net_, params_.tensors(), batch, adapter_, options_);
+    mean_over_meta_batch(group_, static_cast<int64_t>(batch.size()),
+                         gradients_of(params_.tensors()), result);
     optimizer_.step();
     return result;
   }
@@ -199,6 +202,8 @@ class MamlStyle : public Algorithm {
 
   NamedTensors state() const override { return params_.state(); }
   void load_state(const NamedTensors& state) override { params_.load(state); }
+  NamedTensors training_state() const override { return optimizer_.state("adam"); }
+  void load_training_state(const NamedTensors& state) override { optimizer_.load(state, "adam"); }
 
  private:
   const RunSettings settings_;
@@ -207,6 +212,7 @@ class MamlStyle : public Algorithm {
   ParamSet params_;
   Adam optimizer_;
   MetaGradientOptions options_;
+  MetaBatchGroup* group_;
 };
 
 }  // namespace

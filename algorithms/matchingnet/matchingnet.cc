@@ -81,7 +81,8 @@ class MatchingNet : public Algorithm {
         options_(options),
         params_(specs(ctx, options), ctx.init_seed, ctx.device),
         optimizer_(params_.tensors(), AdamOptions().with_lr(ctx.settings.meta_lr)),
-        backbone_params_(ctx.backbone->param_specs().size()) {}
+        backbone_params_(ctx.backbone->param_specs().size()),
+        group_(ctx.group) {}
 
   StepResult meta_train_step(const std::vector<Episode>& batch) override {
     optimizer_.zero_grad();
@@ -94,6 +95,8 @@ class MatchingNet : public Algorithm {
       mean.accuracy +=
           task_accuracy(log_probs, episode.query_y, TaskKind::kClassification) / batch.size();
     }
+    mean_over_meta_batch(group_, static_cast<int64_t>(batch.size()),
+                         gradients_of(params_.tensors()), mean);
     optimizer_.step();
     return mean;
   }
@@ -107,6 +110,8 @@ class MatchingNet : public Algorithm {
 
   NamedTensors state() const override { return params_.state(); }
   void load_state(const NamedTensors& state) override { params_.load(state); }
+  NamedTensors training_state() const override { return optimizer_.state("adam"); }
+  void load_training_state(const NamedTensors& state) override { optimizer_.load(state, "adam"); }
 
  private:
   static std::vector<ParamSpec> specs(const AlgorithmContext& ctx,
@@ -135,6 +140,7 @@ class MatchingNet : public Algorithm {
   ParamSet params_;
   Adam optimizer_;
   size_t backbone_params_;
+  MetaBatchGroup* group_;
 };
 
 OptionsSchema<MatchingNetOptions> matchingnet_options() {

@@ -22,7 +22,8 @@ class ProtoNet : public Algorithm {
   explicit ProtoNet(const AlgorithmContext& ctx)
       : backbone_(*ctx.backbone),
         params_(ctx.backbone->param_specs(), ctx.init_seed, ctx.device),
-        optimizer_(params_.tensors(), AdamOptions().with_lr(ctx.settings.meta_lr)) {}
+        optimizer_(params_.tensors(), AdamOptions().with_lr(ctx.settings.meta_lr)),
+        group_(ctx.group) {}
 
   StepResult meta_train_step(const std::vector<Episode>& batch) override {
     optimizer_.zero_grad();
@@ -35,6 +36,8 @@ class ProtoNet : public Algorithm {
       mean.accuracy +=
           task_accuracy(logits, episode.query_y, TaskKind::kClassification) / batch.size();
     }
+    mean_over_meta_batch(group_, static_cast<int64_t>(batch.size()),
+                         gradients_of(params_.tensors()), mean);
     optimizer_.step();
     return mean;
   }
@@ -46,6 +49,8 @@ class ProtoNet : public Algorithm {
 
   NamedTensors state() const override { return params_.state(); }
   void load_state(const NamedTensors& state) override { params_.load(state); }
+  NamedTensors training_state() const override { return optimizer_.state("adam"); }
+  void load_training_state(const NamedTensors& state) override { optimizer_.load(state, "adam"); }
 
  private:
   at::Tensor episode_logits(const Episode& episode) const {
@@ -59,6 +64,7 @@ class ProtoNet : public Algorithm {
   const Backbone& backbone_;
   ParamSet params_;
   Adam optimizer_;
+  MetaBatchGroup* group_;
 };
 
 METABENCH_REGISTER_ALGORITHM(

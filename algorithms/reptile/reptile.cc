@@ -2,11 +2,14 @@
 
 #include <ATen/ATen.h>
 
+#include <array>
+#include <cstring>
 #include <optional>
 
 #include "metabench/adam.h"
 #include "metabench/algorithm.h"
 #include "metabench/checks.h"
+#include "metabench/errors.h"
 #include "metabench/losses.h"
 #include "metabench/options.h"
 #include "metabench/param_set.h"
@@ -46,7 +49,8 @@ class Reptile : public Algorithm {
         inner_batch_(options.inner_batch),
         transductive_(options.transductive),
         epsilon_(options.epsilon),
-        epsilon_final_(options.epsilon_final) {}
+        epsilon_final_(options.epsilon_final),
+        group_(ctx.group) {}
 
   StepResult meta_train_step(const std::vector<Episode>& batch) override {
     ++iteration_;
@@ -60,9 +64,22 @@ class Reptile : public Algorithm {
       mean.loss += r.loss / batch.size();
       mean.accuracy += r.accuracy / batch.size();
     }
-    reptile_outer_update(
-        params_.tensors(), adapted,
-        reptile_epsilon(epsilon_, epsilon_final_, iteration_, settings_.iterations));
+    const double epsilon =
+        reptile_epsilon(epsilon_, epsilon_final_, iteration_, settings_.iterations);
+    if (group_ == nullptr || group_->size() <= 1) {
+      reptile_outer_update(params_.tensors(), adapted, epsilon);
+      return mean;
+    }
+    // Split over processes: the mean displacement over the whole meta-batch.
+    at::NoGradGuard no_grad;
+    std::vector<at::Tensor> displacement;
+    for (size_t i = 0; i < params_.size(); ++i) {
+      at::Tensor sum = at::zeros_like(params_[i]);
+      for (const auto& task : adapted) sum.add_(task[i] - params_[i]);
+      displacement.push_back(sum.div_(static_cast<double>(adapted.size())));
+    }
+    mean_over_meta_batch(group_, static_cast<int64_t>(batch.size()), displacement, mean);
+    for (size_t i = 0; i < params_.size(); ++i) params_.tensors()[i].add_(displacement[i], epsilon);
     return mean;
   }
 
@@ -82,6 +99,24 @@ class Reptile : public Algorithm {
 
   NamedTensors state() const override { return params_.state(); }
   void load_state(const NamedTensors& state) override { params_.load(state); }
+  // The mini-batch order stream and the iteration (epsilon's annealing).
+  NamedTensors training_state() const override {
+    const std::array<uint64_t, 4> words = rng_.state();
+    at::Tensor rng = at::empty({4}, at::kLong);
+    std::memcpy(rng.data_ptr<int64_t>(), words.data(), sizeof(words));
+    return {{"rng", rng}, {"iteration", at::scalar_tensor(iteration_, at::kLong)}};
+  }
+  void load_training_state(const NamedTensors& state) override {
+    const at::Tensor* rng = find_tensor(state, "rng");
+    const at::Tensor* iteration = find_tensor(state, "iteration");
+    if (!rng || !iteration || rng->numel() != 4 || rng->scalar_type() != at::kLong) {
+      throw UserError("the saved Reptile training state needs 'rng' (4 int64) and 'iteration'");
+    }
+    std::array<uint64_t, 4> words;
+    std::memcpy(words.data(), rng->contiguous().data_ptr<int64_t>(), sizeof(words));
+    rng_.set_state(words);
+    iteration_ = iteration->item<int64_t>();
+  }
 
  private:
   static std::vector<ParamSpec> specs(const AlgorithmContext& ctx) {
@@ -146,6 +181,7 @@ class Reptile : public Algorithm {
   bool transductive_;
   double epsilon_, epsilon_final_;
   int64_t iteration_ = 0;
+  MetaBatchGroup* group_;
 };
 
 OptionsSchema<ReptileOptions> reptile_options() {

@@ -43,7 +43,8 @@ class FineTune : public Algorithm {
             ctx.init_seed, ctx.device),
         optimizer_(params_.tensors(), AdamOptions().with_lr(ctx.settings.meta_lr)),
         steps_(options.finetune_steps),
-        lr_(options.finetune_lr) {}
+        lr_(options.finetune_lr),
+        group_(ctx.group) {}
 
   StepResult meta_train_step(const std::vector<Episode>& batch) override {
     optimizer_.zero_grad();
@@ -58,6 +59,9 @@ class FineTune : public Algorithm {
       mean.loss += loss.item<double>() / batch.size();
       mean.accuracy += task_accuracy(logits, y, TaskKind::kClassification) / batch.size();
     }
+    // A no-op unless the run splits its meta-batches over processes (--nproc).
+    mean_over_meta_batch(group_, static_cast<int64_t>(batch.size()),
+                         gradients_of(params_.tensors()), mean);
     optimizer_.step();
     return mean;
   }
@@ -89,6 +93,10 @@ class FineTune : public Algorithm {
 
   NamedTensors state() const override { return params_.state(); }
   void load_state(const NamedTensors& state) override { params_.load(state); }
+  // The optimiser's moments, so that a run resumed from a snapshot trains on
+  // exactly as it would have.
+  NamedTensors training_state() const override { return optimizer_.state("adam"); }
+  void load_training_state(const NamedTensors& state) override { optimizer_.load(state, "adam"); }
 
  private:
   at::TensorList body() const {
@@ -104,6 +112,7 @@ class FineTune : public Algorithm {
   Adam optimizer_;
   int64_t steps_;
   double lr_;
+  MetaBatchGroup* group_;
 };
 
 OptionsSchema<FineTuneOptions> options() {

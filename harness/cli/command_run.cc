@@ -18,11 +18,15 @@ namespace metabench {
 int command_run(const Args& args) {
   std::string config_path, db_path, sweep, data_root, claim;
   std::vector<std::string> overrides, plugins;
+  bool resume = false;
   po::options_description options("options");
   options.add_options()("config", po::value(&config_path)->required(), "experiment config (YAML)")(
       "set", po::value(&overrides)->composing(), "override a config key: --set KEY=VALUE")(
       "db", po::value(&db_path)->default_value(kDefaultDatabase), "results database (SQLite)")(
       "sweep", po::value(&sweep), "sweep name to record with the run (set by `metabench sweep`)")(
+      "resume", po::bool_switch(&resume),
+      "continue this config's latest interrupted run from its training snapshot, in its row "
+      "(a fresh run when there is none)")(
       "claim", po::value(&claim),
       "run under this claim on the cell, made by `metabench sweep` (internal)")(
       "plugin", po::value(&plugins)->composing(),
@@ -32,7 +36,7 @@ int command_run(const Args& args) {
   po::positional_options_description positional;
   positional.add("config", 1);
   po::variables_map values;
-  if (!parse_command_line("run", "CONFIG.yaml [--set KEY=VALUE]... [--data-root DIR] [--db PATH]",
+  if (!parse_command_line("run", "CONFIG.yaml [--set KEY=VALUE]... [--data-root DIR] [--db PATH] [--resume]",
                           options, positional, args, values)) {
     return 0;
   }
@@ -57,8 +61,11 @@ int command_run(const Args& args) {
   if (!claimed_store) {
     claimed_store = std::make_unique<ResultsStore>(db_path, ResultsStore::Access::kReadWrite);
   }
-  const RunOutcome outcome =
-      run_experiment(cfg, *claimed_store, RunOptions{sweep, keeper ? keeper->run_uuid() : ""});
+  RunOptions run_options;
+  run_options.sweep = sweep;
+  run_options.run_uuid = keeper ? keeper->run_uuid() : "";
+  run_options.resume = resume;
+  const RunOutcome outcome = run_experiment(cfg, *claimed_store, run_options);
   const RunSummary& s = outcome.summary;
   const std::string score =
       std::isnan(s.test_accuracy)

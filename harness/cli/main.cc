@@ -97,14 +97,17 @@ int main(int argc, char** argv) {
     if (command == "data") return command_data(rest);
     if (command == "db") return command_db(rest);
     if (command == "slurm") return command_slurm(rest);
-    const std::vector<std::string> commands = {"run",  "sweep", "eval", "report", "list",
-                                               "data", "db",    "slurm"};
+    const std::vector<std::string> commands = {"run",  "sweep", "eval", "report",
+                                               "list", "data",  "db",   "slurm"};
     throw ConfigError("unknown command '" + command + "'" + did_you_mean(command, commands) +
                       "; expected one of " + join(commands, ", ") + " (see metabench --help)");
   } catch (const Interrupted&) {
     std::fprintf(stderr,
                  "metabench: interrupted; completed runs are kept, run the same command again "
-                 "to resume\n");
+                 "to resume%s\n",
+                 (!args.empty() && args[0] == "run")
+                     ? " (with --resume: from the run's last snapshot)"
+                     : "");
     return 130;
   } catch (const Diverged& e) {
     std::fprintf(stderr, "metabench: the run diverged and is recorded as 'diverged': %s\n",

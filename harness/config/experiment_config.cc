@@ -72,6 +72,15 @@ Schema core_schema() {
                "where best-on-validation checkpoints go; empty = DB.checkpoints/ beside the "
                "database DB.sqlite")
       .not_hashed();
+  s.add_float("runtime.snapshot_minutes", 5.0,
+              "minutes between training snapshots (a run resumes from its last one: "
+              "metabench run --resume, or the sweep again); 0 = only on SIGINT/SIGTERM and at "
+              "the end of training")
+      .min(0)
+      .not_hashed();
+  s.add_bool("runtime.keep_snapshots", false,
+             "keep a completed run's last snapshot (removed by default)")
+      .not_hashed();
   s.add_string("data.root", "", "dataset root; empty = $METABENCH_DATA, else ./data").not_hashed();
   return s;
 }
@@ -285,6 +294,8 @@ ExperimentConfig resolve_experiment(const RawConfig& raw) {
   cfg.device = v.get_string("runtime.device");
   cfg.progress = v.get_bool("runtime.progress");
   cfg.checkpoint_dir = v.get_string("runtime.checkpoint_dir");
+  cfg.snapshot_minutes = v.get_float("runtime.snapshot_minutes");
+  cfg.keep_snapshots = v.get_bool("runtime.keep_snapshots");
   cfg.data_root = v.get_string("data.root");
   if (cfg.data_root.empty()) cfg.data_root = default_data_root();
 

@@ -45,6 +45,8 @@ struct ExperimentConfig : RunSettings {
   bool progress = true;
   std::string data_root;
   std::string checkpoint_dir;
+  double snapshot_minutes = 5;  // 0: snapshots only at signals and at the end of training
+  bool keep_snapshots = false;
 
   ConfigValues values;  // every key, including algo.* and data.*
   std::string yaml;     // the full resolved config, as YAML

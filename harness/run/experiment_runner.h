@@ -2,10 +2,13 @@
 //
 // Sequence: set the thread count; build the dataset, the fixed validation and
 // test episodes and the training stream (bad input fails here, before
-// anything is recorded); record the run as 'running' with its provenance;
-// meta-train, validating every eval.val_interval iterations and writing the
-// best-on-validation checkpoint atomically; reload that checkpoint; evaluate
-// on the fixed test episodes; record episodes and summary as 'completed'.
+// anything is recorded); record the run as 'running' with its provenance (or,
+// resuming, take over the interrupted run's row and restore its snapshot);
+// meta-train (harness/run/training_loop.h), validating every
+// eval.val_interval iterations, writing the best-on-validation checkpoint
+// and training snapshots atomically; reload that checkpoint; evaluate on the
+// fixed test episodes; record episodes and summary as 'completed'; remove
+// the snapshot unless runtime.keep_snapshots.
 // This is one of the two places that catch exceptions: a failure or an
 // interruption during the run is recorded on the run's row, then rethrown.
 #pragma once
@@ -24,6 +27,12 @@ struct RunOptions {
   // ClaimKeeper in this process; empty: run_experiment claims the config
   // itself, completed or not, and refuses one another process is running.
   std::string run_uuid;
+  // Continue the latest interrupted (or failed) run of this config by this
+  // code from its snapshot, in its row, when there is one.
+  bool resume = false;
+  // The processes this run's meta-batches are split over (c10d), with this
+  // one's rank; null for one process.  Only rank 0 calls run_experiment.
+  MetaBatchGroup* group = nullptr;
 };
 
 struct RunOutcome {

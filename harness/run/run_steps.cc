@@ -11,8 +11,8 @@
 #include "core/build_info.h"
 #include "core/code_identity.h"
 #include "core/interrupt.h"
-#include "core/strings.h"
 #include "core/stats.h"
+#include "core/strings.h"
 #include "core/system_info.h"
 #include "metabench/errors.h"
 
@@ -33,7 +33,8 @@ at::Device resolve_device(const std::string& device) {
   return at::Device(at::kCPU);
 }
 
-Model build_model(const ExperimentConfig& cfg, const Dataset& dataset, const at::Device& device) {
+Model build_model(const ExperimentConfig& cfg, const Dataset& dataset, const at::Device& device,
+                  MetaBatchGroup* group) {
   Model model;
   model.backbone = create_backbone(cfg, dataset.input_shape());
   AlgorithmContext context = algorithm_context(cfg);
@@ -41,6 +42,7 @@ Model build_model(const ExperimentConfig& cfg, const Dataset& dataset, const at:
   context.backbone = model.backbone.get();
   context.kind = dataset.kind();
   context.device = device;
+  context.group = group;
   context.init_seed = derive_seed({static_cast<uint64_t>(cfg.seed), kInitSeedTag});
   model.algorithm = AlgorithmRegistry::instance().get(cfg.algorithm).create(context);
   return model;
@@ -112,9 +114,10 @@ std::vector<EpisodeResult> run_test_episodes(Algorithm& algorithm, const FixedEp
     const StepResult r = algorithm.evaluate(episode);
     adapt_seconds += now_seconds() - s;
     if (!std::isfinite(r.loss)) {
-      throw Diverged(format("the loss of test episode %lld is %s: the selected model diverges "
-                            "when it adapts",
-                            static_cast<long long>(i), std::to_string(r.loss).c_str()));
+      throw Diverged(
+          format("the loss of test episode %lld is %s: the selected model diverges "
+                 "when it adapts",
+                 static_cast<long long>(i), std::to_string(r.loss).c_str()));
     }
     episodes.push_back({i, r.accuracy, r.loss});
     accuracies.push_back(r.accuracy);

@@ -31,8 +31,10 @@ struct Model {
 };
 
 // Builds the algorithm of `cfg` on `dataset`'s input shape, initialised from
-// the run's seed (identically for the same seed).
-Model build_model(const ExperimentConfig& cfg, const Dataset& dataset, const at::Device& device);
+// the run's seed (identically for the same seed), with the process group its
+// meta-batches are split over (null: one process).
+Model build_model(const ExperimentConfig& cfg, const Dataset& dataset, const at::Device& device,
+                  MetaBatchGroup* group = nullptr);
 
 // The run's identity and provenance (config, episode setting, versions,
 // hardware, dataset and test-set checksums) as begin_run() records it.

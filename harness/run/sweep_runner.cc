@@ -185,6 +185,8 @@ class SweepRun {
                                      options_.db_path,    "--claim", run_uuid};
     argv.push_back("--sweep");
     argv.push_back(sweep_name_);
+    // A cell whose last run was interrupted continues from its snapshot.
+    argv.push_back("--resume");
     for (const auto& plugin : loaded_plugins()) {
       argv.push_back("--plugin");
       argv.push_back(plugin);

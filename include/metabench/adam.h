@@ -6,7 +6,10 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <string>
 #include <vector>
+
+#include "metabench/param_set.h"
 
 namespace metabench {
 
@@ -33,6 +36,12 @@ class Adam {
   void step();
   void zero_grad();
   void set_lr(double lr) { options_.lr = lr; }
+
+  // The moments and the step count, named `prefix`.m, `prefix`.v and
+  // `prefix`.steps (for Algorithm::training_state()); load() takes them back
+  // and throws UserError when the sizes differ (a snapshot of another model).
+  NamedTensors state(const std::string& prefix) const;
+  void load(const NamedTensors& state, const std::string& prefix);
 
  private:
   std::vector<at::Tensor> params_;

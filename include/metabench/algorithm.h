@@ -42,6 +42,20 @@ namespace metabench {
 
 class Dataset;
 
+// The processes one run's meta-batches are split over (c10d process groups,
+// `metabench run --nproc N`): each calls meta_train_step() with its share of
+// every meta-batch, in the same order.  Algorithms use it only through
+// mean_over_meta_batch() below.
+class MetaBatchGroup {
+ public:
+  virtual ~MetaBatchGroup() = default;
+  virtual int rank() const = 0;
+  virtual int size() const = 0;
+  // Sums `flat` (one contiguous float tensor, the same size in every
+  // process) in place over the group; every process must call it.
+  virtual void all_reduce_sum(at::Tensor& flat) = 0;
+};
+
 struct AlgorithmContext {
   RunSettings settings;                // episode shapes, optimisation, model size
   const Dataset* dataset = nullptr;    // outlives the algorithm
@@ -50,6 +64,8 @@ struct AlgorithmContext {
   at::Device device = at::kCPU;
   uint64_t init_seed = 0;  // derived from the run's seed; use it for all initialisation
   ScopedOptions options;   // the algo.* values; typed factories receive them parsed
+  // Null when the run is one process (the usual case); see MetaBatchGroup.
+  MetaBatchGroup* group = nullptr;
 };
 
 struct StepResult {
@@ -70,7 +86,30 @@ class Algorithm {
   // ParamSet::load() implement both for a single parameter list.
   virtual NamedTensors state() const = 0;
   virtual void load_state(const NamedTensors& state) = 0;
+  // Everything else meta_train_step() carries from one call to the next:
+  // optimiser moments and step counts (Adam::state()), private Rng
+  // positions, iteration counters.  A run resumed from a snapshot calls
+  // load_state() and load_training_state() on a fresh algorithm and must then
+  // train bit-identically to one never interrupted (the conformance test
+  // checks it).  The default is for algorithms that carry nothing else.
+  virtual NamedTensors training_state() const { return {}; }
+  virtual void load_training_state(const NamedTensors& /*state*/) {}
 };
+
+// For meta_train_step() before its meta-update: when the run splits each
+// meta-batch over several processes (`group`, from AlgorithmContext::group,
+// not null), replaces `tensors`
+// (means over this process's `local_tasks` tasks: meta-gradients, or
+// Reptile's mean displacement) and `result` by their means over the whole
+// meta-batch, each process weighted by its share, so every process applies
+// the same update.  No-op in a single process.  Tensors are float32 and
+// updated in place; every process passes the same shapes in the same order.
+void mean_over_meta_batch(MetaBatchGroup* group, int64_t local_tasks,
+                          const std::vector<at::Tensor>& tensors, StepResult& result);
+
+// The accumulated .grad() of each of `params` (a zero one is attached where
+// a parameter has none), for mean_over_meta_batch().
+std::vector<at::Tensor> gradients_of(std::vector<at::Tensor>& params);
 
 struct AlgorithmInfo : EntryFactory<AlgorithmInfo, Algorithm, AlgorithmContext> {
   static constexpr const char* kKind = "algorithm";

@@ -30,6 +30,9 @@ struct ParamSpec {
 
 using NamedTensors = std::vector<std::pair<std::string, at::Tensor>>;
 
+// The tensor named `name` in `tensors`, or null.
+const at::Tensor* find_tensor(const NamedTensors& tensors, const std::string& name);
+
 class ParamSet {
  public:
   ParamSet() = default;

@@ -8,6 +8,7 @@
 // written out here, so a seed means the same numbers everywhere.
 #pragma once
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <initializer_list>
@@ -37,6 +38,13 @@ class Rng {
       s = splitmix64(s);
       word = s;
     }
+  }
+
+  // The generator's position, for training snapshots: an Rng given
+  // set_state(s.state()) draws what `s` draws next.
+  std::array<uint64_t, 4> state() const { return {state_[0], state_[1], state_[2], state_[3]}; }
+  void set_state(const std::array<uint64_t, 4>& state) {
+    for (int i = 0; i < 4; ++i) state_[i] = state[i];
   }
 
   uint64_t next_u64() {
