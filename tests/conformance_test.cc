@@ -4,8 +4,12 @@
 // new algorithm gets this test without writing anything.
 #include <gtest/gtest.h>
 
+#include <ATen/ATen.h>
+
+#include "datasets/episode_sampler.h"
 #include "harness/config/experiment_config.h"
 #include "harness/run/experiment_runner.h"
+#include "harness/run/run_steps.h"
 #include "metabench/algorithm.h"
 #include "results/store.h"
 #include "tests/test_util.h"
@@ -52,6 +56,40 @@ TEST_P(Conformance, FitsSinusoidsWhenItSupportsRegression) {
   // most 60% of that.  Measured 2026-11-22 with this budget: maml 1.0,
   // anil 2.1 (it adapts only the 40 -> 1 head).
   EXPECT_LT(s.test_loss, 0.6 * 4.25) << GetParam();
+}
+
+// What a resumed run relies on: state() and training_state() hold all an
+// algorithm carries between meta-iterations, so a fresh algorithm given
+// them trains on bit for bit as the original does.
+TEST_P(Conformance, TrainsOnBitIdenticallyFromItsStateAndTrainingState) {
+  const ExperimentConfig cfg = resolve_assignments(
+      {"algorithm=" + GetParam(), "dataset=synthetic-glyphs", "model.width=8", "episode.ways=3",
+       "episode.shots=1", "episode.queries=2", "optim.meta_batch=2", "optim.iterations=20",
+       "runtime.threads=1"});
+  const std::unique_ptr<Dataset> dataset = create_dataset(cfg);
+  TrainingStream stream(*dataset, cfg.train_shape, 7);
+  std::vector<std::vector<Episode>> batches(6);
+  for (auto& b : batches) b = {stream.next(), stream.next()};
+  const Model original = build_model(cfg, *dataset, at::kCPU);
+  for (int i = 0; i < 3; ++i) original.algorithm->meta_train_step(batches[i]);
+  NamedTensors state, training;
+  for (const auto& [n, t] : original.algorithm->state()) state.emplace_back(n, t.detach().clone());
+  for (const auto& [n, t] : original.algorithm->training_state()) {
+    training.emplace_back(n, t.detach().clone());
+  }
+  const Model resumed = build_model(cfg, *dataset, at::kCPU);
+  resumed.algorithm->load_state(state);
+  resumed.algorithm->load_training_state(training);
+  for (int i = 3; i < 6; ++i) {
+    const StepResult a = original.algorithm->meta_train_step(batches[i]);
+    const StepResult b = resumed.algorithm->meta_train_step(batches[i]);
+    EXPECT_EQ(a.loss, b.loss) << "step " << i;
+  }
+  const NamedTensors a = original.algorithm->state(), b = resumed.algorithm->state();
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_TRUE(at::equal(a[i].second, b[i].second)) << GetParam() << ": " << a[i].first;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryRegisteredAlgorithm, Conformance,
