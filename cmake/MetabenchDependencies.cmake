@@ -16,6 +16,24 @@ find_package(ZLIB REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(STB REQUIRED IMPORTED_TARGET stb)
 
+# c10d's Gloo process group (one run over several processes, `run --nproc`):
+# LibTorch has it compiled in, and its header needs Gloo's (libgloo-dev).
+# Without them the build still works and --nproc explains what is missing.
+find_path(METABENCH_GLOO_INCLUDE_DIR gloo/rendezvous/store.h)
+find_library(METABENCH_GLOO_LIBRARY gloo)
+find_file(METABENCH_C10D_GLOO_HEADER torch/csrc/distributed/c10d/ProcessGroupGloo.hpp
+          PATHS ${TORCH_INCLUDE_DIRS} NO_DEFAULT_PATH)
+if(NOT METABENCH_C10D_GLOO_HEADER)
+  find_file(METABENCH_C10D_GLOO_HEADER torch/csrc/distributed/c10d/ProcessGroupGloo.hpp)
+endif()
+if(METABENCH_GLOO_INCLUDE_DIR AND METABENCH_GLOO_LIBRARY AND METABENCH_C10D_GLOO_HEADER)
+  set(METABENCH_C10D_GLOO ON)
+  message(STATUS "c10d with Gloo: ${METABENCH_GLOO_LIBRARY}")
+else()
+  set(METABENCH_C10D_GLOO OFF)
+  message(STATUS "c10d with Gloo: not found (install libgloo-dev); run --nproc is disabled")
+endif()
+
 add_library(metabench_torch_deps INTERFACE)
 add_library(metabench::torch_deps ALIAS metabench_torch_deps)
 set_target_properties(metabench_torch_deps PROPERTIES EXPORT_NAME torch_deps)

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -143,6 +144,13 @@ int usable_cpus(std::string* source) {
     why = "SLURM_CPUS_PER_TASK";
   }
   return decided(cpus, why);
+}
+
+std::string self_executable() {
+  char buffer[PATH_MAX];
+  const ssize_t n = readlink("/proc/self/exe", buffer, sizeof(buffer) - 1);
+  if (n <= 0) throw InternalError("cannot locate the metabench executable (/proc/self/exe)");
+  return std::string(buffer, static_cast<size_t>(n));
 }
 
 }  // namespace metabench

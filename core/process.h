@@ -42,4 +42,8 @@ std::string random_uuid();
 // given) says which of these decided, for the record.
 int usable_cpus(std::string* source = nullptr);
 
+// The path of this process's executable (/proc/self/exe), to start more
+// of itself.  InternalError when it cannot be read.
+std::string self_executable();
+
 }  // namespace metabench

@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build git pkg-config sqlite3
   libtorch-dev libopenblas0-pthread        # LibTorch; OpenBLAS instead of the reference BLAS (~35x faster GEMM)
+  libgloo-dev                               # headers of c10d's Gloo process group (run --nproc)
   libtcmalloc-minimal4                      # allocator: glibc malloc returns LibTorch's big tensors to the kernel
   python3-torch                             # the PyTorch reference of scripts/compare.sh (same LibTorch 1.13)
   python3-scipy                             # tests: reference values of the significance tests

@@ -2,8 +2,6 @@
 
 #include <ATen/ATen.h>
 
-#include <array>
-#include <cstring>
 #include <optional>
 
 #include "metabench/adam.h"
@@ -36,6 +34,7 @@ double reptile_epsilon(double start, double final, int64_t iteration, int64_t to
 namespace {
 
 constexpr uint64_t kBatchStreamTag = 0x7265707469ull;  // "repti"
+constexpr uint64_t kEvaluationTag = 0x6576616cull;     // "eval"
 
 class Reptile : public Algorithm {
  public:
@@ -44,7 +43,7 @@ class Reptile : public Algorithm {
         kind_(ctx.kind),
         backbone_(*ctx.backbone),
         params_(specs(ctx), ctx.init_seed, ctx.device),
-        rng_(derive_seed({ctx.init_seed, kBatchStreamTag})),
+        stream_seed_(derive_seed({ctx.init_seed, kBatchStreamTag})),
         use_adam_(options.inner_optimizer == "adam"),
         inner_batch_(options.inner_batch),
         transductive_(options.transductive),
@@ -56,11 +55,17 @@ class Reptile : public Algorithm {
     ++iteration_;
     StepResult mean;
     std::vector<std::vector<at::Tensor>> adapted;
-    for (const Episode& episode : batch) {
+    // Task k of the meta-batch orders its mini-batches by its own stream,
+    // so a meta-batch split over processes trains as in one.
+    const int64_t first = group_ ? group_->share(settings_.meta_batch).first : 0;
+    for (size_t k = 0; k < batch.size(); ++k) {
+      const Episode& episode = batch[k];
+      Rng order_rng(derive_seed(
+          {stream_seed_, static_cast<uint64_t>(iteration_), static_cast<uint64_t>(first) + k}));
       // All of the task's examples are training data for Reptile.
       const at::Tensor x = at::cat({episode.support_x, episode.query_x});
       const at::Tensor y = at::cat({episode.support_y, episode.query_y});
-      const StepResult r = adapt(x, y, settings_.inner_steps, &adapted.emplace_back());
+      const StepResult r = adapt(x, y, settings_.inner_steps, order_rng, &adapted.emplace_back());
       mean.loss += r.loss / batch.size();
       mean.accuracy += r.accuracy / batch.size();
     }
@@ -85,7 +90,10 @@ class Reptile : public Algorithm {
 
   StepResult evaluate(const Episode& episode) override {
     std::vector<at::Tensor> fast;
-    adapt(episode.support_x, episode.support_y, settings_.inner_steps_test, &fast);
+    // Evaluation draws from a stream of its own, so it changes nothing
+    // training depends on (each episode's order: the same for every call).
+    Rng order_rng(derive_seed({stream_seed_, kEvaluationTag}));
+    adapt(episode.support_x, episode.support_y, settings_.inner_steps_test, order_rng, &fast);
     at::NoGradGuard no_grad;
     if (transductive_) return score(forward(episode.query_x, fast), episode.query_y, kind_);
     std::vector<at::Tensor> outputs;
@@ -99,22 +107,15 @@ class Reptile : public Algorithm {
 
   NamedTensors state() const override { return params_.state(); }
   void load_state(const NamedTensors& state) override { params_.load(state); }
-  // The mini-batch order stream and the iteration (epsilon's annealing).
+  // The iteration (epsilon's annealing and the tasks' mini-batch orders).
   NamedTensors training_state() const override {
-    const std::array<uint64_t, 4> words = rng_.state();
-    at::Tensor rng = at::empty({4}, at::kLong);
-    std::memcpy(rng.data_ptr<int64_t>(), words.data(), sizeof(words));
-    return {{"rng", rng}, {"iteration", at::scalar_tensor(iteration_, at::kLong)}};
+    return {{"iteration", at::scalar_tensor(iteration_, at::kLong)}};
   }
   void load_training_state(const NamedTensors& state) override {
-    const at::Tensor* rng = find_tensor(state, "rng");
     const at::Tensor* iteration = find_tensor(state, "iteration");
-    if (!rng || !iteration || rng->numel() != 4 || rng->scalar_type() != at::kLong) {
-      throw UserError("the saved Reptile training state needs 'rng' (4 int64) and 'iteration'");
+    if (!iteration || iteration->numel() != 1) {
+      throw UserError("the saved Reptile training state has no 'iteration'");
     }
-    std::array<uint64_t, 4> words;
-    std::memcpy(words.data(), rng->contiguous().data_ptr<int64_t>(), sizeof(words));
-    rng_.set_state(words);
     iteration_ = iteration->item<int64_t>();
   }
 
@@ -132,7 +133,7 @@ class Reptile : public Algorithm {
   // Runs `steps` inner steps from the meta-parameters on mini-batches of
   // (x, y), cycling through a shuffled order; stores the adapted parameters.
   // Returns the mean loss and accuracy over the steps.
-  StepResult adapt(const at::Tensor& x, const at::Tensor& y, int64_t steps,
+  StepResult adapt(const at::Tensor& x, const at::Tensor& y, int64_t steps, Rng& rng,
                    std::vector<at::Tensor>* out) {
     std::vector<at::Tensor> phi = fresh_leaves(params_.tensors());
     std::optional<Adam> adam;
@@ -147,7 +148,7 @@ class Reptile : public Algorithm {
       std::vector<int64_t> index;
       while (static_cast<int64_t>(index.size()) < batch) {
         if (cursor == n) {
-          rng_.shuffle(order.begin(), order.end());
+          rng.shuffle(order.begin(), order.end());
           cursor = 0;
         }
         index.push_back(order[cursor++]);
@@ -175,7 +176,7 @@ class Reptile : public Algorithm {
   TaskKind kind_;
   const Backbone& backbone_;
   ParamSet params_;
-  Rng rng_;
+  uint64_t stream_seed_;
   bool use_adam_;
   int64_t inner_batch_;
   bool transductive_;

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "core/interrupt.h"
+#include "core/process.h"
 #include "harness/cli/commands.h"
 #include "harness/config/plugins.h"
 #include "harness/run/sweep_runner.h"
@@ -13,17 +14,6 @@
 namespace po = boost::program_options;
 
 namespace metabench {
-namespace {
-
-std::string self_executable() {
-  char buffer[PATH_MAX];
-  const ssize_t n = readlink("/proc/self/exe", buffer, sizeof(buffer) - 1);
-  if (n <= 0) throw InternalError("cannot locate the metabench executable (/proc/self/exe)");
-  return std::string(buffer, static_cast<size_t>(n));
-}
-
-}  // namespace
-
 // "I/N" with 0 <= I < N.
 void parse_shard(const std::string& text, SweepOptions& sweep) {
   const size_t slash = text.find('/');
@@ -65,6 +55,8 @@ int command_sweep(const Args& args) {
       "run cells completed by other code (another build or plugin file) again, as new runs")(
       "jobs,j", po::value(&sweep.jobs)->default_value(1),
       "runs at once; the CPUs this process may use are shared out unless runtime.threads is set")(
+      "nproc", po::value(&sweep.nproc)->default_value(1),
+      "split each run's meta-batches over N processes (metabench run --nproc)")(
       "shard", po::value(&shard),
       "run only part I of N of the matrix's distinct cells (0 <= I < N), e.g. one Slurm array "
       "task's")(
@@ -84,6 +76,9 @@ int command_sweep(const Args& args) {
           "[--shard I/N] [--lease SECONDS] [--no-wait] [--rerun-changed]",
           options, positional, args, values)) {
     return 0;
+  }
+  if (sweep.nproc < 1 || sweep.nproc > 1024) {
+    throw ConfigError("--nproc " + std::to_string(sweep.nproc) + ": expected 1 to 1024 processes");
   }
   if (sweep.jobs < 1)
     throw ConfigError("--jobs must be at least 1, got " + std::to_string(sweep.jobs));

@@ -90,6 +90,9 @@ RunOutcome run_experiment(const ExperimentConfig& cfg, ResultsStore& store,
   std::unique_ptr<ClaimKeeper> keeper;
   RunRecord record = make_run_record(cfg, *dataset, test, device, options.sweep);
   record.world_size = options.group ? options.group->size() : 1;
+  if (options.group && options.group->rank() != 0) {
+    throw InternalError("run_experiment is for rank 0; other ranks call run_other_rank");
+  }
   record.run_uuid = options.run_uuid;
   if (record.run_uuid.empty()) {
     keeper = ClaimKeeper::take(store, cfg.hash, record.code_id);
@@ -105,6 +108,7 @@ RunOutcome run_experiment(const ExperimentConfig& cfg, ResultsStore& store,
   }
   int64_t run_id = 0;
   std::string checkpoint, snapshot_file;
+  if (options.group) options.group->publish("snapshot", snapshot ? resumable->snapshot_path : "");
   if (snapshot) {
     run_id = resumable->run_id;
     store.resume_run(run_id, record, snapshot->iteration, snapshot->validation_pending);
@@ -159,6 +163,27 @@ RunOutcome run_experiment(const ExperimentConfig& cfg, ResultsStore& store,
     }
   });
   return RunOutcome{run_id, summary};
+}
+
+void run_other_rank(const ExperimentConfig& cfg, DistributedGroup& group) {
+  at::set_num_threads(cfg.threads);
+  const at::Device device = resolve_device(cfg.device);
+  const std::unique_ptr<Dataset> dataset = create_dataset(cfg);
+  TrainingStream train(*dataset, cfg.train_shape, static_cast<uint64_t>(cfg.seed));
+  const Model model = build_model(cfg, *dataset, device, &group);
+  TrainingLoopParts parts;
+  parts.cfg = &cfg;
+  parts.algorithm = model.algorithm.get();
+  parts.train = &train;
+  parts.device = device;
+  parts.kind = dataset->kind();
+  parts.rank = group.rank();
+  parts.world_size = group.size();
+  TrainingLoop loop(parts);
+  const std::string snapshot = group.fetch("snapshot");
+  if (!snapshot.empty()) loop.restore(load_snapshot(snapshot));
+  RunSummary summary;
+  loop.run(summary);
 }
 
 }  // namespace metabench

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "harness/config/experiment_config.h"
+#include "harness/run/distributed.h"
 #include "results/store.h"
 
 namespace metabench {
@@ -30,9 +31,9 @@ struct RunOptions {
   // Continue the latest interrupted (or failed) run of this config by this
   // code from its snapshot, in its row, when there is one.
   bool resume = false;
-  // The processes this run's meta-batches are split over (c10d), with this
-  // one's rank; null for one process.  Only rank 0 calls run_experiment.
-  MetaBatchGroup* group = nullptr;
+  // The processes this run's meta-batches are split over (c10d), as rank
+  // 0; null for one process.  The other ranks call run_other_rank().
+  DistributedGroup* group = nullptr;
 };
 
 struct RunOutcome {
@@ -42,6 +43,11 @@ struct RunOutcome {
 
 RunOutcome run_experiment(const ExperimentConfig& cfg, ResultsStore& store,
                           const RunOptions& options);
+
+// Rank 1 or above of a run split over `group`: trains its share of every
+// meta-batch in step with rank 0 (which validates and records everything;
+// this process opens no database), from the snapshot rank 0 resumes from.
+void run_other_rank(const ExperimentConfig& cfg, DistributedGroup& group);
 
 // "maml synthetic-glyphs 5-way 1-shot seed 2", for progress and log lines.
 std::string describe_experiment(const ExperimentConfig& cfg);

@@ -72,7 +72,7 @@ class SweepRun {
         temp_dir_(std::filesystem::absolute(options.db_path).parent_path().string()) {
     for (size_t i = 0; i < cells_.size(); ++i) queue_.push_back(i);
     for (const auto& o : options.overrides) threads_given_ |= starts_with(o, "runtime.threads=");
-    threads_per_job_ = std::max(1, usable_cpus() / jobs_);
+    threads_per_job_ = std::max(1, usable_cpus() / (jobs_ * std::max(1, options_.nproc)));
   }
 
   SweepResult run() {
@@ -187,6 +187,10 @@ class SweepRun {
     argv.push_back(sweep_name_);
     // A cell whose last run was interrupted continues from its snapshot.
     argv.push_back("--resume");
+    if (options_.nproc > 1) {
+      argv.push_back("--nproc");
+      argv.push_back(std::to_string(options_.nproc));
+    }
     for (const auto& plugin : loaded_plugins()) {
       argv.push_back("--plugin");
       argv.push_back(plugin);

@@ -38,6 +38,9 @@ struct SweepOptions {
   int shard_index = 0, shard_count = 1;
   double lease_seconds = 0;  // of this sweep's claims; 0: default_lease_seconds()
   bool wait = true;          // for cells that other processes hold
+  // Processes each cell's run is split over (`metabench run --nproc`);
+  // each job's CPUs are shared among them.
+  int nproc = 1;
 };
 
 struct SweepResult {

@@ -164,6 +164,7 @@ void TrainingLoop::validate(int64_t it) {
 void TrainingLoop::run(RunSummary& summary) {
   start_ = last_snapshot_ = now_seconds();
   const int64_t b = cfg_.meta_batch;
+  // This process's share of each meta-batch (MetaBatchGroup::share).
   const int64_t lo = b * parts_.rank / parts_.world_size;
   const int64_t hi = b * (parts_.rank + 1) / parts_.world_size;
   ProgressBar progress(describe_experiment(cfg_), cfg_.iterations, cfg_.progress && primary());
@@ -174,6 +175,7 @@ void TrainingLoop::run(RunSummary& summary) {
     for (int64_t it = done_ + 1; it <= cfg_.iterations; ++it) {
       throw_if_interrupted();
       phase_ = Phase::kOther;
+      const std::array<uint64_t, 4> before = parts_.train->position();
       std::vector<Episode> batch;
       batch.reserve(hi - lo);
       for (int64_t k = 0; k < b; ++k) {
@@ -181,7 +183,19 @@ void TrainingLoop::run(RunSummary& summary) {
         if (k >= lo && k < hi) batch.push_back(e.to(parts_.device));
       }
       const double step_start = now_seconds();
-      const StepResult r = parts_.algorithm->meta_train_step(batch);
+      StepResult r;
+      try {
+        r = parts_.algorithm->meta_train_step(batch);
+      } catch (const EnvironmentError&) {
+        if (parts_.world_size > 1 && interrupt_signal() != 0) {
+          // A peer stopped for the same signal during the all-reduce, which
+          // precedes every update: this iteration did not happen.
+          parts_.train->seek(before);
+          phase_ = Phase::kBetweenIterations;
+          throw Interrupted();
+        }
+        throw;
+      }
       train_seconds_ += now_seconds() - step_start;
       if (!std::isfinite(r.loss)) {
         throw Diverged(

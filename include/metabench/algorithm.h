@@ -51,6 +51,11 @@ class MetaBatchGroup {
   virtual ~MetaBatchGroup() = default;
   virtual int rank() const = 0;
   virtual int size() const = 0;
+  // The tasks [first, second) of a meta-batch of `n` that this process
+  // trains on: contiguous shares, sizes differing by at most one.
+  std::pair<int64_t, int64_t> share(int64_t n) const {
+    return {n * rank() / size(), n * (rank() + 1) / size()};
+  }
   // Sums `flat` (one contiguous float tensor, the same size in every
   // process) in place over the group; every process must call it.
   virtual void all_reduce_sum(at::Tensor& flat) = 0;
