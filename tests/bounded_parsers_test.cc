@@ -27,6 +27,30 @@ void patch_u64(const std::string& path, size_t offset, uint64_t value) {
   testing::write_text(path, bytes);
 }
 
+// A checkpoint in metabench's own format of before version 3 (magic
+// MBCKPT02; MBCKPT01 has no YAML): little-endian u64 lengths and sizes,
+// float32 data.  Such files must stay readable.
+void write_legacy_checkpoint(const std::string& path, const Checkpoint& c, bool v1 = false) {
+  std::string out(v1 ? "MBCKPT01" : "MBCKPT02", 8);
+  auto u64 = [&](uint64_t v) { out.append(reinterpret_cast<const char*>(&v), 8); };
+  auto str = [&](const std::string& text) {
+    u64(text.size());
+    out += text;
+  };
+  str(c.config_hash);
+  if (!v1) str(c.config_yaml);
+  u64(static_cast<uint64_t>(c.iteration));
+  u64(c.tensors.size());
+  for (const auto& [name, tensor] : c.tensors) {
+    str(name);
+    u64(static_cast<uint64_t>(tensor.dim()));
+    for (int64_t d : tensor.sizes()) u64(static_cast<uint64_t>(d));
+    const at::Tensor t = tensor.contiguous();
+    out.append(static_cast<const char*>(t.data_ptr()), t.numel() * sizeof(float));
+  }
+  testing::write_text(path, out);
+}
+
 std::string error_of(const std::function<void()>& f) {
   try {
     f();
@@ -43,7 +67,7 @@ TEST(BoundedParsers, ACheckpointWithAHugeDeclaredTensorIsRefusedBeforeAllocating
   c.config_hash = "h";
   c.config_yaml = "a: 1\n";
   c.tensors = {{"w", at::ones({3, 4})}};
-  save_checkpoint(path, c);
+  write_legacy_checkpoint(path, c);
   ASSERT_EQ(load_checkpoint(path).tensors[0].second.numel(), 12);
   // magic 8, hash 8+1, yaml 8+5, iteration 8, count 8, name 8+1, then dims.
   const size_t dims_at = 8 + 9 + 13 + 8 + 8 + 9;
@@ -83,6 +107,38 @@ TEST(BoundedParsers, ACheckpointWithAnEmptyTensorLoads) {
   ASSERT_EQ(back.tensors.size(), 2u);
   EXPECT_EQ(back.tensors[0].second.sizes(), at::IntArrayRef({2, 0, 3}));
   EXPECT_EQ(back.tensors[1].second.sum().item<float>(), 2.0f);
+}
+
+TEST(BoundedParsers, CheckpointsOfEveryFormatLoadAndDamagedOnesAreRefusedNamingTheFile) {
+  TempDir dir;
+  Checkpoint c;
+  c.config_hash = "abc";
+  c.config_yaml = "algorithm: maml\n";
+  c.iteration = 7;
+  c.tensors = {{"block0.conv.weight", at::arange(6, at::kFloat).reshape({2, 3})},
+               {"head.bias", at::full({2}, 0.5f)}};
+  write_legacy_checkpoint(dir.file("v1.ckpt"), c, /*v1=*/true);
+  write_legacy_checkpoint(dir.file("v2.ckpt"), c);
+  save_checkpoint(dir.file("v3.ckpt"), c);
+  EXPECT_EQ(testing::read_text(dir.file("v3.ckpt")).substr(0, 4), std::string("PK\x03\x04", 4))
+      << "version 3 is a torch.save() zip file";
+  for (const char* name : {"v1.ckpt", "v2.ckpt", "v3.ckpt"}) {
+    const Checkpoint back = load_checkpoint(dir.file(name));
+    EXPECT_EQ(back.config_hash, "abc") << name;
+    EXPECT_EQ(back.config_yaml, std::string(name) == "v1.ckpt" ? "" : "algorithm: maml\n");
+    EXPECT_EQ(back.iteration, 7) << name;
+    ASSERT_EQ(back.tensors.size(), 2u) << name;
+    EXPECT_EQ(back.tensors[0].first, "block0.conv.weight");
+    EXPECT_TRUE(at::equal(back.tensors[0].second, c.tensors[0].second)) << name;
+    EXPECT_TRUE(at::equal(back.tensors[1].second, c.tensors[1].second)) << name;
+  }
+  const std::string bytes = testing::read_text(dir.file("v3.ckpt"));
+  testing::write_text(dir.file("cut.ckpt"), bytes.substr(0, bytes.size() - 40));
+  const std::string e = error_of([&] { load_checkpoint(dir.file("cut.ckpt")); });
+  EXPECT_NE(e.find("checkpoint '" + dir.file("cut.ckpt") + "' is not a readable torch.save() file"),
+            std::string::npos)
+      << e;
+  EXPECT_EQ(e.find('\n'), std::string::npos) << "one line";
 }
 
 TEST(BoundedParsers, AnImageDeclaringHugeDimensionsIsRefusedBeforeDecoding) {

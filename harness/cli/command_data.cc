@@ -60,17 +60,21 @@ int data_download(const Args& args) {
 
 }  // namespace
 
+int data_episode(const Args& args);  // command_data_episode.cc
+
 int command_data(const Args& args) {
-  const std::vector<std::string> actions = {"list", "download"};
+  const std::vector<std::string> actions = {"list", "download", "episode"};
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     std::printf(
         "usage: metabench data list\n"
-        "       metabench data download NAME [--data-root DIR] [--mirror URL]\n");
+        "       metabench data download NAME [--data-root DIR] [--mirror URL]\n"
+        "       metabench data episode CONFIG.yaml --index I [--split test|val] --out FILE\n");
     return args.empty() ? 2 : 0;
   }
   const Args rest(args.begin() + 1, args.end());
   if (args[0] == "list") return data_list();
   if (args[0] == "download") return data_download(rest);
+  if (args[0] == "episode") return data_episode(rest);
   throw ConfigError("unknown action 'data " + args[0] + "'" + did_you_mean(args[0], actions) +
                     "; expected one of " + join(actions, ", "));
 }
