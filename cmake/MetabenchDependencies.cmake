@@ -34,6 +34,23 @@ else()
   message(STATUS "c10d with Gloo: not found (install libgloo-dev); run --nproc is disabled")
 endif()
 
+# A LibTorch with CUDA (a CUDA PyTorch's, docs/gpu.md): device memory and
+# names through the CUDA caching allocator and runtime (core/device_info.cc).
+set(METABENCH_CUDA OFF)
+if(TARGET c10_cuda OR TORCH_CUDA_LIBRARIES)
+  set(METABENCH_CUDA ON)
+  message(STATUS "LibTorch with CUDA: GPU runs enabled")
+endif()
+# Debian's yaml-cpp and Boost use the C++11 string ABI; a LibTorch built
+# with the old one (pre-2.7 PyTorch wheels) cannot be linked with them.
+if(TORCH_CXX_FLAGS MATCHES "_GLIBCXX_USE_CXX11_ABI=0")
+  message(FATAL_ERROR
+    "this LibTorch (${Torch_DIR}) uses the pre-C++11 std::string ABI "
+    "(-D_GLIBCXX_USE_CXX11_ABI=0), but this system's yaml-cpp and Boost use the C++11 one, so "
+    "they cannot be linked together.  Use a LibTorch with the C++11 ABI: PyTorch 2.7 or later "
+    "from pip, or the 'cxx11 ABI' LibTorch archive from pytorch.org (docs/gpu.md).")
+endif()
+
 add_library(metabench_torch_deps INTERFACE)
 add_library(metabench::torch_deps ALIAS metabench_torch_deps)
 set_target_properties(metabench_torch_deps PROPERTIES EXPORT_NAME torch_deps)

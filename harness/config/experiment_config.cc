@@ -66,7 +66,9 @@ Schema core_schema() {
       .min(0)
       .max(4096)
       .not_hashed();
-  s.add_string("runtime.device", "cpu", "device to train on").choices({"cpu", "cuda"}).not_hashed();
+  s.add_string("runtime.device", "cpu",
+               "device to train on: cpu, cuda (the current GPU) or cuda:N (GPU N)")
+      .not_hashed();
   s.add_bool("runtime.progress", true, "progress bar on stderr when it is a terminal").not_hashed();
   s.add_string("runtime.checkpoint_dir", "",
                "where best-on-validation checkpoints go; empty = DB.checkpoints/ beside the "
@@ -240,6 +242,16 @@ EpisodeShape shape_or(int64_t ways, int64_t shots, int64_t queries, const Episod
                       queries ? queries : base.queries};
 }
 
+// runtime.device: "cpu", "cuda" or "cuda:N".
+bool valid_device_name(const std::string& name) {
+  if (name == "cpu" || name == "cuda") return true;
+  if (name.rfind("cuda:", 0) != 0 || name.size() == 5 || name.size() > 8) return false;
+  for (size_t i = 5; i < name.size(); ++i) {
+    if (name[i] < '0' || name[i] > '9') return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 ExperimentConfig resolve_experiment(const RawConfig& raw) {
@@ -292,6 +304,12 @@ ExperimentConfig resolve_experiment(const RawConfig& raw) {
   const int64_t threads = v.get_int("runtime.threads");
   cfg.threads = threads > 0 ? static_cast<int>(threads) : usable_cpus();
   cfg.device = v.get_string("runtime.device");
+  if (!valid_device_name(cfg.device)) {
+    const RawEntry* entry = raw.find("runtime.device");
+    throw ConfigError((entry ? entry->origin + ": " : std::string()) +
+                      "key 'runtime.device': expected cpu, cuda or cuda:N (N a GPU index), got '" +
+                      cfg.device + "'");
+  }
   cfg.progress = v.get_bool("runtime.progress");
   cfg.checkpoint_dir = v.get_string("runtime.checkpoint_dir");
   cfg.snapshot_minutes = v.get_float("runtime.snapshot_minutes");

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 
+#include "core/device_info.h"
 #include "core/files.h"
 #include "core/interrupt.h"
 #include "core/strings.h"
@@ -72,6 +73,7 @@ RunOutcome run_experiment(const ExperimentConfig& cfg, ResultsStore& store,
                           const RunOptions& options) {
   at::set_num_threads(cfg.threads);
   const at::Device device = resolve_device(cfg.device);
+  reset_peak_device_memory(device);  // peak_device_mb is this run's own
   RunSummary summary;
   summary.iterations = cfg.iterations;
 

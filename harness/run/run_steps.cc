@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+#include <ATen/detail/CUDAHooksInterface.h>
 #include <torch/csrc/api/include/torch/version.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 
 #include "core/build_info.h"
 #include "core/code_identity.h"
+#include "core/device_info.h"
 #include "core/interrupt.h"
 #include "core/stats.h"
 #include "core/strings.h"
@@ -22,15 +24,20 @@ constexpr uint64_t kInitSeedTag = 0x696e6974ull;  // "init"
 }  // namespace
 
 at::Device resolve_device(const std::string& device) {
-  if (device == "cuda") {
-    if (!at::hasCUDA()) {
-      throw ConfigError(
-          "runtime.device is 'cuda' but this LibTorch build sees no CUDA device; "
-          "use runtime.device: cpu");
-    }
-    return at::Device(at::kCUDA);
+  if (device == "cpu") return at::Device(at::kCPU);
+  if (!at::hasCUDA()) {
+    throw EnvironmentError("runtime.device is '" + device +
+                           "' but this LibTorch sees no CUDA device (a CPU build, or no GPU "
+                           "here); use runtime.device: cpu");
   }
-  return at::Device(at::kCPU);
+  const at::Device d(device);  // "cuda" or "cuda:N", checked when the config was resolved
+  const int64_t count = at::detail::getCUDAHooks().getNumGPUs();
+  if (d.has_index() && d.index() >= count) {
+    throw EnvironmentError("runtime.device is '" + device + "' but this machine has " +
+                           std::to_string(count) + " GPU(s) (cuda:0 to cuda:" +
+                           std::to_string(count - 1) + ")");
+  }
+  return d;
 }
 
 Model build_model(const ExperimentConfig& cfg, const Dataset& dataset, const at::Device& device,
@@ -92,6 +99,7 @@ RunRecord make_run_record(const ExperimentConfig& cfg, const Dataset& dataset,
   record.torch_version = TORCH_VERSION;
   record.threads = at::get_num_threads();
   record.device = device.str();
+  record.device_name = device_description(device);
   record.host = system.host;
   record.cpu_model = system.cpu_model;
   record.pid = getpid();
@@ -132,7 +140,7 @@ std::vector<EpisodeResult> run_test_episodes(Algorithm& algorithm, const FixedEp
   summary.test_loss_ci95 = loss.ci95;
   summary.adapt_ms = 1000.0 * adapt_seconds / test.size();
   summary.peak_rss_mb = peak_rss_mb();
-  summary.peak_device_mb = 0;  // CPU runs; device memory tracking comes with CUDA support
+  summary.peak_device_mb = peak_device_memory_mb(device);  // the run's peak (0 on the CPU)
   return episodes;
 }
 
