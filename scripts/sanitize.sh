@@ -19,7 +19,7 @@ if [ ! -f "$build/CMakeCache.txt" ]; then
     -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
     -DMETABENCH_SANITIZE=ON -DMETABENCH_FUZZ=ON -DMETABENCH_TCMALLOC=OFF
 fi
-targets=(checkpoint class_pool image idx cifar csv where config sweep)
+targets=(checkpoint snapshot class_pool image idx cifar csv where config sweep)
 cmake --build "$build" -j "$(nproc)" --target metabench metabench_sanitized_tests \
   "${targets[@]/#/fuzz_}"
 
@@ -36,6 +36,15 @@ echo "sanitize: unit tests passed under ASan+UBSan in $((SECONDS - start)) s"
 mkdir -p "$build/fuzz-artifacts"
 # Image seeds are generated here (no image files are committed).
 /usr/bin/python3 tests/fuzz/make_seeds.py --images-to "$build/fuzz-corpus"
+# So are the torch.save() seeds: a real checkpoint and snapshot, written by
+# a smoke run of the sanitized binary (which exercises that path under ASan).
+seeds="$build/fuzz-seed-run"
+rm -rf "$seeds"
+"$build/metabench" run configs/smoke/protonet.yaml --db "$seeds/s.sqlite" \
+  --set runtime.keep_snapshots=true --set runtime.progress=false >/dev/null
+mkdir -p "$build/fuzz-corpus/checkpoint" "$build/fuzz-corpus/snapshot"
+cp "$seeds"/s.checkpoints/*-best.ckpt "$build/fuzz-corpus/checkpoint/torch-format.ckpt"
+cp "$seeds"/s.checkpoints/*-snapshot.pt "$build/fuzz-corpus/snapshot/protonet.pt"
 for t in "${targets[@]}"; do
   corpus="$build/fuzz-corpus/$t"
   mkdir -p "$corpus"

@@ -68,6 +68,10 @@ def main():
     write("checkpoint", "scalar", checkpoint([("s", [])]))
     write("checkpoint", "v1", b"MBCKPT01" + lp("ab") + u64(1) + u64(0))
     write("checkpoint", "truncated", checkpoint([("w", [4, 4])])[:-9])
+    # torch.save() files (checkpoints since version 3, snapshots) come from a
+    # real run in scripts/sanitize.sh; here only near misses.
+    write("snapshot", "zip-magic-only", b"PK\x03\x04" + bytes(26))
+    write("snapshot", "not-zip", b"MBSNAP01")
 
     pool = b"MBPOOL01"
     with open(os.path.join(ROOT, "datasets", "class_pool.cc")) as f:
