@@ -68,8 +68,8 @@ TEST(ConfigValidation, OutOfRangeNamesBounds) {
 
 TEST(ConfigValidation, ChoicesAndBooleans) {
   EXPECT_EQ(error_of("runtime: {device: cdua}\n"),
-            "FILE:1:19: key 'runtime.device': expected one of cpu, cuda, got 'cdua' (did you "
-            "mean 'cuda'?)");
+            "FILE:1:19: key 'runtime.device': expected cpu, cuda or cuda:N (N a GPU index), got "
+            "'cdua' (did you mean 'cuda'?)");
   EXPECT_EQ(error_of("algorithm: matchingnet\nalgo: {fce: maybe}\n"),
             "FILE:2:13: key 'algo.fce': expected true or false, got 'maybe'");
 }

@@ -133,7 +133,7 @@ TEST(DbTools, CheckFindsOrphanedRowsAndCellsCompletedTwiceAndPruneDeletesWholeRu
 
 // The 5 -> 6 migration rebuilds `runs` with foreign keys off: every run
 // keeps its id and rows, gets a UUID, and the new statuses are allowed.
-TEST(DbTools, UpgradeToVersion6KeepsEveryRowAndWritesABackup) {
+TEST(DbTools, UpgradeFromVersion5ToTheCurrentKeepsEveryRowAndWritesABackup) {
   TempDir dir;
   const std::string path = dir.file("v5.sqlite");
   {
@@ -152,19 +152,24 @@ TEST(DbTools, UpgradeToVersion6KeepsEveryRowAndWritesABackup) {
   }
   const auto r = testing::run_metabench({"db", "upgrade", path});
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("upgraded from schema version 5 to 6"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("upgraded from schema version 5 to " + std::to_string(kSchemaVersion)),
+            std::string::npos)
+      << r.output;
   EXPECT_TRUE(std::filesystem::exists(path + ".v5.bak"));
   {
     Database backup(path + ".v5.bak", Database::Mode::kReadOnly);
     EXPECT_EQ(check_schema(backup), 5);
   }
   ResultsStore store(path, ResultsStore::Access::kReadWrite);
-  EXPECT_EQ(store.schema_version(), 6);
+  EXPECT_EQ(store.schema_version(), kSchemaVersion);
   EXPECT_EQ(count(store, "SELECT count(*) FROM test_episodes WHERE run_id = 1"), 2);
   EXPECT_EQ(count(store, "SELECT count(*) FROM run_results WHERE run_id = 1"), 1);
   EXPECT_EQ(count(store, "SELECT count(*) FROM learning_curve WHERE run_id = 1"), 1);
   EXPECT_EQ(count(store, "SELECT count(*) FROM run_config WHERE run_id = 1"), 1);
   EXPECT_EQ(count(store, "SELECT length(run_uuid) FROM runs WHERE run_id = 1"), 36);
+  // Version 7's columns, with their defaults for the runs already there.
+  EXPECT_EQ(count(store, "SELECT resumes + 10 * world_size FROM runs WHERE run_id = 1"), 10);
+  EXPECT_EQ(count(store, "SELECT count(*) FROM runs WHERE snapshot_path IS NULL"), 1);
   EXPECT_TRUE(check_database(store).problems.empty());
   const int64_t next = store.begin_run(record("new", 1), "t");
   EXPECT_EQ(next, 3);

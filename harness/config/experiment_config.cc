@@ -308,7 +308,7 @@ ExperimentConfig resolve_experiment(const RawConfig& raw) {
     const RawEntry* entry = raw.find("runtime.device");
     throw ConfigError((entry ? entry->origin + ": " : std::string()) +
                       "key 'runtime.device': expected cpu, cuda or cuda:N (N a GPU index), got '" +
-                      cfg.device + "'");
+                      cfg.device + "'" + did_you_mean(cfg.device, {"cpu", "cuda"}));
   }
   cfg.progress = v.get_bool("runtime.progress");
   cfg.checkpoint_dir = v.get_string("runtime.checkpoint_dir");

@@ -16,6 +16,7 @@
 #include "datasets/episode_sampler.h"
 #include "harness/config/experiment_config.h"
 #include "harness/run/run_steps.h"
+#include "harness/run/snapshot.h"
 #include "metabench/dataset.h"
 #include "nn/small_bmm.h"
 #include "results/store.h"
@@ -145,6 +146,24 @@ void BM_WriteRunSummary(benchmark::State& state) {
   for (auto _ : state) t.store->complete_run(t.begin(), episodes, summary, "t");
 }
 BENCHMARK(BM_WriteRunSummary)->Unit(benchmark::kMillisecond);
+
+// One training snapshot of MAML on Omniglot-shaped inputs (Conv4, width
+// 64: parameters, Adam's moments and the best state), written atomically
+// as a run writes it every runtime.snapshot_minutes; compare with
+// BM_MetaIteration/maml of the same run.
+void BM_WriteSnapshot(benchmark::State& state) {
+  const auto b = prepare("maml");
+  TempStore t;
+  TrainingSnapshot s;
+  s.config_hash = "bench";
+  s.state = b->model.algorithm->state();
+  s.training = b->model.algorithm->training_state();
+  for (const auto& [name, tensor] : s.state) s.best.emplace_back(name, tensor.clone());
+  const std::string path = t.dir + "/run-bench-snapshot.pt";
+  for (auto _ : state) save_snapshot(path, s);
+  state.counters["MB"] = std::filesystem::file_size(path) / 1048576.0;
+}
+BENCHMARK(BM_WriteSnapshot)->Unit(benchmark::kMillisecond);
 
 const bool kRegistered = [] {
   for (const auto& [name, setting] : kSettings) {
