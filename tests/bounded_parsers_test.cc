@@ -141,6 +141,33 @@ TEST(BoundedParsers, CheckpointsOfEveryFormatLoadAndDamagedOnesAreRefusedNamingT
   EXPECT_EQ(e.find('\n'), std::string::npos) << "one line";
 }
 
+// Regression (found by fuzz_checkpoint under ASan): LibTorch's in-memory
+// zip reader read past the buffer for a damaged directory; the directory is
+// now checked against the file first, and reads are bounded.
+TEST(BoundedParsers, ATorchFileWhoseZipDirectoryDeclaresTooMuchIsRefusedBeforeReading) {
+  TempDir dir;
+  Checkpoint c;
+  c.config_hash = "h";
+  c.tensors = {{"w", at::ones({64})}};
+  save_checkpoint(dir.file("c.ckpt"), c);
+  std::string bytes = testing::read_text(dir.file("c.ckpt"));
+  const size_t entry = bytes.rfind(std::string("PK\x01\x02", 4));  // the last directory entry
+  ASSERT_NE(entry, std::string::npos);
+  const uint32_t huge = 0x7FFFFFF0u;
+  std::memcpy(bytes.data() + entry + 20, &huge, 4);  // compressed and uncompressed sizes
+  std::memcpy(bytes.data() + entry + 24, &huge, 4);
+  testing::write_text(dir.file("big.ckpt"), bytes);
+  std::string e = error_of([&] { load_checkpoint(dir.file("big.ckpt")); });
+  EXPECT_NE(e.find("its zip directory declares an entry of 2147483632 bytes beyond the file's end"),
+            std::string::npos)
+      << e;
+  const size_t end = bytes.rfind(std::string("PK\x05\x06", 4));
+  ASSERT_NE(end, std::string::npos);
+  testing::write_text(dir.file("cut.ckpt"), bytes.substr(0, end));  // no end record
+  e = error_of([&] { load_checkpoint(dir.file("cut.ckpt")); });
+  EXPECT_NE(e.find("its zip directory has no end record"), std::string::npos) << e;
+}
+
 TEST(BoundedParsers, AnImageDeclaringHugeDimensionsIsRefusedBeforeDecoding) {
   // A PNG signature and an IHDR chunk declaring 20,000 x 20,000 pixels
   // (stb_image does not check the CRC), then nothing.
