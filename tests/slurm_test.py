@@ -259,11 +259,15 @@ def main():
         status = dict(c.execute("SELECT status, count(*) FROM runs GROUP BY status"))
         done = c.execute("SELECT count(DISTINCT config_hash) FROM runs WHERE status = "
                          "'completed'").fetchone()[0]
-        if done != 2 or status.get("completed") != 2 or status.get("interrupted", 0) < 1:
+        # The run Slurm's SIGTERM interrupted continued from its snapshot in
+        # its own row: no row is left interrupted, and one was resumed.
+        resumed = c.execute("SELECT count(*) FROM runs WHERE resumes >= 1").fetchone()[0]
+        if done != 2 or status != {"completed": 2} or resumed != 1:
             log_dir = os.path.join(db_dir, "logs")
             logs = "".join(open(os.path.join(log_dir, f)).read() for f in sorted(os.listdir(log_dir))
                            if f.startswith("metabench-slow"))
-            fail("after the requeue: statuses %s, %d cells completed:\n%s" % (status, done, logs))
+            fail("after the requeue: statuses %s, %d cells completed, %d resumed:\n%s"
+                 % (status, done, resumed, logs))
         print("requeued task: statuses %s; every cell completed once; %.1f s from the requeue"
               % (status, time.time() - t1), flush=True)
     finally:
