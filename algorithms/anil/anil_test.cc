@@ -17,6 +17,7 @@ TEST(Anil, InnerLoopLeavesEveryBodyParameterUnchanged) {
   const auto backbone = create_backbone(cfg, {1, 28, 28});
   const MamlNetwork net(*backbone, 5);
   const std::vector<at::Tensor> params = trainable_params(net.param_specs(), 1, at::kCPU);
+  at::manual_seed(21);  // fixed data: a failure can be replayed
   const Episode e{at::rand({5, 1, 28, 28}), at::arange(5, at::kLong), at::rand({5, 1, 28, 28}),
                   at::arange(5, at::kLong), 5};
   const auto adapted = anil_adapt(net, params, e, TaskKind::kClassification, 3, 0.5, true);
@@ -34,6 +35,7 @@ TEST(Anil, OuterLoopUpdatesTheBody) {
   const auto built = testing::make_algorithm(kAnil, {1, 28, 28}, TaskKind::kClassification, 2);
   Algorithm* anil = built->algorithm.get();
   const at::Tensor first_body = anil->state().front().second.detach().clone();
+  at::manual_seed(22);
   const Episode e{at::rand({5, 1, 28, 28}), at::arange(5, at::kLong), at::rand({10, 1, 28, 28}),
                   at::arange(5, at::kLong).repeat({2}), 5};
   anil->meta_train_step({e});

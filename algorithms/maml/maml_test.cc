@@ -148,6 +148,7 @@ TEST(Maml, EvaluateDoesNotChangeTheMetaParameters) {
   Algorithm* maml = built->algorithm.get();
   std::vector<at::Tensor> before;
   for (const auto& [name, t] : maml->state()) before.push_back(t.detach().clone());
+  at::manual_seed(13);
   const Episode e{at::rand({5, 1, 28, 28}), at::arange(5, at::kLong), at::rand({10, 1, 28, 28}),
                   at::arange(5, at::kLong).repeat({2}), 5};
   maml->evaluate(e);

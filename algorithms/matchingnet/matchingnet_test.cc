@@ -17,6 +17,7 @@ void expect_distribution(const at::Tensor& attention, int64_t queries, int64_t s
 
 TEST(MatchingNet, AttentionIsADistributionWithAndWithoutFce) {
   const int64_t dim = 6;
+  at::manual_seed(31);
   const at::Tensor support = at::randn({10, dim}, at::kDouble);
   const at::Tensor query = at::randn({7, dim}, at::kDouble);
   expect_distribution(matching_attention(support, query, {}, 0), 7, 10);

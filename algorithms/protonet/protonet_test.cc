@@ -8,6 +8,7 @@ namespace {
 
 TEST(ProtoNet, LogitsAreMinusSquaredDistancesToClassMeans) {
   const int64_t ways = 3, shots = 4, dim = 5;
+  at::manual_seed(41);
   const at::Tensor support = at::randn({ways * shots, dim}, at::kDouble);
   const at::Tensor query = at::randn({7, dim}, at::kDouble);
   const at::Tensor logits = prototype_logits(support, query, ways);
