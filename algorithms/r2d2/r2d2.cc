@@ -19,7 +19,8 @@ at::Tensor ridge_weights(const at::Tensor& x, const at::Tensor& y, const at::Ten
   return at::matmul(x.t(), at::linalg_solve(at::matmul(x, x.t()) + lambda * eye, y));
 }
 
-at::Tensor ridge_weights_direct(const at::Tensor& x, const at::Tensor& y, const at::Tensor& lambda) {
+at::Tensor ridge_weights_direct(const at::Tensor& x, const at::Tensor& y,
+                                const at::Tensor& lambda) {
   const at::Tensor eye = at::eye(x.size(1), x.options());
   return at::linalg_solve(at::matmul(x.t(), x) + lambda * eye, at::matmul(x.t(), y));
 }
@@ -85,8 +86,7 @@ class R2D2 : public Algorithm {
       mean.loss += loss.item<double>() / batch.size();
       mean.accuracy += task_accuracy(logits, e.query_y, TaskKind::kClassification) / batch.size();
     }
-    mean_over_meta_batch(group_, static_cast<int64_t>(batch.size()), gradients_of(trained_),
-                         mean);
+    mean_over_meta_batch(group_, static_cast<int64_t>(batch.size()), gradients_of(trained_), mean);
     optimizer_->step();
     return mean;
   }
@@ -109,8 +109,8 @@ class R2D2 : public Algorithm {
     const int64_t n = e.support_x.size(0);
     // Support and query in one batch, as for ProtoNets: batch norm sees the
     // whole episode.
-    const at::Tensor features = backbone_.forward(at::cat({e.support_x, e.query_x}),
-                                                  at::TensorList(p).slice(0, body_));
+    const at::Tensor features =
+        backbone_.forward(at::cat({e.support_x, e.query_x}), at::TensorList(p).slice(0, body_));
     const at::Tensor targets = at::one_hot(e.support_y, e.ways).to(features.scalar_type());
     const at::Tensor w = ridge_weights(features.slice(0, 0, n), targets, p[body_].exp());
     return p[body_ + 1] * at::matmul(features.slice(0, n), w) + p[body_ + 2];
@@ -118,7 +118,7 @@ class R2D2 : public Algorithm {
 
   const Backbone& backbone_;
   ParamSet params_;
-  size_t body_;                     // index of log_lambda; scale and bias follow
+  size_t body_;                      // index of log_lambda; scale and bias follow
   std::vector<at::Tensor> trained_;  // what Adam updates (lambda too, unless fixed)
   std::unique_ptr<Adam> optimizer_;
   MetaBatchGroup* group_;

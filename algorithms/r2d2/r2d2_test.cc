@@ -19,8 +19,7 @@ Problem problem(int64_t n, int64_t d, uint64_t seed) {
   at::manual_seed(static_cast<int64_t>(seed));
   const at::TensorOptions f64 = at::TensorOptions().dtype(at::kDouble);
   const at::Tensor labels = at::arange(n, at::kLong).remainder(3);
-  return {at::randn({n, d}, f64), at::one_hot(labels, 3).to(at::kDouble),
-          at::full({1}, 0.7, f64)};
+  return {at::randn({n, d}, f64), at::one_hot(labels, 3).to(at::kDouble), at::full({1}, 0.7, f64)};
 }
 
 TEST(R2D2, WoodburyWeightsEqualTheDirectSolveAndMinimiseTheRidgeObjective) {
@@ -61,8 +60,7 @@ TEST(R2D2, GradientsThroughTheSolveEqualFiniteDifferences) {
     EXPECT_NEAR(x.grad().view({-1})[i].item<double>(), fd, 1e-6 * std::max(1.0, std::abs(fd)))
         << "support feature " << i;
   }
-  const double fd =
-      (central(p.x, p.lambda + h) - central(p.x, p.lambda - h)) / (2 * h);
+  const double fd = (central(p.x, p.lambda + h) - central(p.x, p.lambda - h)) / (2 * h);
   EXPECT_NEAR(lambda.grad().item<double>(), fd, 1e-6 * std::max(1.0, std::abs(fd))) << "lambda";
 }
 
