@@ -2,9 +2,12 @@
 // the key, and what was expected.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 
+#include "core/strings.h"
 #include "harness/config/experiment_config.h"
+#include "metabench/algorithm.h"
 #include "metabench/errors.h"
 #include "tests/test_util.h"
 
@@ -83,11 +86,17 @@ TEST(ConfigValidation, SectionGivenAsScalar) {
 
 TEST(ConfigValidation, UnknownNamesSuggestRegisteredOnes) {
   const std::string algorithm = error_of("algorithm: mamll\n");
-  EXPECT_EQ(algorithm.rfind(
-                "FILE:1:12: unknown algorithm 'mamll' (did you mean 'maml'?); registered: anil, "
-                "fomaml, maml, matchingnet, protonet, reptile (if a plugin provides it, load it "
-                "with --plugin PATH or `plugins:` in the config; plugins loaded: ",
-                0),
+  // Every registered algorithm is listed, in name order (a new algorithm
+  // folder adds itself here without an edit).
+  const std::vector<std::string> names = AlgorithmRegistry::instance().names();
+  ASSERT_TRUE(std::is_sorted(names.begin(), names.end()));
+  ASSERT_NE(std::find(names.begin(), names.end(), "maml"), names.end());
+  EXPECT_EQ(algorithm.rfind("FILE:1:12: unknown algorithm 'mamll' (did you mean 'maml'?); "
+                            "registered: " +
+                                join(names, ", ") +
+                                " (if a plugin provides it, load it with --plugin PATH or "
+                                "`plugins:` in the config; plugins loaded: ",
+                            0),
             0u)
       << algorithm;
   const std::string message = error_of("dataset: omniglott\n");
