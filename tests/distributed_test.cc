@@ -148,6 +148,17 @@ TEST(Distributed, AWorldInTheEnvironmentIsCheckedNamingTheVariable) {
       << bad_nproc.output;
 }
 
+// Rank 0 fails before the others hear from it (its database path is a
+// folder): the launcher stops them, and the run exits with rank 0's status
+// and message instead of waiting for the store's timeout (an hour: CTest's
+// 900 s limit fails the test if the launcher waits for it).
+TEST(Distributed, WhenRankZeroFailsEarlyTheOtherRanksAreStopped) {
+  TempDir dir;
+  const auto r = run_metabench(args_for("protonet", dir.path(), {"--nproc", "2"}));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("is a directory, expected a file"), std::string::npos) << r.output;
+}
+
 // Two ranks are deterministic too, so a stopped and resumed two-process run
 // records exactly what an uninterrupted two-process run records.
 TEST(Distributed, ATwoProcessRunStoppedBySigtermResumesToTheSameNumbers) {

@@ -21,6 +21,7 @@
 
 #include "core/interrupt.h"
 #include "core/strings.h"
+#include "core/system_info.h"
 #include "metabench/errors.h"
 
 extern char** environ;
@@ -135,11 +136,12 @@ std::unique_ptr<DistributedGroup> DistributedGroup::join(const Rendezvous& r,
     }
     impl->group =
         c10::make_intrusive<c10d::ProcessGroupGloo>(impl->store, r.rank, r.world_size, gloo);
-  } catch (const c10::Error& e) {
+  } catch (const std::exception& e) {  // c10::Error, or the store's socket errors
+    const auto* c10 = dynamic_cast<const c10::Error*>(&e);
     throw EnvironmentError("cannot join the process group at " + r.master_addr + ":" +
                            std::to_string(r.master_port) + " as rank " + std::to_string(r.rank) +
                            " of " + std::to_string(r.world_size) + ": " +
-                           Error::one_line(e.what_without_backtrace()));
+                           Error::one_line(c10 ? c10->what_without_backtrace() : e.what()));
   }
   return std::unique_ptr<DistributedGroup>(new DistributedGroup(std::move(impl)));
 }
@@ -157,6 +159,10 @@ void DistributedGroup::all_reduce_sum(at::Tensor& flat) {
     throw EnvironmentError("the all-reduce over " + std::to_string(impl_->size) +
                            " processes failed (did another process stop?): " +
                            Error::one_line(e.what_without_backtrace()).substr(0, 300));
+  } catch (const std::exception& e) {
+    throw EnvironmentError("the all-reduce over " + std::to_string(impl_->size) +
+                           " processes failed (did another process stop?): " +
+                           Error::one_line(e.what()).substr(0, 300));
   }
   if (!host) flat.copy_(tensors[0]);
 }
@@ -169,10 +175,12 @@ std::string DistributedGroup::fetch(const std::string& key) {
   try {
     const std::vector<uint8_t> v = impl_->store->get("metabench/" + key);
     return std::string(v.begin(), v.end());
-  } catch (const c10::Error& e) {
+  } catch (const std::exception& e) {  // c10::Error, or the store's socket errors
+    const auto* c10 = dynamic_cast<const c10::Error*>(&e);
     throw EnvironmentError(
         "rank " + std::to_string(impl_->rank) + " waited in vain for '" + key +
-        "' from rank 0: " + Error::one_line(e.what_without_backtrace()).substr(0, 300));
+        "' from rank 0 (did it stop?): " +
+        Error::one_line(c10 ? c10->what_without_backtrace() : e.what()).substr(0, 300));
   }
 }
 
@@ -227,20 +235,31 @@ int launch_local_workers(int nproc, const std::vector<std::string>& argv) {
     ranks[pid] = rank;
   }
   int rank0_status = 0, other_status = 0;
-  bool forwarded = false, stopping = false;
+  bool forwarded = false;
+  // Once one rank has failed: when the others were told to stop.  A rank
+  // blocked in the store (waiting for rank 0's word) may not notice
+  // SIGTERM, so it gets SIGKILL after a grace period.
+  double stop_sent = -1;
+  constexpr double kGraceSeconds = 10;
   while (!ranks.empty()) {
-    int status = 0;
-    const pid_t pid = ::waitpid(-1, &status, 0);
-    if (pid < 0) {
-      if (errno == EINTR) {
-        if (interrupt_requested() && !forwarded) {
-          for (const auto& [child, rank] : ranks)
-            ::kill(child, interrupt_signal() ? interrupt_signal() : SIGTERM);
-          forwarded = true;
-        }
-        continue;
+    if (interrupt_requested() && !forwarded) {
+      for (const auto& [child, rank] : ranks) {
+        ::kill(child, interrupt_signal() ? interrupt_signal() : SIGTERM);
       }
+      forwarded = true;
+    }
+    if (stop_sent >= 0 && now_seconds() - stop_sent > kGraceSeconds) {
+      for (const auto& [child, rank] : ranks) ::kill(child, SIGKILL);
+      stop_sent = now_seconds();
+    }
+    int status = 0;
+    const pid_t pid = ::waitpid(-1, &status, WNOHANG);
+    if (pid < 0 && errno != EINTR) {
       throw EnvironmentError(std::string("waitpid(): ") + std::strerror(errno));
+    }
+    if (pid <= 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      continue;
     }
     const auto it = ranks.find(pid);
     if (it == ranks.end()) continue;
@@ -251,10 +270,10 @@ int launch_local_workers(int nproc, const std::vector<std::string>& argv) {
       other_status = code;
     }
     ranks.erase(it);
-    if (code != 0 && !stopping) {
+    if (code != 0 && stop_sent < 0) {
       // The others would wait in the next all-reduce: stop them.
       for (const auto& [child, rank] : ranks) ::kill(child, SIGTERM);
-      stopping = true;
+      stop_sent = now_seconds();
     }
   }
   return rank0_status != 0 ? rank0_status : other_status;

@@ -61,8 +61,9 @@ class DistributedGroup : public MetaBatchGroup {
 // Runs `argv` (this executable's arguments, without --nproc) as `nproc`
 // local processes of one world: environment MASTER_ADDR=127.0.0.1, a free
 // MASTER_PORT, WORLD_SIZE and RANK.  Forwards SIGINT and SIGTERM to them;
-// when one fails, stops the others.  Returns rank 0's exit status (the one
-// that records the run), else the first other failure's.
+// when one fails, stops the others (SIGTERM, then SIGKILL after 10 s).
+// Returns rank 0's exit status (the one that records the run), else the
+// first other failure's.
 int launch_local_workers(int nproc, const std::vector<std::string>& argv);
 
 }  // namespace metabench
