@@ -97,6 +97,110 @@ void check_zip_directory(const std::string& d, const std::string& what) {
   }
 }
 
+// The pickle of a torch.save() file, walked opcode by opcode before
+// LibTorch's unpickler runs: that unpickler reserves every string's
+// declared length (up to 2^64) before reading it (an out-of-memory found by
+// fuzz_checkpoint).  Checks that each length fits in what is left of the
+// pickle; an opcode outside the set the pickler writes is refused too.
+void check_pickle(const char* p, size_t n, const std::string& what) {
+  auto damaged = [&](const std::string& why) {
+    throw UserError(what + " is not a readable torch.save() file: its pickle " + why);
+  };
+  size_t at = 0;
+  auto need = [&](uint64_t k) {
+    if (k > n - at) damaged("declares " + std::to_string(k) + " bytes beyond its end");
+  };
+  auto le = [&](int bytes) {
+    need(static_cast<uint64_t>(bytes));
+    uint64_t v = 0;
+    for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[at + i]);
+    at += static_cast<size_t>(bytes);
+    return v;
+  };
+  while (at < n) {
+    const unsigned char op = static_cast<unsigned char>(p[at++]);
+    switch (op) {
+      case '.':  // STOP
+        return;
+      case 0x80:
+      case 'K':
+      case 'q':
+      case 'h':  // PROTO, BININT1, BINPUT, BINGET
+        le(1);
+        break;
+      case 'M':  // BININT2
+        le(2);
+        break;
+      case 'J':
+      case 'r':
+      case 'j':  // BININT, LONG_BINPUT, LONG_BINGET
+        le(4);
+        break;
+      case 'G':
+      case 0x95:  // BINFLOAT, FRAME
+        le(8);
+        break;
+      case 0x8a:
+      case 0x8c:
+      case 'C':
+      case 'U': {  // LONG1, SHORT_BINUNICODE/BYTES/STRING
+        const uint64_t k = le(1);
+        need(k);
+        at += static_cast<size_t>(k);
+        break;
+      }
+      case 'X':
+      case 'B':
+      case 'T': {  // BINUNICODE, BINBYTES, BINSTRING
+        const uint64_t k = le(4);
+        need(k);
+        at += static_cast<size_t>(k);
+        break;
+      }
+      case 0x8d:
+      case 0x8e: {  // BINUNICODE8, BINBYTES8
+        const uint64_t k = le(8);
+        need(k);
+        at += static_cast<size_t>(k);
+        break;
+      }
+      case 'c': {  // GLOBAL: module and name, each ending in a newline
+        for (int line = 0; line < 2; ++line) {
+          const void* end = std::memchr(p + at, '\n', n - at);
+          if (end == nullptr) damaged("has an unterminated GLOBAL");
+          at = static_cast<size_t>(static_cast<const char*>(end) - p) + 1;
+        }
+        break;
+      }
+      case '}':
+      case ']':
+      case ')':
+      case '(':
+      case 'u':
+      case 's':
+      case 'e':
+      case 'a':
+      case 't':
+      case 0x85:
+      case 0x86:
+      case 0x87:
+      case 'R':
+      case 'b':
+      case 'Q':
+      case 'N':
+      case 0x88:
+      case 0x89:
+      case 0x94:
+      case 0x8f:
+      case 0x90:
+        break;  // no argument
+      default:
+        damaged("has opcode " + std::to_string(op) + ", which metabench does not write");
+    }
+  }
+  damaged("has no STOP opcode");
+}
+
 }  // namespace
 
 const std::string& TorchRecord::string(const std::string& key, const std::string& what) const {
@@ -138,8 +242,15 @@ TorchRecord decode_torch_record(const std::string& data, const std::string& what
   try {
     // What pickle_load() does, through a bounded reader.
     caffe2::serialize::PyTorchStreamReader reader(std::make_shared<BoundedReader>(data));
+    if (!reader.hasRecord("data.pkl")) {
+      throw UserError(what + " is not a readable torch.save() file: it has no data.pkl");
+    }
+    const auto [pickle, pickle_size] = reader.getRecord("data.pkl");
+    check_pickle(static_cast<const char*>(pickle.get()), pickle_size, what);
     value = torch::jit::readArchiveAndTensors("data", /*pickle_prefix=*/"", /*tensor_prefix=*/"",
                                               c10::nullopt, c10::nullopt, c10::nullopt, reader);
+  } catch (const UserError&) {
+    throw;  // check_pickle's own message
   } catch (const std::exception& e) {
     throw UserError(
         what + " is not a readable torch.save() file: " + Error::one_line(e.what()).substr(0, 300));

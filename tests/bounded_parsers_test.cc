@@ -168,6 +168,19 @@ TEST(BoundedParsers, ATorchFileWhoseZipDirectoryDeclaresTooMuchIsRefusedBeforeRe
   EXPECT_NE(e.find("its zip directory has no end record"), std::string::npos) << e;
 }
 
+// Regression (found by fuzz_checkpoint: out of memory): LibTorch's
+// unpickler reserves a string's declared length before reading it; the
+// pickle is now walked first and a length beyond its end refused.
+TEST(BoundedParsers, ATorchFileWhosePickleDeclaresAHugeStringIsRefusedBeforeUnpickling) {
+  const std::string bytes =
+      testing::read_text(testing::source_path("tests/fuzz/corpus/checkpoint/"
+                                              "regression-pickle-string-length-oom"));
+  const std::string e = error_of([&] { parse_checkpoint(bytes, "oom.ckpt"); });
+  EXPECT_NE(e.find("checkpoint 'oom.ckpt' is not a readable torch.save() file"), std::string::npos)
+      << e;
+  EXPECT_EQ(e.find('\n'), std::string::npos) << "one line";
+}
+
 TEST(BoundedParsers, AnImageDeclaringHugeDimensionsIsRefusedBeforeDecoding) {
   // A PNG signature and an IHDR chunk declaring 20,000 x 20,000 pixels
   // (stb_image does not check the CRC), then nothing.
