@@ -1,4 +1,5 @@
-// mean_over_meta_batch() and gradients_of(), declared in metabench/algorithm.h.
+// mean_over_meta_batch() and mean_gradients_over_meta_batch(), declared in
+// metabench/algorithm.h.
 #include <ATen/ATen.h>
 
 #include "metabench/algorithm.h"
@@ -45,14 +46,16 @@ void mean_over_meta_batch(MetaBatchGroup* group, int64_t local_tasks,
   result.accuracy = flat[n - 2].item<double>();
 }
 
-std::vector<at::Tensor> gradients_of(std::vector<at::Tensor>& params) {
+void mean_gradients_over_meta_batch(MetaBatchGroup* group, int64_t local_tasks,
+                                    std::vector<at::Tensor>& params, StepResult& result) {
+  if (group == nullptr || group->size() <= 1) return;
   std::vector<at::Tensor> grads;
   grads.reserve(params.size());
   for (at::Tensor& p : params) {
     if (!p.grad().defined()) p.mutable_grad() = at::zeros_like(p);
     grads.push_back(p.grad());
   }
-  return grads;
+  mean_over_meta_batch(group, local_tasks, grads, result);
 }
 
 }  // namespace metabench

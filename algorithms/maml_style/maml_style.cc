@@ -199,8 +199,8 @@ class MamlStyle : public Algorithm {
     optimizer_.zero_grad();
     StepResult result =
         accumulate_meta_gradient(net_, params_.tensors(), batch, adapter_, options_);
-    mean_over_meta_batch(group_, static_cast<int64_t>(batch.size()),
-                         gradients_of(params_.tensors()), result);
+    mean_gradients_over_meta_batch(group_, static_cast<int64_t>(batch.size()), params_.tensors(),
+                                   result);
     optimizer_.step();
     return result;
   }

@@ -95,8 +95,8 @@ class MatchingNet : public Algorithm {
       mean.accuracy +=
           task_accuracy(log_probs, episode.query_y, TaskKind::kClassification) / batch.size();
     }
-    mean_over_meta_batch(group_, static_cast<int64_t>(batch.size()),
-                         gradients_of(params_.tensors()), mean);
+    mean_gradients_over_meta_batch(group_, static_cast<int64_t>(batch.size()), params_.tensors(),
+                                   mean);
     optimizer_.step();
     return mean;
   }

@@ -36,8 +36,8 @@ class ProtoNet : public Algorithm {
       mean.accuracy +=
           task_accuracy(logits, episode.query_y, TaskKind::kClassification) / batch.size();
     }
-    mean_over_meta_batch(group_, static_cast<int64_t>(batch.size()),
-                         gradients_of(params_.tensors()), mean);
+    mean_gradients_over_meta_batch(group_, static_cast<int64_t>(batch.size()), params_.tensors(),
+                                   mean);
     optimizer_.step();
     return mean;
   }

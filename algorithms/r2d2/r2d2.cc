@@ -86,7 +86,7 @@ class R2D2 : public Algorithm {
       mean.loss += loss.item<double>() / batch.size();
       mean.accuracy += task_accuracy(logits, e.query_y, TaskKind::kClassification) / batch.size();
     }
-    mean_over_meta_batch(group_, static_cast<int64_t>(batch.size()), gradients_of(trained_), mean);
+    mean_gradients_over_meta_batch(group_, static_cast<int64_t>(batch.size()), trained_, mean);
     optimizer_->step();
     return mean;
   }

@@ -60,8 +60,8 @@ class FineTune : public Algorithm {
       mean.accuracy += task_accuracy(logits, y, TaskKind::kClassification) / batch.size();
     }
     // A no-op unless the run splits its meta-batches over processes (--nproc).
-    mean_over_meta_batch(group_, static_cast<int64_t>(batch.size()),
-                         gradients_of(params_.tensors()), mean);
+    mean_gradients_over_meta_batch(group_, static_cast<int64_t>(batch.size()), params_.tensors(),
+                                   mean);
     optimizer_.step();
     return mean;
   }

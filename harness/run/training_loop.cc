@@ -100,7 +100,6 @@ void TrainingLoop::restore(const TrainingSnapshot& s) {
   if (s.validation_pending) {
     // Validation of iteration `done_` was interrupted: run it first.
     phase_ = Phase::kValidating;
-    pending_validation_ = true;
   }
 }
 
@@ -157,20 +156,17 @@ void TrainingLoop::validate(int64_t it) {
     save_checkpoint(parts_.checkpoint, Checkpoint{cfg_.hash, cfg_.yaml, it, best_state_});
   }
   flush_curve();
-  pending_validation_ = false;
   phase_ = Phase::kBetweenIterations;
 }
 
 void TrainingLoop::run(RunSummary& summary) {
   start_ = last_snapshot_ = now_seconds();
   const int64_t b = cfg_.meta_batch;
-  // This process's share of each meta-batch (MetaBatchGroup::share).
-  const int64_t lo = b * parts_.rank / parts_.world_size;
-  const int64_t hi = b * (parts_.rank + 1) / parts_.world_size;
+  const auto [lo, hi] = meta_batch_share(b, parts_.rank, parts_.world_size);
   ProgressBar progress(describe_experiment(cfg_), cfg_.iterations, cfg_.progress && primary());
-  if (phase_ != Phase::kValidating) phase_ = Phase::kBetweenIterations;
   try {
-    if (pending_validation_ && primary()) validate(done_);
+    // A restored snapshot whose validation was interrupted runs it first.
+    if (phase_ == Phase::kValidating && primary()) validate(done_);
     phase_ = Phase::kBetweenIterations;
     for (int64_t it = done_ + 1; it <= cfg_.iterations; ++it) {
       throw_if_interrupted();
@@ -220,10 +216,7 @@ void TrainingLoop::run(RunSummary& summary) {
       phase_ = Phase::kBetweenIterations;
       const bool validating =
           (cfg_.val_interval > 0 && it % cfg_.val_interval == 0) || it == cfg_.iterations;
-      if (validating && primary()) {
-        pending_validation_ = true;
-        validate(it);
-      }
+      if (validating && primary()) validate(it);
       if (cfg_.snapshot_minutes > 0 &&
           now_seconds() - last_snapshot_ >= 60.0 * cfg_.snapshot_minutes) {
         write_snapshot();

@@ -76,7 +76,6 @@ class TrainingLoop {
   double last_finite_loss_ = NAN;
   StepResult best_;
   int64_t best_step_ = 0;
-  bool pending_validation_ = false;
   NamedTensors best_state_;
   double train_seconds_ = 0, val_seconds_ = 0;
   double elapsed_before_ = 0;  // training time before this process resumed

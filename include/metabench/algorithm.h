@@ -46,16 +46,19 @@ class Dataset;
 // `metabench run --nproc N`): each calls meta_train_step() with its share of
 // every meta-batch, in the same order.  Algorithms use it only through
 // mean_over_meta_batch() below.
+// The tasks [first, second) of a meta-batch of `n` that process `rank` of
+// `size` trains on: contiguous shares, sizes differing by at most one.
+inline std::pair<int64_t, int64_t> meta_batch_share(int64_t n, int rank, int size) {
+  return {n * rank / size, n * (rank + 1) / size};
+}
+
 class MetaBatchGroup {
  public:
   virtual ~MetaBatchGroup() = default;
   virtual int rank() const = 0;
   virtual int size() const = 0;
-  // The tasks [first, second) of a meta-batch of `n` that this process
-  // trains on: contiguous shares, sizes differing by at most one.
-  std::pair<int64_t, int64_t> share(int64_t n) const {
-    return {n * rank() / size(), n * (rank() + 1) / size()};
-  }
+  // This process's share of a meta-batch of `n` (meta_batch_share).
+  std::pair<int64_t, int64_t> share(int64_t n) const { return meta_batch_share(n, rank(), size()); }
   // Sums `flat` (one contiguous float tensor, the same size in every
   // process) in place over the group; every process must call it.
   virtual void all_reduce_sum(at::Tensor& flat) = 0;
@@ -112,9 +115,12 @@ class Algorithm {
 void mean_over_meta_batch(MetaBatchGroup* group, int64_t local_tasks,
                           const std::vector<at::Tensor>& tensors, StepResult& result);
 
-// The accumulated .grad() of each of `params` (a zero one is attached where
-// a parameter has none), for mean_over_meta_batch().
-std::vector<at::Tensor> gradients_of(std::vector<at::Tensor>& params);
+// mean_over_meta_batch() of the accumulated .grad() of `params`, the usual
+// call before an optimiser step.  In a group, a zero gradient is attached
+// where a parameter has none, so every process reduces the same shapes; in a
+// single process nothing is touched.
+void mean_gradients_over_meta_batch(MetaBatchGroup* group, int64_t local_tasks,
+                                    std::vector<at::Tensor>& params, StepResult& result);
 
 struct AlgorithmInfo : EntryFactory<AlgorithmInfo, Algorithm, AlgorithmContext> {
   static constexpr const char* kKind = "algorithm";
