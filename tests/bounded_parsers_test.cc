@@ -199,6 +199,21 @@ TEST(BoundedParsers, AnImageDeclaringHugeDimensionsIsRefusedBeforeDecoding) {
   }
 }
 
+// Regression (found by fuzz_image: UBSan, memcpy to a null pointer): a PGM
+// header whose sides parse as 0 is decoded by stb_image into no pixels.
+TEST(BoundedParsers, AnImageDeclaringNoPixelsIsRefused) {
+  const std::string pgm = testing::read_text(
+      testing::source_path("tests/fuzz/corpus/image/regression-zero-size-pgm"));
+  try {
+    decode_image(pgm, 1, "empty.pgm");
+    FAIL() << "decoded";
+  } catch (const DatasetError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("'empty.pgm'"), std::string::npos) << what;
+    EXPECT_EQ(what.find('\n'), std::string::npos) << "one line";
+  }
+}
+
 // yaml-cpp recurses per nesting level without a limit: deep brackets are
 // refused before parsing, as is a file far larger than any config.
 TEST(BoundedParsers, DeeplyNestedOrHugeYamlIsRefusedBeforeParsing) {

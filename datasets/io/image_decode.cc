@@ -39,6 +39,14 @@ at::Tensor decode_image(const std::string& bytes, int channels, const std::strin
                        std::to_string(bytes.size()) +
                        " bytes); the file is corrupt or truncated");
   }
+  // stb_image accepts a PNM header that declares a 0-pixel side; no dataset
+  // image is empty (found by fuzz_image: memcpy into an empty tensor's null
+  // data pointer).
+  if (width <= 0 || height <= 0) {
+    throw DatasetError("'" + origin + "' declares a " + std::to_string(width) + "x" +
+                       std::to_string(height) +
+                       " image; at least 1 pixel a side is expected (a damaged file)");
+  }
   at::Tensor hwc = at::empty({height, width, channels}, at::kByte);
   std::memcpy(hwc.data_ptr<uint8_t>(), pixels.get(), static_cast<size_t>(hwc.numel()));
   return hwc.permute({2, 0, 1}).contiguous();
