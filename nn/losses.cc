@@ -20,6 +20,35 @@ StepResult score(const at::Tensor& outputs, const at::Tensor& targets, TaskKind 
   return {task_loss(outputs, targets, kind).item<double>(), task_accuracy(outputs, targets, kind)};
 }
 
+at::Tensor per_task_loss(const at::Tensor& outputs, const at::Tensor& targets, TaskKind kind) {
+  const int64_t tasks = outputs.size(0);
+  if (kind == TaskKind::kClassification) {
+    return at::cross_entropy_loss(outputs.reshape({-1, outputs.size(2)}), targets.reshape({-1}),
+                                  /*weight=*/{}, at::Reduction::None)
+        .view({tasks, -1})
+        .mean(1);
+  }
+  return at::mse_loss(outputs, targets, at::Reduction::None).reshape({tasks, -1}).mean(1);
+}
+
+std::vector<StepResult> score_tasks(const at::Tensor& outputs, const at::Tensor& targets,
+                                    TaskKind kind) {
+  const int64_t tasks = outputs.size(0);
+  const at::Tensor losses = per_task_loss(outputs, targets, kind);
+  at::Tensor accuracies;
+  if (kind == TaskKind::kClassification) {
+    accuracies = outputs.argmax(2).eq(targets).to(at::kDouble).mean(1);
+  }
+  const at::Tensor l = losses.to(at::kDouble).cpu().contiguous();
+  const at::Tensor a = accuracies.defined() ? accuracies.cpu().contiguous() : at::Tensor();
+  std::vector<StepResult> results(static_cast<size_t>(tasks));
+  for (int64_t t = 0; t < tasks; ++t) {
+    results[t].loss = l.data_ptr<double>()[t];
+    results[t].accuracy = a.defined() ? a.data_ptr<double>()[t] : std::nan("");
+  }
+  return results;
+}
+
 int64_t head_outputs(TaskKind kind, int64_t ways) {
   return kind == TaskKind::kClassification ? ways : 1;
 }

@@ -6,6 +6,8 @@
 
 #include <ATen/ATen.h>
 
+#include <cmath>
+
 #include "datasets/episode_sampler.h"
 #include "harness/config/experiment_config.h"
 #include "harness/run/experiment_runner.h"
@@ -89,6 +91,57 @@ TEST_P(Conformance, TrainsOnBitIdenticallyFromItsStateAndTrainingState) {
   ASSERT_EQ(a.size(), b.size());
   for (size_t i = 0; i < a.size(); ++i) {
     EXPECT_TRUE(at::equal(a[i].second, b[i].second)) << GetParam() << ": " << a[i].first;
+  }
+}
+
+// Validation and test go through evaluate_batch(): whatever an algorithm
+// batches, each episode's result must be evaluate()'s, in order, for a
+// batch of any size (here 7, then 5 and an uneven 2), on every task kind it
+// supports.
+TEST_P(Conformance, EvaluatesABatchAsItEvaluatesEachEpisode) {
+  const AlgorithmInfo& info = AlgorithmRegistry::instance().get(GetParam());
+  std::vector<std::vector<std::string>> kinds;
+  if (info.supports_classification) {
+    kinds.push_back({"dataset=synthetic-glyphs", "model.width=8", "episode.ways=3",
+                     "episode.shots=2", "episode.queries=3"});
+  }
+  if (info.supports_regression) {
+    kinds.push_back({"dataset=sinusoid", "backbone=mlp", "model.hidden=[16,16]", "episode.ways=1",
+                     "episode.shots=5", "episode.queries=5", "optim.inner_lr=0.01"});
+  }
+  for (std::vector<std::string> sets : kinds) {
+    sets.insert(sets.end(), {"algorithm=" + GetParam(), "optim.meta_batch=2",
+                             "optim.inner_steps_test=3", "runtime.threads=1"});
+    const ExperimentConfig cfg = resolve_assignments(sets);
+    const std::unique_ptr<Dataset> dataset = create_dataset(cfg);
+    TrainingStream stream(*dataset, cfg.train_shape, 3);
+    const Model model = build_model(cfg, *dataset, at::kCPU);
+    // Trained a little, so the weights are not the initialisation's.
+    for (int i = 0; i < 3; ++i) model.algorithm->meta_train_step({stream.next(), stream.next()});
+    const FixedEpisodes set(*dataset, Split::kValidation, cfg.test_shape, 11, 7);
+    std::vector<Episode> episodes;
+    std::vector<StepResult> each;
+    for (int64_t i = 0; i < set.size(); ++i) {
+      episodes.push_back(set.get(i));
+      each.push_back(model.algorithm->evaluate(episodes.back()));
+    }
+    const std::vector<Episode> first(episodes.begin(), episodes.begin() + 5),
+        rest(episodes.begin() + 5, episodes.end());
+    std::vector<StepResult> split = model.algorithm->evaluate_batch(first);
+    for (const StepResult& r : model.algorithm->evaluate_batch(rest)) split.push_back(r);
+    for (const std::vector<StepResult>& batched :
+         {model.algorithm->evaluate_batch(episodes), split}) {
+      ASSERT_EQ(batched.size(), each.size()) << GetParam();
+      for (size_t i = 0; i < each.size(); ++i) {
+        EXPECT_NEAR(batched[i].loss, each[i].loss, 1e-5) << GetParam() << " " << sets[0] << " #" << i;
+        if (std::isnan(each[i].accuracy)) {
+          EXPECT_TRUE(std::isnan(batched[i].accuracy)) << GetParam() << " #" << i;
+        } else {
+          EXPECT_NEAR(batched[i].accuracy, each[i].accuracy, 1e-5)
+              << GetParam() << " " << sets[0] << " #" << i;
+        }
+      }
+    }
   }
 }
 

@@ -38,17 +38,6 @@ TaskBatch stack_tasks(const std::vector<Episode>& batch) {
   return TaskBatch{at::stack(sx), at::stack(sy), at::stack(qx), at::stack(qy)};
 }
 
-at::Tensor per_task_loss(const at::Tensor& outputs, const at::Tensor& targets, TaskKind kind) {
-  const int64_t tasks = outputs.size(0);
-  if (kind == TaskKind::kClassification) {
-    return at::cross_entropy_loss(outputs.reshape({-1, outputs.size(2)}), targets.reshape({-1}),
-                                  /*weight=*/{}, at::Reduction::None)
-        .view({tasks, -1})
-        .mean(1);
-  }
-  return at::mse_loss(outputs, targets, at::Reduction::None).reshape({tasks, -1}).mean(1);
-}
-
 OptionsSchema<MamlStyleOptions> maml_style_options() {
   OptionsSchema<MamlStyleOptions> s;
   s.add_bool("task_batching", &MamlStyleOptions::task_batching,
@@ -212,6 +201,33 @@ class MamlStyle : public Algorithm {
         net_, start, episode, options_.kind, settings_.inner_steps_test, settings_.inner_lr, false);
     at::NoGradGuard no_grad;
     return score(net_.forward(episode.query_x, fast), episode.query_y, options_.kind);
+  }
+
+  // The episodes adapted together, a pass of tasks at a time (the training
+  // pass's bound: first-order here, so it holds less than a training pass).
+  std::vector<StepResult> evaluate_batch(const std::vector<Episode>& episodes) override {
+    if (!options_.task_batching || episodes.size() < 2) {
+      return Algorithm::evaluate_batch(episodes);
+    }
+    const TaskBatch tasks = stack_tasks(episodes);
+    MetaGradientOptions eval = options_;
+    eval.inner_steps = settings_.inner_steps_test;
+    const int64_t per_pass = tasks_per_pass(eval, tasks);
+    std::vector<StepResult> results;
+    for (int64_t begin = 0; begin < tasks.tasks(); begin += per_pass) {
+      const int64_t end = std::min(tasks.tasks(), begin + per_pass);
+      const std::vector<at::Tensor> start = fresh_leaves(params_.tensors());
+      const std::vector<at::Tensor> fast = adapter_.batched(
+          net_, start, tasks.support_x.slice(0, begin, end), tasks.support_y.slice(0, begin, end),
+          options_.kind, settings_.inner_steps_test, settings_.inner_lr, false);
+      at::NoGradGuard no_grad;
+      const at::Tensor outputs = net_.forward_tasks(tasks.query_x.slice(0, begin, end), fast);
+      for (const StepResult& r :
+           score_tasks(outputs, tasks.query_y.slice(0, begin, end), options_.kind)) {
+        results.push_back(r);
+      }
+    }
+    return results;
   }
 
   NamedTensors state() const override { return params_.state(); }

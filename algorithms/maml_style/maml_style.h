@@ -83,10 +83,6 @@ struct TaskBatch {
 // bug: the episodes of a meta-batch share one EpisodeShape).
 TaskBatch stack_tasks(const std::vector<Episode>& batch);
 
-// Each task's mean loss, [tasks], of outputs [tasks, n, out] against targets
-// [tasks, n] (classification) or [tasks, n, out] (regression).
-at::Tensor per_task_loss(const at::Tensor& outputs, const at::Tensor& targets, TaskKind kind);
-
 // `params` viewed (not copied) as `tasks` identical stacked copies, [tasks,
 // ...]: every task's starting point in a batched inner loop.
 std::vector<at::Tensor> expand_over_tasks(const std::vector<at::Tensor>& params, int64_t tasks);

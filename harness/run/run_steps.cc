@@ -6,6 +6,7 @@
 #include <torch/csrc/api/include/torch/version.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -109,28 +110,53 @@ RunRecord make_run_record(const ExperimentConfig& cfg, const Dataset& dataset,
   return record;
 }
 
+int64_t episodes_per_evaluate_call(const Episode& first) {
+  constexpr int64_t kInputElementsPerCall = int64_t{1} << 23;
+  const int64_t per_episode =
+      std::max<int64_t>(1, first.support_x.numel() + first.query_x.numel());
+  return std::clamp<int64_t>(kInputElementsPerCall / per_episode, 1, kEpisodesPerEvaluateCall);
+}
+
+double evaluate_in_batches(Algorithm& algorithm, const FixedEpisodes& set,
+                           const at::Device& device,
+                           const std::function<void(int64_t, const StepResult&)>& each) {
+  double seconds = 0;
+  int64_t per_call = 1;
+  for (int64_t begin = 0; begin < set.size(); begin += per_call) {
+    throw_if_interrupted();
+    std::vector<Episode> episodes{set.get(begin).to(device)};
+    if (begin == 0) per_call = episodes_per_evaluate_call(episodes[0]);
+    const int64_t end = std::min(set.size(), begin + per_call);
+    for (int64_t i = begin + 1; i < end; ++i) episodes.push_back(set.get(i).to(device));
+    const double start = now_seconds();
+    const std::vector<StepResult> results = algorithm.evaluate_batch(episodes);
+    seconds += now_seconds() - start;
+    if (results.size() != episodes.size()) {
+      throw InternalError(format("evaluate_batch() returned %zu results for %zu episodes",
+                                 results.size(), episodes.size()));
+    }
+    for (int64_t i = begin; i < end; ++i) each(i, results[i - begin]);
+  }
+  return seconds;
+}
+
 std::vector<EpisodeResult> run_test_episodes(Algorithm& algorithm, const FixedEpisodes& test,
                                              const at::Device& device, RunSummary& summary) {
   std::vector<EpisodeResult> episodes;
   std::vector<double> accuracies, losses;
-  double adapt_seconds = 0;
   const double test_start = now_seconds();
-  for (int64_t i = 0; i < test.size(); ++i) {
-    throw_if_interrupted();
-    const Episode episode = test.get(i).to(device);
-    const double s = now_seconds();
-    const StepResult r = algorithm.evaluate(episode);
-    adapt_seconds += now_seconds() - s;
-    if (!std::isfinite(r.loss)) {
-      throw Diverged(
-          format("the loss of test episode %lld is %s: the selected model diverges "
-                 "when it adapts",
-                 static_cast<long long>(i), std::to_string(r.loss).c_str()));
-    }
-    episodes.push_back({i, r.accuracy, r.loss});
-    accuracies.push_back(r.accuracy);
-    losses.push_back(r.loss);
-  }
+  const double adapt_seconds =
+      evaluate_in_batches(algorithm, test, device, [&](int64_t i, const StepResult& r) {
+        if (!std::isfinite(r.loss)) {
+          throw Diverged(
+              format("the loss of test episode %lld is %s: the selected model diverges "
+                     "when it adapts",
+                     static_cast<long long>(i), std::to_string(r.loss).c_str()));
+        }
+        episodes.push_back({i, r.accuracy, r.loss});
+        accuracies.push_back(r.accuracy);
+        losses.push_back(r.loss);
+      });
   summary.test_seconds = now_seconds() - test_start;
   summary.test_episodes = test.size();
   const MeanCi accuracy = mean_ci95(accuracies), loss = mean_ci95(losses);

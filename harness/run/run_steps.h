@@ -6,6 +6,7 @@
 #include <ATen/core/Tensor.h>
 #include <c10/core/Device.h>
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -41,6 +42,19 @@ Model build_model(const ExperimentConfig& cfg, const Dataset& dataset, const at:
 RunRecord make_run_record(const ExperimentConfig& cfg, const Dataset& dataset,
                           const FixedEpisodes& test, const at::Device& device,
                           const std::string& sweep);
+
+// Episodes per evaluate_batch() call for episodes like `first`:
+// kEpisodesPerEvaluateCall, fewer when their inputs are large, so the
+// episodes held at once stay within 8 Mi input elements (32 MiB in float32).
+int64_t episodes_per_evaluate_call(const Episode& first);
+
+// Scores the episodes of `set` in order through evaluate_batch(), in calls
+// of episodes_per_evaluate_call() episodes, checking for an interrupt
+// between calls; `each(index, result)` sees every episode's result in
+// order.  Returns the seconds spent inside evaluate_batch().
+double evaluate_in_batches(Algorithm& algorithm, const FixedEpisodes& set,
+                           const at::Device& device,
+                           const std::function<void(int64_t, const StepResult&)>& each);
 
 // Scores every test episode once, in order; fills the test fields of
 // `summary` (mean and 95% CI, episodes, seconds, adaptation latency, peak

@@ -12,6 +12,7 @@
 #include "core/system_info.h"
 #include "harness/run/experiment_runner.h"
 #include "harness/run/progress.h"
+#include "harness/run/run_steps.h"
 #include "metabench/errors.h"
 #include "nn/checkpoint.h"
 
@@ -30,12 +31,10 @@ bool better(const StepResult& candidate, const StepResult& best, TaskKind kind) 
 StepResult evaluate_set(Algorithm& algorithm, const FixedEpisodes& episodes,
                         const at::Device& device) {
   StepResult mean;
-  for (int64_t i = 0; i < episodes.size(); ++i) {
-    throw_if_interrupted();
-    const StepResult r = algorithm.evaluate(episodes.get(i).to(device));
+  evaluate_in_batches(algorithm, episodes, device, [&](int64_t, const StepResult& r) {
     mean.loss += r.loss / episodes.size();
     mean.accuracy += r.accuracy / episodes.size();
-  }
+  });
   return mean;
 }
 

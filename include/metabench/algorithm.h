@@ -64,6 +64,10 @@ class MetaBatchGroup {
   virtual void all_reduce_sum(at::Tensor& flat) = 0;
 };
 
+// The most episodes the harness passes to one evaluate_batch() call (fewer
+// when their inputs are large: see episodes_per_evaluate_call()).
+constexpr int64_t kEpisodesPerEvaluateCall = 64;
+
 struct AlgorithmContext {
   RunSettings settings;                // episode shapes, optimisation, model size
   const Dataset* dataset = nullptr;    // outlives the algorithm
@@ -89,6 +93,18 @@ class Algorithm {
   virtual StepResult meta_train_step(const std::vector<Episode>& batch) = 0;
   // Adapts to the episode's support set and scores its query set.
   virtual StepResult evaluate(const Episode& episode) = 0;
+  // evaluate() of several episodes of one shape, in order: the same results
+  // to float rounding (1e-5; the conformance test checks it, uneven sizes
+  // included).  Validation and test call this with up to
+  // kEpisodesPerEvaluateCall episodes; an algorithm that can adapt or embed
+  // episodes together overrides it and bounds its own memory (tasks per
+  // pass).  The default calls evaluate() on each.
+  virtual std::vector<StepResult> evaluate_batch(const std::vector<Episode>& episodes) {
+    std::vector<StepResult> results;
+    results.reserve(episodes.size());
+    for (const Episode& e : episodes) results.push_back(evaluate(e));
+    return results;
+  }
   // The meta-learned state, for checkpoints; load_state() accepts what
   // state() returned (same names and shapes).  ParamSet::state() and
   // ParamSet::load() implement both for a single parameter list.

@@ -4,6 +4,8 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <vector>
+
 #include "metabench/algorithm.h"
 #include "metabench/episode.h"
 
@@ -17,6 +19,16 @@ double task_accuracy(const at::Tensor& outputs, const at::Tensor& targets, TaskK
 
 // {loss, accuracy} of one set of predictions, as plain numbers.
 StepResult score(const at::Tensor& outputs, const at::Tensor& targets, TaskKind kind);
+
+// Each task's mean loss, [tasks], of outputs [tasks, n, out] against targets
+// [tasks, n] (classification) or [tasks, n, out] (regression); differentiable.
+at::Tensor per_task_loss(const at::Tensor& outputs, const at::Tensor& targets, TaskKind kind);
+
+// score() of each task of a stacked batch: outputs [tasks, n, out] against
+// targets [tasks, n] (classification) or [tasks, n, out] (regression), with
+// one synchronisation for all of them.
+std::vector<StepResult> score_tasks(const at::Tensor& outputs, const at::Tensor& targets,
+                                    TaskKind kind);
 
 // Number of outputs a head needs: ways for classification, 1 for regression.
 int64_t head_outputs(TaskKind kind, int64_t ways);
