@@ -80,6 +80,13 @@ Schema core_schema() {
               "the end of training")
       .min(0)
       .not_hashed();
+  s.add_int("runtime.eval_batch", 0,
+            "validation and test episodes an algorithm adapts together (same results); 0 = "
+            "automatic (up to 64, fewer for large inputs), 1 = one at a time, so adapt_ms is "
+            "one episode's latency rather than a batch's time per episode")
+      .min(0)
+      .max(kEpisodesPerEvaluateCall)
+      .not_hashed();
   s.add_bool("runtime.keep_snapshots", false,
              "keep a completed run's last snapshot (removed by default)")
       .not_hashed();
@@ -313,6 +320,7 @@ ExperimentConfig resolve_experiment(const RawConfig& raw) {
   cfg.progress = v.get_bool("runtime.progress");
   cfg.checkpoint_dir = v.get_string("runtime.checkpoint_dir");
   cfg.snapshot_minutes = v.get_float("runtime.snapshot_minutes");
+  cfg.eval_batch = v.get_int("runtime.eval_batch");
   cfg.keep_snapshots = v.get_bool("runtime.keep_snapshots");
   cfg.data_root = v.get_string("data.root");
   if (cfg.data_root.empty()) cfg.data_root = default_data_root();

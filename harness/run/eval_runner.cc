@@ -108,7 +108,7 @@ RunOutcome run_evaluation(const EvalRequest& request, ResultsStore& store) {
   const int64_t run_id = store.begin_run(record, utc_timestamp());
   record_outcome(store, run_id, [&] {
     const std::vector<EpisodeResult> episodes =
-        run_test_episodes(*model.algorithm, test, device, summary);
+        run_test_episodes(*model.algorithm, test, device, cfg.eval_batch, summary);
     store.complete_run(run_id, episodes, summary, utc_timestamp());
   });
   return RunOutcome{run_id, summary};

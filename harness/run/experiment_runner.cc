@@ -156,7 +156,7 @@ RunOutcome run_experiment(const ExperimentConfig& cfg, ResultsStore& store,
     // Model selection used validation only; test once with the selected model.
     algorithm->load_state(load_checkpoint(checkpoint).tensors);
     const std::vector<EpisodeResult> episodes =
-        run_test_episodes(*algorithm, test, device, summary);
+        run_test_episodes(*algorithm, test, device, cfg.eval_batch, summary);
     store.complete_run(run_id, episodes, summary, utc_timestamp());
     if (!cfg.keep_snapshots) {
       std::error_code ec;

@@ -110,7 +110,8 @@ RunRecord make_run_record(const ExperimentConfig& cfg, const Dataset& dataset,
   return record;
 }
 
-int64_t episodes_per_evaluate_call(const Episode& first) {
+int64_t episodes_per_evaluate_call(const Episode& first, int64_t requested) {
+  if (requested > 0) return requested;
   constexpr int64_t kInputElementsPerCall = int64_t{1} << 23;
   const int64_t per_episode =
       std::max<int64_t>(1, first.support_x.numel() + first.query_x.numel());
@@ -118,14 +119,14 @@ int64_t episodes_per_evaluate_call(const Episode& first) {
 }
 
 double evaluate_in_batches(Algorithm& algorithm, const FixedEpisodes& set,
-                           const at::Device& device,
+                           const at::Device& device, int64_t requested,
                            const std::function<void(int64_t, const StepResult&)>& each) {
   double seconds = 0;
   int64_t per_call = 1;
   for (int64_t begin = 0; begin < set.size(); begin += per_call) {
     throw_if_interrupted();
     std::vector<Episode> episodes{set.get(begin).to(device)};
-    if (begin == 0) per_call = episodes_per_evaluate_call(episodes[0]);
+    if (begin == 0) per_call = episodes_per_evaluate_call(episodes[0], requested);
     const int64_t end = std::min(set.size(), begin + per_call);
     for (int64_t i = begin + 1; i < end; ++i) episodes.push_back(set.get(i).to(device));
     const double start = now_seconds();
@@ -141,12 +142,13 @@ double evaluate_in_batches(Algorithm& algorithm, const FixedEpisodes& set,
 }
 
 std::vector<EpisodeResult> run_test_episodes(Algorithm& algorithm, const FixedEpisodes& test,
-                                             const at::Device& device, RunSummary& summary) {
+                                             const at::Device& device, int64_t eval_batch,
+                                             RunSummary& summary) {
   std::vector<EpisodeResult> episodes;
   std::vector<double> accuracies, losses;
   const double test_start = now_seconds();
   const double adapt_seconds =
-      evaluate_in_batches(algorithm, test, device, [&](int64_t i, const StepResult& r) {
+      evaluate_in_batches(algorithm, test, device, eval_batch, [&](int64_t i, const StepResult& r) {
         if (!std::isfinite(r.loss)) {
           throw Diverged(
               format("the loss of test episode %lld is %s: the selected model diverges "

@@ -44,23 +44,27 @@ RunRecord make_run_record(const ExperimentConfig& cfg, const Dataset& dataset,
                           const std::string& sweep);
 
 // Episodes per evaluate_batch() call for episodes like `first`:
+// `requested` (runtime.eval_batch) when it is positive, else
 // kEpisodesPerEvaluateCall, fewer when their inputs are large, so the
 // episodes held at once stay within 8 Mi input elements (32 MiB in float32).
-int64_t episodes_per_evaluate_call(const Episode& first);
+int64_t episodes_per_evaluate_call(const Episode& first, int64_t requested);
 
 // Scores the episodes of `set` in order through evaluate_batch(), in calls
-// of episodes_per_evaluate_call() episodes, checking for an interrupt
-// between calls; `each(index, result)` sees every episode's result in
-// order.  Returns the seconds spent inside evaluate_batch().
+// of episodes_per_evaluate_call(requested) episodes, checking for an
+// interrupt between calls; `each(index, result)` sees every episode's
+// result in order.  Returns the seconds spent inside evaluate_batch().
 double evaluate_in_batches(Algorithm& algorithm, const FixedEpisodes& set,
-                           const at::Device& device,
+                           const at::Device& device, int64_t requested,
                            const std::function<void(int64_t, const StepResult&)>& each);
 
 // Scores every test episode once, in order; fills the test fields of
 // `summary` (mean and 95% CI, episodes, seconds, adaptation latency, peak
 // RSS) and returns the per-episode results.
+// `eval_batch` is runtime.eval_batch (episodes_per_evaluate_call()); with
+// batches, adapt_ms is a batch's time divided by its episodes.
 std::vector<EpisodeResult> run_test_episodes(Algorithm& algorithm, const FixedEpisodes& test,
-                                             const at::Device& device, RunSummary& summary);
+                                             const at::Device& device, int64_t eval_batch,
+                                             RunSummary& summary);
 
 // Runs `body` for the recorded run `run_id`: if it throws, records the run
 // as 'interrupted' (Interrupted, or ClaimLost: another process took the

@@ -29,9 +29,9 @@ bool better(const StepResult& candidate, const StepResult& best, TaskKind kind) 
 }
 
 StepResult evaluate_set(Algorithm& algorithm, const FixedEpisodes& episodes,
-                        const at::Device& device) {
+                        const at::Device& device, int64_t eval_batch) {
   StepResult mean;
-  evaluate_in_batches(algorithm, episodes, device, [&](int64_t, const StepResult& r) {
+  evaluate_in_batches(algorithm, episodes, device, eval_batch, [&](int64_t, const StepResult& r) {
     mean.loss += r.loss / episodes.size();
     mean.accuracy += r.accuracy / episodes.size();
   });
@@ -137,7 +137,7 @@ void TrainingLoop::write_snapshot() {
 void TrainingLoop::validate(int64_t it) {
   phase_ = Phase::kValidating;
   const double val_start = now_seconds();
-  const StepResult v = evaluate_set(*parts_.algorithm, *parts_.val, parts_.device);
+  const StepResult v = evaluate_set(*parts_.algorithm, *parts_.val, parts_.device, cfg_.eval_batch);
   val_seconds_ += now_seconds() - val_start;
   if (!std::isfinite(v.loss)) {
     phase_ = Phase::kOther;
