@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/build_info.h"
+#include "core/blas_core.h"
 #include "core/strings.h"
 
 namespace metabench {
@@ -76,7 +77,10 @@ std::string blas_library() {
   using Text = char* (*)();
   auto config = reinterpret_cast<Text>(dlsym(RTLD_DEFAULT, "openblas_get_config"));
   auto core = reinterpret_cast<Text>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
-  if (config && core) found += " (" + trim(config()) + "; core " + trim(core()) + ")";
+  if (config && core) {
+    found += " (" + trim(config()) + "; core " + trim(core()) + ", chosen by " +
+             blas_core_source() + ")";
+  }
   return found;
 }
 
@@ -91,9 +95,8 @@ std::string allocator() {
 }
 
 std::string cpu_isa() {
-  const std::string line = cpuinfo_field("flags");
-  if (line.empty()) return "unknown";  // not x86 Linux (aarch64 reports "Features")
-  const std::vector<std::string> flags = split(line, ' ');
+  const std::vector<std::string> flags = cpu_flags();
+  if (flags.empty()) return "unknown";  // not x86 Linux (aarch64 reports "Features")
   std::vector<std::string> present;
   for (const char* isa : {"sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl",
                           "avx512_vnni", "avx512_bf16", "amx_tile", "amx_bf16"}) {
@@ -108,6 +111,12 @@ std::string& invocation_text() {
 }
 
 }  // namespace
+
+std::vector<std::string> cpu_flags() {
+  const std::string line = cpuinfo_field("flags");
+  if (line.empty()) return {};
+  return split(line, ' ');
+}
 
 void set_invocation(const std::vector<std::string>& argv) {
   if (const char* inherited = std::getenv(kInvocationVariable)) {

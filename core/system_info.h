@@ -32,6 +32,10 @@ const std::string& invocation();
 // The environment variable a sweep sets for its children.
 constexpr const char* kInvocationVariable = "METABENCH_INVOCATION";
 
+// The CPU's feature flags from /proc/cpuinfo ("avx2", "avx512f", ...);
+// empty where it has none (not x86 Linux).
+std::vector<std::string> cpu_flags();
+
 // Gathers the fields above; cheap enough to call once per run.
 SystemInfo collect_system_info();
 

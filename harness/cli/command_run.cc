@@ -4,8 +4,10 @@
 #include <memory>
 #include <optional>
 
+#include "core/blas_core.h"
 #include "core/interrupt.h"
 #include "core/process.h"
+#include "core/raw_config.h"
 #include "core/strings.h"
 #include "harness/cli/commands.h"
 #include "harness/config/experiment_config.h"
@@ -19,6 +21,21 @@ namespace po = boost::program_options;
 
 namespace metabench {
 namespace {
+
+// The runtime.blas_coretype a config and its --set overrides give, read
+// before the config is resolved: "auto" when unset, nullopt when not a
+// valid choice (resolving the config reports that).
+std::optional<std::string> raw_blas_coretype(const std::string& config_path,
+                              const std::vector<std::string>& overrides) {
+  RawConfig raw = RawConfig::from_file(config_path);
+  for (const auto& o : overrides) raw.apply_set(o);
+  const RawEntry* entry = raw.find("runtime.blas_coretype");
+  if (entry == nullptr || !entry->node.IsScalar()) return "auto";
+  const std::string value = entry->node.as<std::string>();
+  const std::vector<std::string>& choices = blas_coretype_choices();
+  if (std::find(choices.begin(), choices.end(), value) == choices.end()) return std::nullopt;
+  return value;
+}
 
 // `metabench run --nproc N` without a world in the environment: checks the
 // config once, then starts N ranks of this command on this host, each with
@@ -79,6 +96,11 @@ int command_run(const Args& args) {
     return 0;
   }
   install_interrupt_handlers();
+  // runtime.blas_coretype may start this program again with other OpenBLAS
+  // kernels: before it joins a world, adopts a claim or records anything.
+  if (const auto coretype = raw_blas_coretype(config_path, overrides)) {
+    apply_blas_coretype(*coretype);
+  }
   if (nproc < 1 || nproc > 1024) {
     throw ConfigError("--nproc " + std::to_string(nproc) + ": expected 1 to 1024 processes");
   }

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/blas_core.h"
 #include "core/build_info.h"
 #include "core/code_identity.h"
 #include "core/strings.h"
@@ -88,6 +89,11 @@ int main(int argc, char** argv) {
       std::fputs(kUsage, stdout);
       return 0;
     }
+    // Sweeps get OpenBLAS's right kernels first, so their cells inherit
+    // them (this may start the program again; core/blas_core.h); runs and
+    // evaluations decide once their config is known.
+    save_argv_for_restart(argc, argv);
+    if (command == "sweep" || command == "slurm") choose_blas_core_automatically();
     const Args rest(args.begin() + 1, args.end());
     if (command == "run") return command_run(rest);
     if (command == "sweep") return command_sweep(rest);

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "core/blas_core.h"
 #include "core/config_family.h"
 #include "core/process.h"
 #include "core/strings.h"
@@ -86,6 +87,12 @@ Schema core_schema() {
             "one episode's latency rather than a batch's time per episode")
       .min(0)
       .max(kEpisodesPerEvaluateCall)
+      .not_hashed();
+  s.add_string("runtime.blas_coretype", "auto",
+               "OpenBLAS kernels (OPENBLAS_CORETYPE): auto = OPENBLAS_CORETYPE when set, else "
+               "the CPU's matching core when OpenBLAS fell back to a pre-AVX2 one; default = "
+               "OpenBLAS's own detection; or a core name")
+      .choices(blas_coretype_choices())
       .not_hashed();
   s.add_bool("runtime.keep_snapshots", false,
              "keep a completed run's last snapshot (removed by default)")
@@ -321,6 +328,7 @@ ExperimentConfig resolve_experiment(const RawConfig& raw) {
   cfg.checkpoint_dir = v.get_string("runtime.checkpoint_dir");
   cfg.snapshot_minutes = v.get_float("runtime.snapshot_minutes");
   cfg.eval_batch = v.get_int("runtime.eval_batch");
+  cfg.blas_coretype = v.get_string("runtime.blas_coretype");
   cfg.keep_snapshots = v.get_bool("runtime.keep_snapshots");
   cfg.data_root = v.get_string("data.root");
   if (cfg.data_root.empty()) cfg.data_root = default_data_root();

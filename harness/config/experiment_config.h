@@ -47,6 +47,7 @@ struct ExperimentConfig : RunSettings {
   std::string checkpoint_dir;
   double snapshot_minutes = 5;  // 0: snapshots only at signals and at the end of training
   bool keep_snapshots = false;
+  std::string blas_coretype = "auto";  // runtime.blas_coretype (core/blas_core.h)
   int64_t eval_batch = 0;  // runtime.eval_batch: episodes per evaluate_batch() call; 0 = automatic
 
   ConfigValues values;  // every key, including algo.* and data.*

@@ -5,6 +5,7 @@
 
 #include <map>
 
+#include "core/blas_core.h"
 #include "core/process.h"
 #include "core/strings.h"
 #include "core/system_info.h"
@@ -82,6 +83,7 @@ ExperimentConfig resolve_eval_config(const EvalRequest& request, const Checkpoin
 RunOutcome run_evaluation(const EvalRequest& request, ResultsStore& store) {
   const Checkpoint checkpoint = load_checkpoint(request.checkpoint);
   const ExperimentConfig cfg = resolve_eval_config(request, checkpoint, store);
+  apply_blas_coretype(cfg.blas_coretype);  // may restart: nothing is recorded yet
   at::set_num_threads(cfg.threads);
   const at::Device device = resolve_device(cfg.device);
   RunSummary summary;
