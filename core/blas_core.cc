@@ -104,11 +104,15 @@ void choose_blas_core_automatically() {
   const std::vector<std::string> flags = cpu_flags();
   const std::string wanted = matching_openblas_core(flags);
   if (wanted.empty()) return;
-  std::fprintf(stderr,
+  // Said on a terminal only: in a log the run record says it (runs.blas:
+  // "chosen by auto"), and a one-line error stays one line.
+  if (isatty(STDERR_FILENO)) {
+    std::fprintf(stderr,
                "metabench: OpenBLAS chose its %s kernels on this CPU, which has %s; running with "
                "OPENBLAS_CORETYPE=%s (set OPENBLAS_CORETYPE or runtime.blas_coretype to choose "
                "otherwise)\n",
                core.c_str(), has(flags, "avx512f") ? "AVX-512" : "AVX2", wanted.c_str());
+  }
   setenv("OPENBLAS_CORETYPE", wanted.c_str(), 1);
   setenv(kMarker, ("auto:" + wanted).c_str(), 1);
   try {

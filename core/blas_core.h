@@ -43,7 +43,8 @@ void save_argv_for_restart(int argc, char** argv);
 
 // `auto`: when OPENBLAS_CORETYPE is unset and OpenBLAS fell back to a
 // pre-AVX2 core on a CPU with AVX2, sets OPENBLAS_CORETYPE to the matching
-// core, says so once on stderr and starts this program again with the same
+// core, says so once on stderr (when it is a terminal; the run record says
+// it anyway) and starts this program again with the same
 // arguments (execv of /proc/self/exe; the pid stays).  Returns when there is
 // nothing to do.  Processes this one starts inherit the choice and say
 // nothing.  main() calls it for sweeps; runs and evaluations call it

@@ -1,5 +1,6 @@
 #include "tests/test_util.h"
 
+#include <pty.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -99,6 +100,31 @@ std::string read_text(const std::string& path) {
   std::ostringstream out;
   out << in.rdbuf();
   return out.str();
+}
+
+std::string run_on_terminal(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {metabench_binary()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<char*> raw;
+  for (auto& a : argv) raw.push_back(a.data());
+  raw.push_back(nullptr);
+  int master = -1;
+  const pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
+  if (pid == 0) {
+    execv(raw[0], raw.data());
+    _exit(127);
+  }
+  EXPECT_GT(pid, 0);
+  std::string output;
+  char buffer[4096];
+  ssize_t n;
+  // Reading ends with EIO once the child has exited and closed the terminal.
+  while ((n = read(master, buffer, sizeof(buffer))) > 0) output.append(buffer, n);
+  close(master);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << output;
+  return output;
 }
 
 }  // namespace metabench::testing

@@ -50,6 +50,11 @@ int spawn_metabench(const std::vector<std::string>& args, const std::string& out
 // Waits for a spawned process; returns its exit code (128 + signal if killed).
 int wait_exit_code(int pid);
 
+// Runs the built metabench binary with `args` on a new pseudo-terminal (its
+// stdout and stderr are a terminal, as a user's are) and returns what it
+// wrote there; fails the test unless it exits with status 0.
+std::string run_on_terminal(const std::vector<std::string>& args);
+
 // The path of the built metabench binary; a file under the source tree.
 std::string metabench_binary();
 std::string source_path(const std::string& relative);

@@ -22,21 +22,6 @@ namespace po = boost::program_options;
 namespace metabench {
 namespace {
 
-// The runtime.blas_coretype a config and its --set overrides give, read
-// before the config is resolved: "auto" when unset, nullopt when not a
-// valid choice (resolving the config reports that).
-std::optional<std::string> raw_blas_coretype(const std::string& config_path,
-                              const std::vector<std::string>& overrides) {
-  RawConfig raw = RawConfig::from_file(config_path);
-  for (const auto& o : overrides) raw.apply_set(o);
-  const RawEntry* entry = raw.find("runtime.blas_coretype");
-  if (entry == nullptr || !entry->node.IsScalar()) return "auto";
-  const std::string value = entry->node.as<std::string>();
-  const std::vector<std::string>& choices = blas_coretype_choices();
-  if (std::find(choices.begin(), choices.end(), value) == choices.end()) return std::nullopt;
-  return value;
-}
-
 // `metabench run --nproc N` without a world in the environment: checks the
 // config once, then starts N ranks of this command on this host, each with
 // its share of the CPUs unless runtime.threads is set (not 0).
@@ -96,28 +81,12 @@ int command_run(const Args& args) {
     return 0;
   }
   install_interrupt_handlers();
-  // runtime.blas_coretype may start this program again with other OpenBLAS
-  // kernels: before it joins a world, adopts a claim or records anything.
-  if (const auto coretype = raw_blas_coretype(config_path, overrides)) {
-    apply_blas_coretype(*coretype);
-  }
   if (nproc < 1 || nproc > 1024) {
     throw ConfigError("--nproc " + std::to_string(nproc) + ": expected 1 to 1024 processes");
   }
   const std::optional<Rendezvous> world = rendezvous_from_environment();
   if (nproc > 1 && !world) return launch_run(args, nproc, config_path, overrides, plugins);
-  std::unique_ptr<DistributedGroup> group;
-  if (world) group = DistributedGroup::join(*world);
-  const bool rank0 = !group || group->rank() == 0;
-  // A sweep's child adopts its claim first, so that the claim stays live
-  // (renewed by this process) even if the sweep dies now.
-  std::unique_ptr<ResultsStore> claimed_store;
-  std::unique_ptr<ClaimKeeper> keeper;
-  if (!claim.empty() && rank0) {
-    claimed_store = std::make_unique<ResultsStore>(db_path, ResultsStore::Access::kReadWrite);
-    keeper = ClaimKeeper::adopt(*claimed_store, claim);
-  }
-  // Otherwise the config is fully validated before the database is opened.
+  // The config is fully validated before anything else happens.
   for (const auto& p : plugins) load_plugin(p);
   RawConfig raw = RawConfig::from_file(config_path);
   for (const auto& o : overrides) raw.apply_set(o);
@@ -126,6 +95,20 @@ int command_run(const Args& args) {
   }
   load_plugins_from(raw);
   const ExperimentConfig cfg = resolve_experiment(raw);
+  // runtime.blas_coretype may start this program again with other OpenBLAS
+  // kernels: before it joins a world, adopts a claim or records anything.
+  apply_blas_coretype(cfg.blas_coretype);
+  std::unique_ptr<DistributedGroup> group;
+  if (world) group = DistributedGroup::join(*world);
+  const bool rank0 = !group || group->rank() == 0;
+  // A sweep's child adopts its claim before it opens anything, so that the claim stays live
+  // (renewed by this process) even if the sweep dies now.
+  std::unique_ptr<ResultsStore> claimed_store;
+  std::unique_ptr<ClaimKeeper> keeper;
+  if (!claim.empty() && rank0) {
+    claimed_store = std::make_unique<ResultsStore>(db_path, ResultsStore::Access::kReadWrite);
+    keeper = ClaimKeeper::adopt(*claimed_store, claim);
+  }
   if (!rank0) {
     run_other_rank(cfg, *group);
     return 0;

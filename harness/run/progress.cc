@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 
 #include "core/strings.h"
 #include "core/system_info.h"
@@ -34,6 +35,23 @@ void ProgressBar::update(int64_t done, const std::string& status) {
                human_duration(eta).c_str());
   std::fflush(stderr);
   drawn_ = true;
+}
+
+void report_phase_progress(const char* phase, int64_t done, int64_t total) {
+  static const char* const file = std::getenv(kProgressFileVariable);
+  static double last = -1;
+  if (file == nullptr || *file == '\0') return;
+  const double now = now_seconds();
+  if (done < total && last >= 0 && now - last < 1.0) return;
+  last = now;
+  // Written beside the file and renamed over it, so a reader never sees
+  // half a line.  Best effort: progress is not worth failing a run for.
+  const std::string temp = std::string(file) + ".tmp";
+  if (FILE* out = std::fopen(temp.c_str(), "w")) {
+    std::fprintf(out, "%s %lld %lld\n", phase, static_cast<long long>(done),
+                 static_cast<long long>(total));
+    if (std::fclose(out) == 0) std::rename(temp.c_str(), file);
+  }
 }
 
 void ProgressBar::finish() {

@@ -25,4 +25,13 @@ class ProgressBar {
   bool drawn_ = false;
 };
 
+// The variable a sweep sets to the file where its child reports progress.
+constexpr const char* kProgressFileVariable = "METABENCH_PROGRESS_FILE";
+
+// Reports that this run's `phase` ("train", "validate", "test") is at
+// `done` of `total`, for the sweep that started it (sweep_status.h): writes
+// "PHASE DONE TOTAL" to $METABENCH_PROGRESS_FILE (replaced atomically), at
+// most once a second and at a phase's end.  No-op when the variable is unset.
+void report_phase_progress(const char* phase, int64_t done, int64_t total);
+
 }  // namespace metabench

@@ -17,6 +17,7 @@
 #include "core/stats.h"
 #include "core/strings.h"
 #include "core/system_info.h"
+#include "harness/run/progress.h"
 #include "metabench/errors.h"
 
 namespace metabench {
@@ -119,7 +120,7 @@ int64_t episodes_per_evaluate_call(const Episode& first, int64_t requested) {
 }
 
 double evaluate_in_batches(Algorithm& algorithm, const FixedEpisodes& set,
-                           const at::Device& device, int64_t requested,
+                           const at::Device& device, int64_t requested, const char* phase,
                            const std::function<void(int64_t, const StepResult&)>& each) {
   double seconds = 0;
   int64_t per_call = 1;
@@ -137,6 +138,7 @@ double evaluate_in_batches(Algorithm& algorithm, const FixedEpisodes& set,
                                  results.size(), episodes.size()));
     }
     for (int64_t i = begin; i < end; ++i) each(i, results[i - begin]);
+    report_phase_progress(phase, end, set.size());
   }
   return seconds;
 }
@@ -148,7 +150,7 @@ std::vector<EpisodeResult> run_test_episodes(Algorithm& algorithm, const FixedEp
   std::vector<double> accuracies, losses;
   const double test_start = now_seconds();
   const double adapt_seconds =
-      evaluate_in_batches(algorithm, test, device, eval_batch, [&](int64_t i, const StepResult& r) {
+      evaluate_in_batches(algorithm, test, device, eval_batch, "test", [&](int64_t i, const StepResult& r) {
         if (!std::isfinite(r.loss)) {
           throw Diverged(
               format("the loss of test episode %lld is %s: the selected model diverges "

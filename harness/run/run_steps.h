@@ -52,9 +52,10 @@ int64_t episodes_per_evaluate_call(const Episode& first, int64_t requested);
 // Scores the episodes of `set` in order through evaluate_batch(), in calls
 // of episodes_per_evaluate_call(requested) episodes, checking for an
 // interrupt between calls; `each(index, result)` sees every episode's
-// result in order.  Returns the seconds spent inside evaluate_batch().
+// result in order, and the sweep sees `phase`'s progress
+// (report_phase_progress).  Returns the seconds spent inside evaluate_batch().
 double evaluate_in_batches(Algorithm& algorithm, const FixedEpisodes& set,
-                           const at::Device& device, int64_t requested,
+                           const at::Device& device, int64_t requested, const char* phase,
                            const std::function<void(int64_t, const StepResult&)>& each);
 
 // Scores every test episode once, in order; fills the test fields of

@@ -1,5 +1,6 @@
 #include "harness/run/sweep_runner.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,6 +25,8 @@
 #include "harness/config/plugins.h"
 #include "harness/config/sweep_config.h"
 #include "harness/run/experiment_runner.h"
+#include "harness/run/progress.h"
+#include "harness/run/sweep_status.h"
 #include "metabench/errors.h"
 #include "results/claims.h"
 #include "results/store.h"
@@ -36,18 +39,61 @@ constexpr int kExitDiverged = 5;
 
 struct Child {
   size_t cell = 0;
-  std::string config_file, run_uuid;
+  std::string config_file, run_uuid, progress_file;
+  int output = -1;      // the read end of its output pipe (on a terminal), else -1
+  std::string partial;  // output after its last newline
 };
 
-pid_t spawn(const std::vector<std::string>& argv) {
+std::string short_label(const ExperimentConfig& c) {
+  return c.algorithm + "/" + c.dataset + " " + std::to_string(c.test_shape.ways) + "w" +
+         std::to_string(c.test_shape.shots) + "s s" + std::to_string(c.seed);
+}
+
+std::vector<std::string> family_keys(const std::vector<ExperimentConfig>& cells) {
+  std::vector<std::string> keys;
+  for (const auto& c : cells) keys.push_back(c.family);
+  return keys;
+}
+
+std::vector<std::string> short_labels(const std::vector<ExperimentConfig>& cells) {
+  std::vector<std::string> labels;
+  for (const auto& c : cells) labels.push_back(short_label(c));
+  return labels;
+}
+
+bool progress_disabled(const std::vector<std::string>& overrides) {
+  for (const auto& o : overrides) {
+    if (o == "runtime.progress=false" || o == "runtime.progress=0") return true;
+  }
+  return false;
+}
+
+// Starts `argv` with the environment plus `extra_env` ("NAME=value").
+// With `output_fd` >= 0 (a pipe's write end) its stdout and stderr go there;
+// it then ignores SIGPIPE, so a sweep that dies does not kill its runs.
+pid_t spawn(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
+            int output_fd, int parent_fd) {
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  // Built before fork(): the child only calls async-signal-safe functions.
+  std::vector<char*> env;
+  for (char** e = environ; *e != nullptr; ++e) env.push_back(*e);
+  for (const auto& e : extra_env) env.push_back(const_cast<char*>(e.c_str()));
+  env.push_back(nullptr);
   const pid_t pid = fork();
   if (pid < 0) throw InternalError(std::string("fork failed: ") + std::strerror(errno));
   if (pid == 0) {
-    execv(args[0], args.data());
-    std::fprintf(stderr, "metabench: cannot execute '%s': %s\n", args[0], std::strerror(errno));
+    if (output_fd >= 0) {
+      signal(SIGPIPE, SIG_IGN);
+      dup2(output_fd, STDOUT_FILENO);
+      dup2(output_fd, STDERR_FILENO);
+      close(output_fd);
+      close(parent_fd);
+    }
+    execve(args[0], args.data(), env.data());
+    const char message[] = "metabench: cannot execute the metabench binary\n";
+    if (write(STDERR_FILENO, message, sizeof(message) - 1) < 0) _exit(127);
     _exit(127);
   }
   return pid;
@@ -69,7 +115,10 @@ class SweepRun {
         store_(options.db_path, ResultsStore::Access::kReadWrite),
         jobs_(std::max(1, options.jobs)),
         lease_(options.lease_seconds > 0 ? options.lease_seconds : default_lease_seconds()),
-        temp_dir_(std::filesystem::absolute(options.db_path).parent_path().string()) {
+        temp_dir_(std::filesystem::absolute(options.db_path).parent_path().string()),
+        status_(sweep_name_, family_keys(cells_), short_labels(cells_), jobs_,
+                isatty(STDOUT_FILENO) && isatty(STDERR_FILENO) &&
+                    !progress_disabled(options.overrides)) {
     for (size_t i = 0; i < cells_.size(); ++i) queue_.push_back(i);
     for (const auto& o : options.overrides) threads_given_ |= starts_with(o, "runtime.threads=");
     threads_per_job_ = std::max(1, usable_cpus() / (jobs_ * std::max(1, options_.nproc)));
@@ -78,8 +127,8 @@ class SweepRun {
   SweepResult run() {
     result_.cells = static_cast<int>(cells_.size());
     if (const int64_t orphans = close_orphaned_runs(store_.database())) {
-      std::printf("marked %lld run(s) left 'running' by a killed process as interrupted\n",
-                  static_cast<long long>(orphans));
+      status_.print(format("marked %lld run(s) left 'running' by a killed process as interrupted",
+                           static_cast<long long>(orphans)));
     }
     double last_poll = 0;
     while (!interrupt_requested()) {
@@ -100,16 +149,23 @@ class SweepRun {
           continue;
         }
       }
+      relay_output();
+      status_.tick(now_seconds());
       std::this_thread::sleep_for(std::chrono::milliseconds(100));  // a signal cuts it short
     }
     if (interrupt_requested()) {
       for (const auto& item : running_) kill(item.first, SIGINT);
     }
-    while (!running_.empty()) reap(true);
+    while (!running_.empty()) {
+      relay_output();
+      reap(false);
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    status_.clear();
     result_.held = static_cast<int>(waiting_.size());
     for (size_t cell : waiting_) {
-      std::printf("not run: %s is held by another process (%s)\n", label(cell).c_str(),
-                  held_by_[cell].c_str());
+      status_.print(format("not run: %s is held by another process (%s)", label(cell).c_str(),
+                           held_by_[cell].c_str()));
     }
     return result_;
   }
@@ -137,27 +193,31 @@ class SweepRun {
       case ClaimAttempt::Outcome::kCompleted:
         if (held_by_.count(cell)) {
           ++result_.elsewhere;
-          std::printf("%sdone %s: completed as run %lld by %s\n", prefix(cell).c_str(),
-                      label(cell).c_str(), run, held_by_[cell].c_str());
+          status_.skipped(cell);
+          status_.print(format("%sdone %s: completed as run %lld by %s", prefix(cell).c_str(),
+                               label(cell).c_str(), run, held_by_[cell].c_str()));
         } else {
           ++result_.skipped;
-          std::printf("%sskip %s: %s as run %lld\n", prefix(cell).c_str(), label(cell).c_str(),
-                      a.completed_status.c_str(), run);
+          status_.skipped(cell);
+          status_.print(format("%sskip %s: %s as run %lld", prefix(cell).c_str(),
+                               label(cell).c_str(), a.completed_status.c_str(), run));
         }
         break;
       case ClaimAttempt::Outcome::kCompletedByOtherCode:
         ++result_.skipped;
+        status_.skipped(cell);
         changed_.push_back(label(cell) + " (run " + std::to_string(run) + ", code " +
                            a.completed_code_id + ")");
-        std::printf("%sskip %s: completed as run %lld by other code (%s; now %s)\n",
-                    prefix(cell).c_str(), label(cell).c_str(), run, a.completed_code_id.c_str(),
-                    request.code_id.c_str());
+        status_.print(format("%sskip %s: completed as run %lld by other code (%s; now %s)",
+                             prefix(cell).c_str(), label(cell).c_str(), run,
+                             a.completed_code_id.c_str(), request.code_id.c_str()));
         break;
       case ClaimAttempt::Outcome::kHeld:
         if (!held_by_.count(cell)) {
-          std::printf("%sheld %s: being run by %s; %s\n", prefix(cell).c_str(), label(cell).c_str(),
-                      a.held.holder.describe().c_str(),
-                      options_.wait ? "waiting for it after the other cells" : "not waiting");
+          status_.print(format("%sheld %s: being run by %s; %s", prefix(cell).c_str(),
+                               label(cell).c_str(), a.held.holder.describe().c_str(),
+                               options_.wait ? "waiting for it after the other cells"
+                                             : "not waiting"));
         }
         held_by_[cell] = a.held.holder.describe();
         waiting_.push_back(cell);
@@ -168,8 +228,8 @@ class SweepRun {
                              a.completed_code_id + ")");
         }
         if (a.took_over) {
-          std::printf("%staking over %s: %s\n", prefix(cell).c_str(), label(cell).c_str(),
-                      a.took_over_reason.c_str());
+          status_.print(format("%staking over %s: %s", prefix(cell).c_str(),
+                               label(cell).c_str(), a.took_over_reason.c_str()));
         }
         spawn_child(cell, a.run_uuid);
         break;
@@ -199,9 +259,22 @@ class SweepRun {
       argv.push_back("--set");
       argv.push_back("runtime.threads=" + std::to_string(threads_per_job_));
     }
-    std::printf("%s%s\n", prefix(cell).c_str(), label(cell).c_str());
-    std::fflush(stdout);
-    running_[spawn(argv)] = Child{cell, config_file, run_uuid};
+    status_.print(prefix(cell) + label(cell));
+    Child child{cell, config_file, run_uuid};
+    child.progress_file = config_file + ".progress";
+    int fds[2] = {-1, -1};
+    if (status_.terminal()) {
+      if (pipe2(fds, O_CLOEXEC) != 0) {
+        throw EnvironmentError(std::string("cannot create a pipe: ") + std::strerror(errno));
+      }
+      child.output = fds[0];
+      fcntl(fds[0], F_SETFL, O_NONBLOCK);
+    }
+    const pid_t pid = spawn(argv, {std::string(kProgressFileVariable) + "=" + child.progress_file},
+                            fds[1], fds[0]);
+    if (fds[1] >= 0) close(fds[1]);
+    running_[pid] = child;
+    status_.started(cell, child.progress_file, now_seconds());
   }
 
   // Collects finished children (blocking: waits for one).
@@ -211,15 +284,45 @@ class SweepRun {
     while ((pid = waitpid(-1, &status, block ? 0 : WNOHANG)) > 0) {
       const auto it = running_.find(pid);
       if (it == running_.end()) continue;
-      const Child child = it->second;
+      Child child = it->second;
       running_.erase(it);
       finished(child, status);
       if (block) return;
     }
   }
 
-  void finished(const Child& child, int status) {
+  // Prints the children's complete output lines above the status line.
+  void relay_output() {
+    for (auto& item : running_) drain(item.second, false);
+  }
+
+  // Reads what `child` wrote so far; `last`: it has exited, so print its
+  // unfinished line too and close the pipe.
+  void drain(Child& child, bool last) {
+    if (child.output < 0) return;
+    char buffer[4096];
+    ssize_t n;
+    while ((n = read(child.output, buffer, sizeof(buffer))) > 0) {
+      child.partial.append(buffer, static_cast<size_t>(n));
+    }
+    size_t newline;
+    while ((newline = child.partial.find('\n')) != std::string::npos) {
+      status_.print(child.partial.substr(0, newline));
+      child.partial.erase(0, newline + 1);
+    }
+    if (last) {
+      if (!child.partial.empty()) status_.print(child.partial);
+      child.partial.clear();
+      close(child.output);
+      child.output = -1;
+    }
+  }
+
+  void finished(Child& child, int status) {
+    drain(child, true);
     std::remove(child.config_file.c_str());
+    std::remove(child.progress_file.c_str());
+    std::remove((child.progress_file + ".tmp").c_str());
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
       ++result_.completed;
     } else if (WIFEXITED(status) && WEXITSTATUS(status) == kExitDiverged) {
@@ -228,20 +331,25 @@ class SweepRun {
       // The child recorded its interruption.  Not asked to stop, it lost its
       // claim to another process: wait for that one.
       if (!interrupt_requested()) waiting_.push_back(child.cell);
+      status_.requeued(child.cell);
     } else {
       const auto state = store_.run_state(child.run_uuid);
       if (state && state->status == "completed") {
         ++result_.completed;  // killed after its run was recorded: nothing lost
-        std::printf("note: the worker of %s %s after run %lld was recorded\n",
-                    label(child.cell).c_str(), exit_description(status).c_str(),
-                    static_cast<long long>(state->run_id));
+        status_.print(format("note: the worker of %s %s after run %lld was recorded",
+                             label(child.cell).c_str(), exit_description(status).c_str(),
+                             static_cast<long long>(state->run_id)));
       } else {
         ++result_.failed;
         // A child that crashed could not record its end; do it for it.
         store_.abandon_claim(child.run_uuid, "worker " + exit_description(status));
-        std::printf("run failed: %s (%s)\n", label(child.cell).c_str(),
-                    exit_description(status).c_str());
+        status_.print(format("run failed: %s (%s)", label(child.cell).c_str(),
+                             exit_description(status).c_str()));
       }
+    }
+    if (!(WIFEXITED(status) && WEXITSTATUS(status) == kExitInterrupted)) {
+      status_.ended(child.cell, now_seconds());
+      status_.log_line(now_seconds());
     }
     std::fflush(stdout);
   }
@@ -262,6 +370,7 @@ class SweepRun {
   std::map<pid_t, Child> running_;
   std::vector<std::string> changed_;
   SweepResult result_;
+  SweepStatus status_;
 };
 
 }  // namespace

@@ -31,7 +31,7 @@ bool better(const StepResult& candidate, const StepResult& best, TaskKind kind) 
 StepResult evaluate_set(Algorithm& algorithm, const FixedEpisodes& episodes,
                         const at::Device& device, int64_t eval_batch) {
   StepResult mean;
-  evaluate_in_batches(algorithm, episodes, device, eval_batch, [&](int64_t, const StepResult& r) {
+  evaluate_in_batches(algorithm, episodes, device, eval_batch, "validate", [&](int64_t, const StepResult& r) {
     mean.loss += r.loss / episodes.size();
     mean.accuracy += r.accuracy / episodes.size();
   });
@@ -204,6 +204,7 @@ void TrainingLoop::run(RunSummary& summary) {
       window_.accuracy += r.accuracy;
       ++window_size_;
       done_ = it;
+      if (primary()) report_phase_progress("train", it, cfg_.iterations);
       if (it % cfg_.log_interval == 0 || it == cfg_.iterations) {
         const StepResult mean{window_.loss / window_size_, window_.accuracy / window_size_};
         curve_.push_back(

@@ -1,7 +1,8 @@
 """The PyTorch reference of the comparison benchmark (scripts/compare.sh).
 
 Written the way a PyTorch user writes these algorithms: functional modules,
-a Python loop over the tasks of a meta-batch, torch.optim.Adam outside.  It
+a Python loop over the tasks of a meta-batch, torch.optim.Adam outside, and
+images in channels-last layout (as metabench's Conv4 runs them).  It
 loads the weights and the meta-batch that metabench_compare_driver dumped,
 runs one iteration (whose loss must equal metabench's) and then
 --iterations timed ones, and prints one JSON line like the driver's.
@@ -24,7 +25,14 @@ def load(dump):
         dtype = torch.int64 if t["dtype"] == "int64" else torch.float32
         with open(os.path.join(dump, t["name"] + ".bin"), "rb") as f:
             data = bytearray(f.read())
-        tensors[t["name"]] = torch.frombuffer(data, dtype=dtype).reshape(t["shape"]).clone()
+        tensor = torch.frombuffer(data, dtype=dtype).reshape(t["shape"]).clone()
+        if tensor.dim() == 4:
+            # Images in channels-last layout, as metabench's Conv4 runs them:
+            # the same kernels, so both sides round alike (and the layout is
+            # the faster one on CPUs with AVX-512).  contiguous() would keep
+            # a one-channel image's NCHW strides, which fit both layouts.
+            tensor = torch.empty_like(tensor, memory_format=torch.channels_last).copy_(tensor)
+        tensors[t["name"]] = tensor
     params = [v for k, v in tensors.items() if k.startswith("param.")]
     tasks = []
     i = 0
