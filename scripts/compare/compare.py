@@ -34,9 +34,13 @@ DESCRIPTION = {
 # Reptile's reported loss is the mean over its 5 inner Adam steps.  With
 # beta1 = 0 the first Adam step moves every weight by about +-lr whatever
 # the size of its gradient, so entries whose gradient is near zero take the
-# sign of rounding noise, and the later steps' losses differ at the 1e-4
-# level between any two correct implementations.
-CHECK_TOLERANCE = {"reptile": 2e-3}
+# sign of rounding noise, and the later steps' losses differ at the 1e-3
+# level between any two correct implementations.  Measured 2026-12-01 on
+# the AVX-512 Xeon: metabench's own NCHW and channels-last runs of this
+# check differ by 2.6e-3 (0.875199 and 0.877846), the reference's by 1.2e-4;
+# the two sides in channels-last by 2.1e-3.  Every other setting agrees to
+# 1e-5 or better, and stays checked at 1e-4.
+CHECK_TOLERANCE = {"reptile": 5e-3}
 
 
 def conv4_forward_flops(images, size=28, width=64, channels=1):
