@@ -82,5 +82,33 @@ TEST(Reptile, TransductiveAndNonTransductiveEvaluationDiffer) {
   EXPECT_NE(results[0].loss, results[1].loss);
 }
 
+// Non-transductive evaluation classifies several queries a pass (each
+// stacked with its own copy of the support set); it must equal classifying
+// each query in a batch with the support set alone, also when the last
+// pass is uneven (20 queries: 16 and 4).
+TEST(Reptile, NonTransductiveEvaluationEqualsOneForwardPerQuery) {
+  at::manual_seed(52);
+  const Episode e{at::rand({5, 1, 28, 28}), at::arange(5, at::kLong), at::rand({20, 1, 28, 28}),
+                  at::arange(5, at::kLong).repeat({4}), 5};
+  // No inner steps at test: the weights evaluated are the meta-parameters.
+  const auto under_test = testing::make_algorithm(
+      {"algorithm=reptile", "model.width=8", "optim.inner_steps_test=0", "algo.transductive=false"},
+      {1, 28, 28}, TaskKind::kClassification, 13);
+  const StepResult r = under_test->algorithm->evaluate(e);
+  std::vector<at::Tensor> p;
+  for (const auto& [name, t] : under_test->algorithm->state()) p.push_back(t.detach());
+  const size_t h = p.size() - 2;
+  std::vector<at::Tensor> logits;
+  for (int64_t q = 0; q < 20; ++q) {
+    const at::Tensor x = at::cat({e.support_x, e.query_x.slice(0, q, q + 1)});
+    const at::Tensor features =
+        under_test->backbone->forward(x, at::TensorList(p).slice(0, h)).slice(0, 5);
+    logits.push_back(at::linear(features, p[h], p[h + 1]));
+  }
+  const StepResult expected = score(at::cat(logits), e.query_y, TaskKind::kClassification);
+  EXPECT_NEAR(r.loss, expected.loss, 1e-5);
+  EXPECT_DOUBLE_EQ(r.accuracy, expected.accuracy);
+}
+
 }  // namespace
 }  // namespace metabench

@@ -7,7 +7,8 @@ must agree).  Then the two are timed alternately, --rounds times each, in
 separate processes so that each one's peak resident memory is its own.
 Prints seconds per meta-iteration (median over rounds), the speed-up, peak
 memory, the FLOPs of one meta-iteration (counted analytically, below) and
-the fraction of this machine's measured float32 GEMM throughput that
+the fraction of this machine's measured float32 peak (the better of a GEMM
+and a convolution, with the kernels named) that
 metabench reaches.  Exit status 1 when a loss check fails.
 """
 import argparse
@@ -120,7 +121,12 @@ def main():
     if not os.access(driver, os.X_OK):
         sys.exit(f"compare: {driver} not found; build first (bash scripts/build.sh)")
     reference = [sys.executable, os.path.join(HERE, "reference.py")]
-    gemm = None if args.check_only else run_json([driver, "--gemm"])["gemm_gflops"]
+    # The driver chooses OpenBLAS's kernels as metabench does; the reference
+    # gets the same ones, so both sides run one BLAS.
+    peak = run_json([driver, "--peak"])
+    if peak["blas_core"] and "OPENBLAS_CORETYPE" not in os.environ:
+        os.environ["OPENBLAS_CORETYPE"] = peak["blas_core"].upper()
+    gemm = None if args.check_only else peak["peak_gflops"]
     rows, failed = [], False
     for setting in args.settings:
         with tempfile.TemporaryDirectory() as dump:
@@ -133,12 +139,15 @@ def main():
         return 1 if failed else 0
     print()
     print(f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} hardware threads; "
-          f"float32 GEMM (2048x2048, LibTorch): {gemm:.1f} GFLOP/s; median of {args.rounds} "
+          f"float32 peak {gemm:.1f} GFLOP/s, the better of GEMM (2048x2048, {peak['blas']}): "
+          f"{peak['gemm_gflops']:.1f} and convolution (3x3, 64 channels, {peak['conv']}): "
+          f"{peak['conv_gflops']:.1f}; both sides ran OPENBLAS_CORETYPE="
+          f"{os.environ.get('OPENBLAS_CORETYPE', '(unset)')}; median of {args.rounds} "
           f"alternating rounds of at least {args.iterations} iterations and "
           f"{args.min_seconds:g} s.")
     print()
     print("| setting | metabench s/it | reference s/it | speed-up | metabench peak MB | "
-          "reference peak MB | GFLOP/it | metabench GFLOP/s | % of GEMM |")
+          "reference peak MB | GFLOP/it | metabench GFLOP/s | % of peak |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for s, o, t, om, tm, fl in rows:
         print(f"| {s} ({DESCRIPTION[s]}) | {o:.4g} | {t:.4g} | {t / o:.2f}x | {om:.0f} | {tm:.0f} | "

@@ -5,9 +5,12 @@
 // DIR it first writes the initial weights and the meta-batch as raw tensors
 // plus manifest.json, so that the PyTorch reference
 // (scripts/compare/reference.py) can check that it computes the same loss on
-// the same weights and data.  --gemm measures this machine's
-// float32 GEMM throughput instead.
+// the same weights and data.  --peak measures this machine's float32 peak
+// instead: the better of OpenBLAS's GEMM and oneDNN's convolution, each
+// with the name of the kernels that ran.  Like metabench, the driver first
+// replaces an OpenBLAS fallback core (core/blas_core.h).
 #include <ATen/ATen.h>
+#include <ATen/Context.h>
 #include <ATen/Parallel.h>
 
 #include <algorithm>
@@ -18,6 +21,7 @@
 #include <memory>
 #include <sstream>
 
+#include "core/blas_core.h"
 #include "core/system_info.h"
 #include "datasets/episode_sampler.h"
 #include "harness/config/experiment_config.h"
@@ -90,6 +94,28 @@ bool parse_number(const char* option, const std::string& text, T& value) {
   return false;
 }
 
+// The fastest of five calls of `f` after one warm-up, in seconds.
+template <typename F>
+double best_seconds(F&& f) {
+  f();
+  double best = 1e30;
+  for (int i = 0; i < 5; ++i) {
+    const double t0 = now_seconds();
+    f();
+    best = std::min(best, now_seconds() - t0);
+  }
+  return best;
+}
+
+std::string json_escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
 int run(int argc, char** argv) {
   std::string setting, dump_dir;
   int64_t iterations = 3;
@@ -105,23 +131,32 @@ int run(int argc, char** argv) {
       if (!parse_number("--min-seconds", argv[++i], min_seconds)) return 2;
     } else if (a == "--dump" && i + 1 < argc)
       dump_dir = argv[++i];
-    else if (a == "--gemm")
+    else if (a == "--peak" || a == "--gemm")
       gemm = true;
     else {
       std::cerr << "usage: metabench_compare_driver (--setting NAME [--iterations N] "
-                   "[--min-seconds S] [--dump DIR] | --gemm)\n";
+                   "[--min-seconds S] [--dump DIR] | --peak)\n";
       return 2;
     }
   }
   if (gemm) {
     at::set_num_threads(resolve_assignments({}).threads);  // as a run sets them
     const at::Tensor a = at::randn({2048, 2048}), b = at::randn({2048, 2048});
-    at::mm(a, b);
-    const int reps = 10;
-    const double t0 = now_seconds();
-    for (int i = 0; i < reps; ++i) at::mm(a, b);
-    const double seconds = (now_seconds() - t0) / reps;
-    std::printf("{\"gemm_gflops\": %.2f}\n", 2.0 * 2048 * 2048 * 2048 / seconds / 1e9);
+    const double gemm_gflops = 2.0 * 2048 * 2048 * 2048 / best_seconds([&] { at::mm(a, b); }) / 1e9;
+    // A 3x3 convolution as large as Conv4's first blocks, channels-last
+    // (as Conv4 runs): 64 images of 64x56x56, 64 filters.
+    const at::Tensor x = at::randn({64, 64, 56, 56}).contiguous(at::MemoryFormat::ChannelsLast);
+    const at::Tensor w = at::randn({64, 64, 3, 3}).contiguous(at::MemoryFormat::ChannelsLast);
+    const double conv_flops = 2.0 * 64 * 64 * 9 * 56 * 56 * 64;
+    const double conv_gflops =
+        conv_flops / best_seconds([&] { at::conv2d(x, w, {}, 1, 1); }) / 1e9;
+    std::printf(
+        "{\"gemm_gflops\": %.2f, \"conv_gflops\": %.2f, \"peak_gflops\": %.2f, "
+        "\"blas\": \"%s\", \"blas_core\": \"%s\", \"conv\": \"%s\"}\n",
+        gemm_gflops, conv_gflops, std::max(gemm_gflops, conv_gflops),
+        json_escape(collect_system_info().blas).c_str(), openblas_core().c_str(),
+        at::globalContext().userEnabledMkldnn() ? "oneDNN (mkldnn), channels-last"
+                                                : "LibTorch's own (mkldnn disabled)");
     return 0;
   }
   const auto found = settings().find(setting);
@@ -158,4 +193,8 @@ int run(int argc, char** argv) {
 }  // namespace
 }  // namespace metabench
 
-int main(int argc, char** argv) { return metabench::run(argc, argv); }
+int main(int argc, char** argv) {
+  metabench::save_argv_for_restart(argc, argv);
+  metabench::choose_blas_core_automatically();
+  return metabench::run(argc, argv);
+}
