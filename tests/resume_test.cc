@@ -126,8 +126,11 @@ TEST_P(KillAndResume, SigkillAtSeveralPointsThenResumeRecordsWhatAnUninterrupted
   for (int attempt = 0; attempt < 3; ++attempt) {
     const std::string log = dir.file("run-" + std::to_string(attempt) + ".txt");
     const int pid = testing::spawn_metabench(args, log);
-    // Wait for training progress beyond the last attempt's, then kill.
-    for (int i = 0; i < 3000 && curve_points(db) <= last_points + 1; ++i) sleep_ms(5);
+    // Wait for training progress beyond the last attempt's, then kill.  Up
+    // to 60 s: a loaded CI machine can take over 15 s to start a run (its
+    // OpenBLAS restart included), and a kill before the first snapshot
+    // would start the run over in a new row.
+    for (int i = 0; i < 12000 && curve_points(db) <= last_points + 1; ++i) sleep_ms(5);
     sleep_ms(static_cast<int64_t>(rng.uniform_int(300)));
     last_points = curve_points(db);
     kill(pid, SIGKILL);
