@@ -1,5 +1,6 @@
 #include "tests/test_util.h"
 
+#include <gtest/gtest.h>
 #include <pty.h>
 #include <sys/wait.h>
 #include <unistd.h>
