@@ -1,17 +1,32 @@
 // The test binary's main: loads the plugins named in $METABENCH_TEST_PLUGINS
 // (colon-separated) before the tests are listed, so that the registry-wide
-// conformance tests also run every plugin's algorithms.
+// conformance tests also run every plugin's algorithms.  It also chooses
+// OpenBLAS's core for the metabench processes the tests start, once, as
+// `auto` would (core/blas_core.h), so that each of them does not restart
+// itself to choose it; the tests of that choice clear the variable.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <string>
 
+#include "core/blas_core.h"
 #include "core/strings.h"
+#include "core/system_info.h"
 #include "harness/config/plugins.h"
+#include "tests/test_util.h"
 
 int main(int argc, char** argv) {
   if (const char* plugins = std::getenv("METABENCH_TEST_PLUGINS")) {
     for (const auto& path : metabench::split(plugins, ':')) {
       if (!path.empty()) metabench::load_plugin(path);
+    }
+  }
+  if (std::getenv("OPENBLAS_CORETYPE") == nullptr) {
+    const std::string core = metabench::openblas_core();
+    const std::string wanted = metabench::matching_openblas_core(metabench::cpu_flags());
+    if (!core.empty() && metabench::is_pre_avx2_core(core) && !wanted.empty()) {
+      setenv("OPENBLAS_CORETYPE", wanted.c_str(), 1);
+      setenv(metabench::testing::kCoretypeSetByTests, "1", 1);
     }
   }
   ::testing::InitGoogleTest(&argc, argv);

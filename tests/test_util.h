@@ -55,6 +55,10 @@ int wait_exit_code(int pid);
 // wrote there; fails the test unless it exits with status 0.
 std::string run_on_terminal(const std::vector<std::string>& args);
 
+// Set by the test binary's main when it set OPENBLAS_CORETYPE for the
+// processes the tests start (tests/test_main.cc), not the user.
+constexpr const char* kCoretypeSetByTests = "METABENCH_TESTS_SET_OPENBLAS_CORETYPE";
+
 // The path of the built metabench binary; a file under the source tree.
 std::string metabench_binary();
 std::string source_path(const std::string& relative);
