@@ -139,7 +139,6 @@ void apply_blas_coretype(const std::string& value) {
   if (value == "default") {
     // OpenBLAS's own detection: no OPENBLAS_CORETYPE at load time.
     if (std::getenv("OPENBLAS_CORETYPE") == nullptr) return;
-    if (restarted && marker == "config:default") return;
     unsetenv("OPENBLAS_CORETYPE");
     setenv(kMarker, "config:default", 1);
     restart();

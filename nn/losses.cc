@@ -49,6 +49,20 @@ std::vector<StepResult> score_tasks(const at::Tensor& outputs, const at::Tensor&
   return results;
 }
 
+StepResult backward_mean_query_loss(const std::vector<Episode>& batch,
+                                    const std::function<at::Tensor(const Episode&)>& logits) {
+  StepResult mean;
+  const double n = static_cast<double>(batch.size());
+  for (const Episode& episode : batch) {
+    const at::Tensor l = logits(episode);
+    const at::Tensor loss = task_loss(l, episode.query_y, TaskKind::kClassification);
+    (loss / n).backward();
+    mean.loss += loss.item<double>() / n;
+    mean.accuracy += task_accuracy(l, episode.query_y, TaskKind::kClassification) / n;
+  }
+  return mean;
+}
+
 int64_t head_outputs(TaskKind kind, int64_t ways) {
   return kind == TaskKind::kClassification ? ways : 1;
 }

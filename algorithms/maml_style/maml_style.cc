@@ -219,11 +219,11 @@ class MamlStyle : public Algorithm {
       const std::vector<at::Tensor> start = fresh_leaves(params_.tensors());
       const std::vector<at::Tensor> fast = adapter_.batched(
           net_, start, tasks.support_x.slice(0, begin, end), tasks.support_y.slice(0, begin, end),
-          options_.kind, settings_.inner_steps_test, settings_.inner_lr, false);
+          eval.kind, eval.inner_steps, eval.inner_lr, false);
       at::NoGradGuard no_grad;
       const at::Tensor outputs = net_.forward_tasks(tasks.query_x.slice(0, begin, end), fast);
       for (const StepResult& r :
-           score_tasks(outputs, tasks.query_y.slice(0, begin, end), options_.kind)) {
+           score_tasks(outputs, tasks.query_y.slice(0, begin, end), eval.kind)) {
         results.push_back(r);
       }
     }

@@ -27,15 +27,8 @@ class ProtoNet : public Algorithm {
 
   StepResult meta_train_step(const std::vector<Episode>& batch) override {
     optimizer_.zero_grad();
-    StepResult mean;
-    for (const Episode& episode : batch) {
-      const at::Tensor logits = episode_logits(episode);
-      const at::Tensor loss = task_loss(logits, episode.query_y, TaskKind::kClassification);
-      (loss / static_cast<double>(batch.size())).backward();
-      mean.loss += loss.item<double>() / batch.size();
-      mean.accuracy +=
-          task_accuracy(logits, episode.query_y, TaskKind::kClassification) / batch.size();
-    }
+    StepResult mean =
+        backward_mean_query_loss(batch, [this](const Episode& e) { return episode_logits(e); });
     mean_gradients_over_meta_batch(group_, static_cast<int64_t>(batch.size()), params_.tensors(),
                                    mean);
     optimizer_.step();

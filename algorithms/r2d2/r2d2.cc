@@ -78,14 +78,8 @@ class R2D2 : public Algorithm {
 
   StepResult meta_train_step(const std::vector<Episode>& batch) override {
     optimizer_->zero_grad();
-    StepResult mean;
-    for (const Episode& e : batch) {
-      const at::Tensor logits = episode_logits(e);
-      const at::Tensor loss = task_loss(logits, e.query_y, TaskKind::kClassification);
-      (loss / static_cast<double>(batch.size())).backward();
-      mean.loss += loss.item<double>() / batch.size();
-      mean.accuracy += task_accuracy(logits, e.query_y, TaskKind::kClassification) / batch.size();
-    }
+    StepResult mean =
+        backward_mean_query_loss(batch, [this](const Episode& e) { return episode_logits(e); });
     mean_gradients_over_meta_batch(group_, static_cast<int64_t>(batch.size()), trained_, mean);
     optimizer_->step();
     return mean;

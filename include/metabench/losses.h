@@ -4,6 +4,7 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <functional>
 #include <vector>
 
 #include "metabench/algorithm.h"
@@ -29,6 +30,13 @@ at::Tensor per_task_loss(const at::Tensor& outputs, const at::Tensor& targets, T
 // one synchronisation for all of them.
 std::vector<StepResult> score_tasks(const at::Tensor& outputs, const at::Tensor& targets,
                                     TaskKind kind);
+
+// The loop of a metric-based learner's meta_train_step(): back-propagates the
+// mean over `batch` of each episode's query cross-entropy on
+// logits(episode), one episode's graph at a time, and returns the mean loss
+// and accuracy (before any optimiser step).
+StepResult backward_mean_query_loss(const std::vector<Episode>& batch,
+                                    const std::function<at::Tensor(const Episode&)>& logits);
 
 // Number of outputs a head needs: ways for classification, 1 for regression.
 int64_t head_outputs(TaskKind kind, int64_t ways);
