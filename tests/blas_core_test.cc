@@ -4,6 +4,8 @@
 // what this machine's OpenBLAS detects by itself; where it detects the
 // right core already there is nothing for `auto` to correct, and those say
 // so when they skip.
+#include "core/blas_core.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -11,7 +13,6 @@
 #include <optional>
 #include <string>
 
-#include "core/blas_core.h"
 #include "core/system_info.h"
 #include "results/sqlite.h"
 #include "tests/test_util.h"
@@ -20,8 +21,8 @@ namespace metabench {
 namespace {
 
 TEST(BlasCore, TheMatchingCoreFollowsTheCpuFlags) {
-  EXPECT_EQ(matching_openblas_core({"fma", "avx2", "avx512f", "avx512bw", "avx512dq", "avx512vl",
-                                    "avx512_bf16"}),
+  EXPECT_EQ(matching_openblas_core(
+                {"fma", "avx2", "avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512_bf16"}),
             "COOPERLAKE");
   EXPECT_EQ(matching_openblas_core({"fma", "avx2", "avx512f", "avx512bw", "avx512dq", "avx512vl"}),
             "SKYLAKEX");
@@ -41,31 +42,6 @@ TEST(BlasCore, OnlyCoresWithoutAvx2KernelsCountAsFallbacks) {
     EXPECT_FALSE(is_pre_avx2_core(fit)) << fit;
   }
 }
-
-// Sets or clears environment variables for one scope, as the processes it
-// starts see them.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, std::optional<std::string> value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    if (value) {
-      setenv(name, value->c_str(), 1);
-    } else {
-      unsetenv(name);
-    }
-  }
-  ~ScopedEnv() {
-    if (old_) {
-      setenv(name_, old_->c_str(), 1);
-    } else {
-      unsetenv(name_);
-    }
-  }
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
 
 std::string recorded_blas(const std::string& db) {
   Database d(db, Database::Mode::kReadOnly);
@@ -92,7 +68,8 @@ std::vector<std::string> short_run_args(const std::string& db,
   return args;
 }
 
-testing::CommandResult short_run(const std::string& db, const std::vector<std::string>& extra = {}) {
+testing::CommandResult short_run(const std::string& db,
+                                 const std::vector<std::string>& extra = {}) {
   return testing::run_metabench(short_run_args(db, extra));
 }
 
@@ -120,7 +97,7 @@ TEST(BlasCoreProcess, AutoReplacesAFallbackCoreSaysSoOnceAndRecordsIt) {
                     "OPENBLAS_CORETYPE for the tests): auto has nothing to correct";
   }
   testing::TempDir dir;
-  ScopedEnv unset("OPENBLAS_CORETYPE", std::nullopt);  // as a user starts it
+  testing::ScopedEnv unset("OPENBLAS_CORETYPE", std::nullopt);  // as a user starts it
   // On a terminal, a note; in a log, none (a one-line error stays one line).
   const std::string shown = testing::run_on_terminal(short_run_args(dir.file("t.sqlite")));
   EXPECT_EQ(count(shown, "running with OPENBLAS_CORETYPE=" + *wanted), 1u) << shown;
@@ -139,12 +116,13 @@ TEST(BlasCoreProcess, TheUsersOpenblasCoretypeIsRespectedAndTheConfigOverridesIt
   if (openblas_core().empty()) GTEST_SKIP() << "the BLAS loaded here is not OpenBLAS";
   testing::TempDir dir;
   {
-    ScopedEnv env("OPENBLAS_CORETYPE", "NEHALEM");
+    testing::ScopedEnv env("OPENBLAS_CORETYPE", "NEHALEM");
     const testing::CommandResult r = short_run(dir.file("user.sqlite"));
     ASSERT_EQ(r.exit_code, 0) << r.output;
     EXPECT_EQ(r.output.find("running with OPENBLAS_CORETYPE"), std::string::npos) << r.output;
-    EXPECT_NE(recorded_blas(dir.file("user.sqlite")).find("core Nehalem, chosen by OPENBLAS_CORETYPE)"),
-              std::string::npos)
+    EXPECT_NE(
+        recorded_blas(dir.file("user.sqlite")).find("core Nehalem, chosen by OPENBLAS_CORETYPE)"),
+        std::string::npos)
         << recorded_blas(dir.file("user.sqlite"));
     const testing::CommandResult c =
         short_run(dir.file("config.sqlite"), {"--set", "runtime.blas_coretype=CORE2"});
@@ -193,7 +171,7 @@ TEST(BlasCoreProcess, TheChosenCoreGivesTheFallbackCoresResultsToFloatTolerance)
   const std::string fallback = dir.file("fallback.sqlite"), chosen = dir.file("chosen.sqlite");
   ASSERT_EQ(short_run(fallback, {"--set", "runtime.blas_coretype=default"}).exit_code, 0);
   {
-    ScopedEnv unset("OPENBLAS_CORETYPE", std::nullopt);  // auto chooses
+    testing::ScopedEnv unset("OPENBLAS_CORETYPE", std::nullopt);  // auto chooses
     ASSERT_EQ(short_run(chosen).exit_code, 0);
   }
   ASSERT_NE(recorded_blas(chosen), recorded_blas(fallback));

@@ -47,7 +47,8 @@ TEST(Process, UuidsAreVersion4AndDistinct) {
 }
 
 TEST(Process, UsableCpusFollowAffinitySlurmAndOpenMp) {
-  unsetenv("OMP_NUM_THREADS");
+  const metabench::testing::ScopedEnv restore_omp("OMP_NUM_THREADS", std::nullopt);
+  const metabench::testing::ScopedEnv restore_slurm("SLURM_CPUS_PER_TASK", std::nullopt);
   unsetenv("SLURM_CPUS_PER_TASK");
   std::string why;
   const int all = usable_cpus(&why);

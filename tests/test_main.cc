@@ -3,7 +3,12 @@
 // conformance tests also run every plugin's algorithms.  It also chooses
 // OpenBLAS's core for the metabench processes the tests start, once, as
 // `auto` would (core/blas_core.h), so that each of them does not restart
-// itself to choose it; the tests of that choice clear the variable.
+// itself to choose it; the tests of that choice clear the variable.  And it
+// gives those processes one thread each (OMP_NUM_THREADS=1, unless set):
+// CTest runs as many tests at once as there are CPUs, and processes that
+// each take every CPU oversubscribe the machine, whose OpenMP barriers then
+// spin against each other (the Resume tests took 3 to 7 times as long).
+// Tests of the thread defaults set the variable themselves.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -28,6 +33,10 @@ int main(int argc, char** argv) {
       setenv("OPENBLAS_CORETYPE", wanted.c_str(), 1);
       setenv(metabench::testing::kCoretypeSetByTests, "1", 1);
     }
+  }
+  if (std::getenv("OMP_NUM_THREADS") == nullptr) {
+    setenv("OMP_NUM_THREADS", "1", 1);
+    setenv(metabench::testing::kThreadsSetByTests, "1", 1);
   }
   ::testing::InitGoogleTest(&argc, argv);
   return RUN_ALL_TESTS();

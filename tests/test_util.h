@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,24 @@ std::string run_on_terminal(const std::vector<std::string>& args);
 // Set by the test binary's main when it set OPENBLAS_CORETYPE for the
 // processes the tests start (tests/test_main.cc), not the user.
 constexpr const char* kCoretypeSetByTests = "METABENCH_TESTS_SET_OPENBLAS_CORETYPE";
+
+// Sets (a value) or clears (nullopt) an environment variable for one scope,
+// as the processes started in it see it; the old value comes back after.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, std::optional<std::string> value);
+  ~ScopedEnv();
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+// Set by the test binary's main when it chose OMP_NUM_THREADS=1 for the
+// metabench processes the tests start.
+constexpr const char* kThreadsSetByTests = "METABENCH_TESTS_SET_OMP_NUM_THREADS";
 
 // The path of the built metabench binary; a file under the source tree.
 std::string metabench_binary();
