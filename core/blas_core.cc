@@ -1,5 +1,6 @@
 #include "core/blas_core.h"
 
+#include <ATen/Parallel.h>
 #include <dlfcn.h>
 #include <unistd.h>
 
@@ -65,6 +66,14 @@ std::string openblas_core() {
   return core ? trim(core()) : "";
 }
 
+void set_compute_threads(int threads) {
+  at::set_num_threads(threads);
+  using SetThreads = void (*)(int);
+  if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) {
+    set(threads);
+  }
+}
+
 std::string matching_openblas_core(const std::vector<std::string>& flags) {
   if (has(flags, "avx512f") && has(flags, "avx512bw") && has(flags, "avx512dq") &&
       has(flags, "avx512vl")) {
@@ -76,19 +85,18 @@ std::string matching_openblas_core(const std::vector<std::string>& flags) {
 
 bool is_pre_avx2_core(const std::string& core) {
   static const std::vector<std::string> kOld = {
-      "UNKNOWN",   "KATMAI",  "COPPERMINE", "NORTHWOOD",    "PRESCOTT",  "BANIAS",
-      "ATOM",      "CORE2",   "PENRYN",     "DUNNINGTON",   "NEHALEM",   "ATHLON",
-      "OPTERON",   "OPTERON_SSE3", "BARCELONA", "NANO",     "SANDYBRIDGE", "BOBCAT",
-      "BULLDOZER", "PILEDRIVER", "STEAMROLLER"};
+      "UNKNOWN",   "KATMAI", "COPPERMINE",  "NORTHWOOD", "PRESCOTT",  "BANIAS",     "ATOM",
+      "CORE2",     "PENRYN", "DUNNINGTON",  "NEHALEM",   "ATHLON",    "OPTERON",    "OPTERON_SSE3",
+      "BARCELONA", "NANO",   "SANDYBRIDGE", "BOBCAT",    "BULLDOZER", "PILEDRIVER", "STEAMROLLER"};
   return std::find(kOld.begin(), kOld.end(), upper(core)) != kOld.end();
 }
 
 const std::vector<std::string>& blas_coretype_choices() {
   static const std::vector<std::string> kChoices = {
-      "auto",      "default",     "PRESCOTT",  "CORE2",      "PENRYN",     "DUNNINGTON",
-      "NEHALEM",   "ATOM",        "OPTERON",   "BARCELONA",  "BOBCAT",     "SANDYBRIDGE",
-      "BULLDOZER", "PILEDRIVER",  "STEAMROLLER", "EXCAVATOR", "HASWELL",   "ZEN",
-      "SKYLAKEX",  "COOPERLAKE",  "SAPPHIRERAPIDS"};
+      "auto",      "default",    "PRESCOTT",      "CORE2",     "PENRYN",  "DUNNINGTON",
+      "NEHALEM",   "ATOM",       "OPTERON",       "BARCELONA", "BOBCAT",  "SANDYBRIDGE",
+      "BULLDOZER", "PILEDRIVER", "STEAMROLLER",   "EXCAVATOR", "HASWELL", "ZEN",
+      "SKYLAKEX",  "COOPERLAKE", "SAPPHIRERAPIDS"};
   return kChoices;
 }
 
@@ -108,10 +116,10 @@ void choose_blas_core_automatically() {
   // "chosen by auto"), and a one-line error stays one line.
   if (isatty(STDERR_FILENO)) {
     std::fprintf(stderr,
-               "metabench: OpenBLAS chose its %s kernels on this CPU, which has %s; running with "
-               "OPENBLAS_CORETYPE=%s (set OPENBLAS_CORETYPE or runtime.blas_coretype to choose "
-               "otherwise)\n",
-               core.c_str(), has(flags, "avx512f") ? "AVX-512" : "AVX2", wanted.c_str());
+                 "metabench: OpenBLAS chose its %s kernels on this CPU, which has %s; running with "
+                 "OPENBLAS_CORETYPE=%s (set OPENBLAS_CORETYPE or runtime.blas_coretype to choose "
+                 "otherwise)\n",
+                 core.c_str(), has(flags, "avx512f") ? "AVX-512" : "AVX2", wanted.c_str());
   }
   setenv("OPENBLAS_CORETYPE", wanted.c_str(), 1);
   setenv(kMarker, ("auto:" + wanted).c_str(), 1);

@@ -38,6 +38,15 @@ bool is_pre_avx2_core(const std::string& core);
 // OpenBLAS's x86-64 core names (upper case, as OPENBLAS_CORETYPE takes them).
 const std::vector<std::string>& blas_coretype_choices();
 
+// Sets the threads a run computes with: LibTorch's intra-op pool
+// (at::set_num_threads) and OpenBLAS's own.  The pthread build of OpenBLAS
+// (Debian's) keeps a pool of one thread per CPU whatever OpenMP's count,
+// and its idle workers spin on sched_yield for a while after every call:
+// a run set to 1 thread kept a second core busy (perf, 2026-12-01), and two
+// runs side by side (sweep --jobs 2) competed for the cores with each
+// other's spinning workers.  No-op for OpenBLAS when the BLAS is another.
+void set_compute_threads(int threads);
+
 // Saves main()'s argv for the restarts below.  main() calls it first.
 void save_argv_for_restart(int argc, char** argv);
 

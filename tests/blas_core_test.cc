@@ -6,6 +6,8 @@
 // so when they skip.
 #include "core/blas_core.h"
 
+#include <ATen/Parallel.h>
+#include <dlfcn.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -87,6 +89,25 @@ std::optional<std::string> correction_here() {
   const std::string wanted = matching_openblas_core(cpu_flags());
   if (core.empty() || !is_pre_avx2_core(core) || wanted.empty()) return std::nullopt;
   return wanted;
+}
+
+// A run's thread count reaches OpenBLAS's own pool, which at::set_num_threads
+// leaves alone (its idle workers then spin on a core the run was not given).
+TEST(BlasThreads, TheRunsThreadCountAppliesToLibTorchAndOpenBlas) {
+  using GetThreads = int (*)();
+  auto openblas_threads =
+      reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+  if (openblas_threads == nullptr) GTEST_SKIP() << "the loaded BLAS is not OpenBLAS";
+  const int torch_before = at::get_num_threads(), blas_before = openblas_threads();
+  set_compute_threads(1);
+  EXPECT_EQ(at::get_num_threads(), 1);
+  EXPECT_EQ(openblas_threads(), 1);
+  set_compute_threads(2);
+  EXPECT_EQ(at::get_num_threads(), 2);
+  EXPECT_EQ(openblas_threads(), 2);
+  set_compute_threads(torch_before);
+  using SetThreads = void (*)(int);
+  reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))(blas_before);
 }
 
 TEST(BlasCoreProcess, AutoReplacesAFallbackCoreSaysSoOnceAndRecordsIt) {

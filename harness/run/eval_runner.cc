@@ -84,7 +84,7 @@ RunOutcome run_evaluation(const EvalRequest& request, ResultsStore& store) {
   const Checkpoint checkpoint = load_checkpoint(request.checkpoint);
   const ExperimentConfig cfg = resolve_eval_config(request, checkpoint, store);
   apply_blas_coretype(cfg.blas_coretype);  // may restart: nothing is recorded yet
-  at::set_num_threads(cfg.threads);
+  set_compute_threads(cfg.threads);
   const at::Device device = resolve_device(cfg.device);
   RunSummary summary;
 

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 
+#include "core/blas_core.h"
 #include "core/device_info.h"
 #include "core/files.h"
 #include "core/interrupt.h"
@@ -71,7 +72,7 @@ std::optional<TrainingSnapshot> usable_snapshot(const ResultsStore::ResumableRun
 
 RunOutcome run_experiment(const ExperimentConfig& cfg, ResultsStore& store,
                           const RunOptions& options) {
-  at::set_num_threads(cfg.threads);
+  set_compute_threads(cfg.threads);
   const at::Device device = resolve_device(cfg.device);
   reset_peak_device_memory(device);  // peak_device_mb is this run's own
   RunSummary summary;
@@ -168,7 +169,7 @@ RunOutcome run_experiment(const ExperimentConfig& cfg, ResultsStore& store,
 }
 
 void run_other_rank(const ExperimentConfig& cfg, DistributedGroup& group) {
-  at::set_num_threads(cfg.threads);
+  set_compute_threads(cfg.threads);
   const at::Device device = resolve_device(cfg.device);
   const std::unique_ptr<Dataset> dataset = create_dataset(cfg);
   TrainingStream train(*dataset, cfg.train_shape, static_cast<uint64_t>(cfg.seed));

@@ -140,7 +140,7 @@ int run(int argc, char** argv) {
     }
   }
   if (gemm) {
-    at::set_num_threads(resolve_assignments({}).threads);  // as a run sets them
+    set_compute_threads(resolve_assignments({}).threads);  // as a run sets them
     const at::Tensor a = at::randn({2048, 2048}), b = at::randn({2048, 2048});
     const double gemm_gflops = 2.0 * 2048 * 2048 * 2048 / best_seconds([&] { at::mm(a, b); }) / 1e9;
     // A 3x3 convolution as large as Conv4's first blocks, channels-last
