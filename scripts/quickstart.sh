@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's main command: builds metabench, runs the quickstart sweep on the
-# embedded synthetic dataset (no download; 13 min 54 s measured on 2 cores,
-# 2026-12-01) and prints its report.  Interrupt it at any time; run it again
+# embedded synthetic dataset (no download; 14 to 16 minutes on 2 cores:
+# 13 min 54 s and 15 min 45 s measured 2026-12-01) and prints its report.  Interrupt it at any time; run it again
 # to resume.  Cells run side by side, one per CPU up to 8 (--jobs): on 2
 # cores a second thread speeds one run up by at most 1.1x, a second job
 # about 1.5x (docs/performance.md).
