@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <thread>
 
 #include "core/strings.h"
 #include "harness/config/sweep_config.h"

@@ -74,10 +74,6 @@ class ScopedEnv {
   std::optional<std::string> old_;
 };
 
-// Set by the test binary's main when it chose OMP_NUM_THREADS=1 for the
-// metabench processes the tests start.
-constexpr const char* kThreadsSetByTests = "METABENCH_TESTS_SET_OMP_NUM_THREADS";
-
 // The path of the built metabench binary; a file under the source tree.
 std::string metabench_binary();
 std::string source_path(const std::string& relative);
