@@ -202,14 +202,31 @@ TEST(BoundedParsers, AnImageDeclaringHugeDimensionsIsRefusedBeforeDecoding) {
 // Regression (found by fuzz_image: UBSan, memcpy to a null pointer): a PGM
 // header whose sides parse as 0 is decoded by stb_image into no pixels.
 TEST(BoundedParsers, AnImageDeclaringNoPixelsIsRefused) {
-  const std::string pgm = testing::read_text(
-      testing::source_path("tests/fuzz/corpus/image/regression-zero-size-pgm"));
+  const std::string pgm =
+      testing::read_text(testing::source_path("tests/fuzz/corpus/image/regression-zero-size-pgm"));
   try {
     decode_image(pgm, 1, "empty.pgm");
     FAIL() << "decoded";
   } catch (const DatasetError& e) {
     const std::string what = e.what();
     EXPECT_NE(what.find("'empty.pgm'"), std::string::npos) << what;
+    EXPECT_EQ(what.find('\n'), std::string::npos) << "one line";
+  }
+}
+
+// A 16-byte PPM declaring 6666 x 686 16-bit pixels: stb_image's loader read
+// them past the end of the buffer (fuzz_image under ASan).
+TEST(BoundedParsers, APnmShorterThanItsDeclaredPixelsIsRefusedBeforeDecoding) {
+  const std::string ppm = testing::read_text(
+      testing::source_path("tests/fuzz/corpus/image/regression-16-bit-ppm-past-its-end"));
+  try {
+    decode_image(ppm, 3, "wide.ppm");
+    FAIL() << "decoded";
+  } catch (const DatasetError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("'wide.ppm' declares 6666x686 pixels (27437256 bytes) but has 16 bytes"),
+              std::string::npos)
+        << what;
     EXPECT_EQ(what.find('\n'), std::string::npos) << "one line";
   }
 }

@@ -16,14 +16,37 @@ at::Tensor decode_image(const std::string& bytes, int channels, const std::strin
     throw InternalError("decode_image: channels must be 1 or 3, got " + std::to_string(channels));
   }
   int width = 0, height = 0, stored = 0;
-  // The header's size is checked before the decoder allocates for it.
+  // The header's size is checked before the decoder allocates for it, and a
+  // header stb_image's info cannot read is refused before decoding.
   constexpr int kMaxSide = 1 << 14;
-  if (stbi_info_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()),
-                            static_cast<int>(bytes.size()), &width, &height, &stored) &&
-      (width > kMaxSide || height > kMaxSide)) {
+  if (!stbi_info_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()),
+                             static_cast<int>(bytes.size()), &width, &height, &stored)) {
+    const char* why = stbi_failure_reason();
+    throw DatasetError("'" + origin + "' is not a readable image (" +
+                       (why ? printable(why) : "unknown header") + ", " +
+                       std::to_string(bytes.size()) + " bytes); the file is corrupt or truncated");
+  }
+  if (width > kMaxSide || height > kMaxSide) {
     throw DatasetError("'" + origin + "' declares a " + std::to_string(width) + "x" +
                        std::to_string(height) + " image; at most " + std::to_string(kMaxSide) +
                        " pixels a side are expected (a damaged or hostile file)");
+  }
+  // A binary PGM or PPM stores its pixels uncompressed after the header, so
+  // a file shorter than they are is truncated.  stb_image's 16-bit PNM
+  // loader reads such pixels past the end of the buffer (found by fuzz_image
+  // under ASan: a 16-byte PPM declaring 6666x686 16-bit pixels; input kept
+  // in tests/fuzz/corpus/image/).
+  if (bytes.size() >= 2 && bytes[0] == 'P' && (bytes[1] == '5' || bytes[1] == '6')) {
+    const bool wide = stbi_is_16_bit_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()),
+                                                 static_cast<int>(bytes.size()));
+    const uint64_t needed = static_cast<uint64_t>(width) * static_cast<uint64_t>(height) *
+                            (bytes[1] == '6' ? 3 : 1) * (wide ? 2 : 1);
+    if (bytes.size() < needed) {
+      throw DatasetError("'" + origin + "' declares " + std::to_string(width) + "x" +
+                         std::to_string(height) + " pixels (" + std::to_string(needed) +
+                         " bytes) but has " + std::to_string(bytes.size()) +
+                         " bytes; the file is truncated");
+    }
   }
   // stb_image is reentrant for decoding from memory; its failure reason is a
   // thread-local static string.
@@ -36,8 +59,7 @@ at::Tensor decode_image(const std::string& bytes, int channels, const std::strin
     throw DatasetError("'" + origin + "' is not a readable image (" +
                        // stb's reason may quote the file's bytes
                        (why ? printable(why) : "unknown decoder error") + ", " +
-                       std::to_string(bytes.size()) +
-                       " bytes); the file is corrupt or truncated");
+                       std::to_string(bytes.size()) + " bytes); the file is corrupt or truncated");
   }
   // stb_image accepts a PNM header that declares a 0-pixel side; no dataset
   // image is empty (found by fuzz_image: memcpy into an empty tensor's null
