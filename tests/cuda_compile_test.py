@@ -18,11 +18,8 @@ import subprocess
 import sys
 import tempfile
 
-CUDA_INCLUDE_CANDIDATES = [
-    os.environ.get("CUDA_HOME", "") + "/include",
-    "/usr/local/cuda/include",
-    "/usr/include",
-]
+CUDA_INCLUDE_CANDIDATES = ([os.environ["CUDA_HOME"] + "/include"] if os.environ.get("CUDA_HOME")
+                           else []) + ["/usr/local/cuda/include", "/usr/include"]
 
 
 def cuda_include():
@@ -33,14 +30,14 @@ def cuda_include():
 
 
 def sources_with_cuda_branches(root):
+    """Every .cc of the source tree, build folders and hidden ones aside."""
     found = []
-    for top in ("core", "algorithms", "datasets", "results", "harness", "include"):
-        for folder, _, files in os.walk(os.path.join(root, top)):
-            for name in files:
-                if not name.endswith(".cc"):
-                    continue
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if not d.startswith((".", "build"))]
+        for name in files:
+            if name.endswith(".cc"):
                 path = os.path.join(folder, name)
-                with open(path, encoding="utf-8") as f:
+                with open(path, encoding="utf-8", errors="replace") as f:
                     if "#if METABENCH_CUDA" in f.read():
                         found.append(path)
     return sorted(found)
@@ -51,7 +48,7 @@ def main():
     cuda = cuda_include()
     if cuda is None:
         print("skipped: no CUDA toolkit headers (cuda_runtime_api.h) in "
-              + ", ".join(d for d in CUDA_INCLUDE_CANDIDATES if d != "/include")
+              + ", ".join(CUDA_INCLUDE_CANDIDATES)
               + "; set CUDA_HOME to compile the CUDA branches")
         return 77
     sources = sources_with_cuda_branches(root)

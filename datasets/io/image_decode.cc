@@ -10,6 +10,16 @@
 #include "metabench/errors.h"
 
 namespace metabench {
+namespace {
+
+DatasetError unreadable(const std::string& origin, size_t size) {
+  const char* why = stbi_failure_reason();  // may quote the file's bytes
+  return DatasetError("'" + origin + "' is not a readable image (" +
+                      (why ? printable(why) : "unknown decoder error") + ", " +
+                      std::to_string(size) + " bytes); the file is corrupt or truncated");
+}
+
+}  // namespace
 
 at::Tensor decode_image(const std::string& bytes, int channels, const std::string& origin) {
   if (channels != 1 && channels != 3) {
@@ -19,12 +29,10 @@ at::Tensor decode_image(const std::string& bytes, int channels, const std::strin
   // The header's size is checked before the decoder allocates for it, and a
   // header stb_image's info cannot read is refused before decoding.
   constexpr int kMaxSide = 1 << 14;
-  if (!stbi_info_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()),
-                             static_cast<int>(bytes.size()), &width, &height, &stored)) {
-    const char* why = stbi_failure_reason();
-    throw DatasetError("'" + origin + "' is not a readable image (" +
-                       (why ? printable(why) : "unknown header") + ", " +
-                       std::to_string(bytes.size()) + " bytes); the file is corrupt or truncated");
+  const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
+  const int size = static_cast<int>(bytes.size());
+  if (!stbi_info_from_memory(data, size, &width, &height, &stored)) {
+    throw unreadable(origin, bytes.size());
   }
   if (width > kMaxSide || height > kMaxSide) {
     throw DatasetError("'" + origin + "' declares a " + std::to_string(width) + "x" +
@@ -37,8 +45,7 @@ at::Tensor decode_image(const std::string& bytes, int channels, const std::strin
   // under ASan: a 16-byte PPM declaring 6666x686 16-bit pixels; input kept
   // in tests/fuzz/corpus/image/).
   if (bytes.size() >= 2 && bytes[0] == 'P' && (bytes[1] == '5' || bytes[1] == '6')) {
-    const bool wide = stbi_is_16_bit_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()),
-                                                 static_cast<int>(bytes.size()));
+    const bool wide = stbi_is_16_bit_from_memory(data, size);
     const uint64_t needed = static_cast<uint64_t>(width) * static_cast<uint64_t>(height) *
                             (bytes[1] == '6' ? 3 : 1) * (wide ? 2 : 1);
     if (bytes.size() < needed) {
@@ -51,16 +58,8 @@ at::Tensor decode_image(const std::string& bytes, int channels, const std::strin
   // stb_image is reentrant for decoding from memory; its failure reason is a
   // thread-local static string.
   std::unique_ptr<stbi_uc, void (*)(void*)> pixels(
-      stbi_load_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()),
-                            static_cast<int>(bytes.size()), &width, &height, &stored, channels),
-      stbi_image_free);
-  if (!pixels) {
-    const char* why = stbi_failure_reason();
-    throw DatasetError("'" + origin + "' is not a readable image (" +
-                       // stb's reason may quote the file's bytes
-                       (why ? printable(why) : "unknown decoder error") + ", " +
-                       std::to_string(bytes.size()) + " bytes); the file is corrupt or truncated");
-  }
+      stbi_load_from_memory(data, size, &width, &height, &stored, channels), stbi_image_free);
+  if (!pixels) throw unreadable(origin, bytes.size());
   // stb_image accepts a PNM header that declares a 0-pixel side; no dataset
   // image is empty (found by fuzz_image: memcpy into an empty tensor's null
   // data pointer).

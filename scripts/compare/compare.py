@@ -84,6 +84,7 @@ def compare_setting(setting, driver, reference, dump, args):
     both sides on the one dump.  Returns None when the check fails, True
     after a check-only run, else the table row."""
     ours = run_json([driver, "--setting", setting, "--dump", dump, "--iterations", "1"])
+    reference = reference + ["--threads", str(ours["threads"])]  # the driver's, for both sides
     theirs = run_json(reference + ["--setting", setting, "--dump", dump, "--iterations", "1"])
     a, b = ours["first_loss"], theirs["first_loss"]
     same = abs(a - b) <= CHECK_TOLERANCE.get(setting, 1e-4) * max(1.0, abs(b))

@@ -143,10 +143,10 @@ def main():
     ap.add_argument("--dump", required=True)
     ap.add_argument("--iterations", type=int, default=3, help="at least this many timed")
     ap.add_argument("--min-seconds", type=float, default=0.0, help="and for at least this long")
+    ap.add_argument("--threads", type=int, required=True,
+                    help="as many as metabench's driver ran with (its JSON's 'threads')")
     args = ap.parse_args()
-    # As many threads as metabench's driver takes: OMP_NUM_THREADS when set,
-    # else every CPU this process may use.
-    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS") or len(os.sched_getaffinity(0))))
+    torch.set_num_threads(args.threads)
     m, params, tasks = load(args.dump)
     step = make_step(args.setting, m, params, tasks)
     first = step()
