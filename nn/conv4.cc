@@ -3,6 +3,21 @@
 // pool], `model.width` channels each.  Output: the flattened feature map,
 // width * (H/16) * (W/16) features (64 for 28x28 inputs at width 64).
 //
+// Two variants papers use are registered beside it, the same code with
+// another block layout (a new name each, so existing configs keep their
+// hash):
+//  - conv4-strided: MAML's Omniglot network (Finn et al. 2017, sec. 5.2;
+//    cbfinn/maml utils.conv_block without --max_pool): 3x3 convolutions of
+//    stride 2 and no pooling, then the mean over the remaining 2x2 positions,
+//    `width` features.  (TensorFlow's SAME padding puts stride 2's extra
+//    pixel at the bottom and right; padding 1 on every side gives the same
+//    output sizes.)
+//  - conv4-rn: Relation Networks' embedding (Sung et al. 2018, sec. 3.4;
+//    floodsung/LearningToCompare_FSL CNNEncoder): no padding and a max-pool
+//    in the first two blocks, padding 1 and no pool in the last two, so it
+//    keeps a feature map (64 x 5 x 5 for 28x28 inputs, 64 x 19 x 19 for
+//    84x84) for a relation module to compare.
+//
 // forward_tasks() puts the tasks side by side in the channel dimension,
 // [batch, tasks * channels, H, W]: one grouped convolution (groups = tasks)
 // applies each task's weights to its own channels, and batch norm over those
@@ -17,6 +32,8 @@
 // both, a task computes the same values alone or stacked.
 #include <ATen/ATen.h>
 
+#include <array>
+
 #include "metabench/backbone.h"
 #include "metabench/errors.h"
 
@@ -24,6 +41,19 @@ namespace metabench {
 namespace {
 
 constexpr int kBlocks = 4;
+
+// How each block convolves and pools, and what the network outputs.
+struct Layout {
+  const char* name;
+  int64_t stride;
+  std::array<int64_t, kBlocks> padding;
+  std::array<bool, kBlocks> pool;
+  bool spatial_mean;  // output the mean over positions rather than the map
+};
+
+constexpr Layout kConv4{"conv4", 1, {1, 1, 1, 1}, {true, true, true, true}, false};
+constexpr Layout kStrided{"conv4-strided", 2, {1, 1, 1, 1}, {false, false, false, false}, true};
+constexpr Layout kRelation{"conv4-rn", 1, {0, 0, 1, 1}, {true, true, false, false}, false};
 
 // `x` with channels-last strides.  contiguous(ChannelsLast) keeps a
 // one-channel image's NCHW strides (both layouts fit it), and LibTorch then
@@ -35,18 +65,24 @@ at::Tensor channels_last(const at::Tensor& x) {
 
 class Conv4 : public Backbone {
  public:
-  Conv4(int64_t channels, int64_t height, int64_t width_px, int64_t width)
-      : channels_(channels), width_(width) {
+  Conv4(const Layout& layout, int64_t channels, int64_t height, int64_t width_px, int64_t width)
+      : layout_(layout), channels_(channels), width_(width) {
     int64_t h = height, w = width_px;
     for (int i = 0; i < kBlocks; ++i) {
-      h /= 2;
-      w /= 2;
+      h = (h + 2 * layout.padding[i] - 3) / layout.stride + 1;
+      w = (w + 2 * layout.padding[i] - 3) / layout.stride + 1;
+      if (layout.pool[i]) {
+        h /= 2;
+        w /= 2;
+      }
+      if (h < 1 || w < 1) {
+        throw ConfigError("backbone '" + std::string(layout.name) +
+                          "' leaves no pixel of images of " + std::to_string(height) + "x" +
+                          std::to_string(width_px) + " after block " + std::to_string(i + 1) +
+                          "; expected larger images (at least 16x16 for conv4)");
+      }
     }
-    if (h < 1 || w < 1) {
-      throw ConfigError("backbone 'conv4' needs images of at least 16x16 pixels, got " +
-                        std::to_string(height) + "x" + std::to_string(width_px));
-    }
-    output_dim_ = width * h * w;
+    shape_ = layout.spatial_mean ? std::vector<int64_t>{width} : std::vector<int64_t>{width, h, w};
   }
 
   std::vector<ParamSpec> param_specs() const override {
@@ -66,7 +102,7 @@ class Conv4 : public Backbone {
   }
 
   at::Tensor forward(const at::Tensor& x, at::TensorList p) const override {
-    return blocks(channels_last(x), p, /*groups=*/1).flatten(1);
+    return finish(blocks(channels_last(x), p, /*groups=*/1)).flatten(1);
   }
 
   at::Tensor forward_tasks(const at::Tensor& x, at::TensorList p) const override {
@@ -82,39 +118,61 @@ class Conv4 : public Backbone {
     // Channels-last, as forward(): see the file comment.
     const at::Tensor h =
         channels_last(x.transpose(0, 1).reshape({batch, tasks * x.size(2), x.size(3), x.size(4)}));
-    return blocks(h, grouped, tasks).reshape({batch, tasks, -1}).transpose(0, 1);
+    // [batch, tasks * width, H', W'] keeps each task's channels together, so
+    // the split into tasks is a reshape.
+    return finish(blocks(h, grouped, tasks)).reshape({batch, tasks, -1}).transpose(0, 1);
   }
 
-  int64_t output_dim() const override { return output_dim_; }
+  int64_t output_dim() const override {
+    int64_t n = 1;
+    for (int64_t d : shape_) n *= d;
+    return n;
+  }
+  std::vector<int64_t> output_shape() const override { return shape_; }
 
  private:
   // The four blocks on [batch, groups * channels, H, W] with `groups`
   // independent sets of weights stacked along the output channels.
-  static at::Tensor blocks(at::Tensor h, at::TensorList p, int64_t groups) {
+  at::Tensor blocks(at::Tensor h, at::TensorList p, int64_t groups) const {
     for (int i = 0; i < kBlocks; ++i) {
-      h = at::conv2d(h, p[4 * i], p[4 * i + 1], /*stride=*/1, /*padding=*/1, /*dilation=*/1,
-                     groups);
+      h = at::conv2d(h, p[4 * i], p[4 * i + 1], layout_.stride, layout_.padding[i],
+                     /*dilation=*/1, groups);
       // Batch statistics always (training=true), no running statistics.
       h = at::batch_norm(h, p[4 * i + 2], p[4 * i + 3], /*running_mean=*/{}, /*running_var=*/{},
                          /*training=*/true, /*momentum=*/0.0, /*eps=*/1e-5,
                          /*cudnn_enabled=*/true);
       h = at::relu(h);
-      h = at::max_pool2d(h, {2, 2});
+      if (layout_.pool[i]) h = at::max_pool2d(h, {2, 2});
     }
     return h;
   }
 
-  int64_t channels_, width_, output_dim_ = 0;
+  // The map, or its mean over positions ([batch, channels, 1, 1]).
+  at::Tensor finish(const at::Tensor& h) const {
+    return layout_.spatial_mean ? h.mean({2, 3}, /*keepdim=*/true) : h;
+  }
+
+  const Layout& layout_;
+  int64_t channels_, width_;
+  std::vector<int64_t> shape_;
 };
 
+BackboneInfo conv4_entry(const Layout& layout, const std::string& description) {
+  return BackboneInfo(layout.name, description)
+      .inputs(/*images=*/true, /*vectors=*/false)
+      .factory([&layout](const BackboneContext& ctx) -> std::unique_ptr<Backbone> {
+        const std::vector<int64_t>& shape = ctx.input_shape;
+        return std::make_unique<Conv4>(layout, shape.at(0), shape.at(1), shape.at(2),
+                                       ctx.settings.model_width);
+      });
+}
+
 METABENCH_REGISTER_BACKBONE(
-    BackboneInfo("conv4", "4 x [3x3 conv, batch norm, ReLU, 2x2 max-pool], model.width channels")
-        .inputs(/*images=*/true, /*vectors=*/false)
-        .factory([](const BackboneContext& ctx) -> std::unique_ptr<Backbone> {
-          const std::vector<int64_t>& shape = ctx.input_shape;
-          return std::make_unique<Conv4>(shape.at(0), shape.at(1), shape.at(2),
-                                         ctx.settings.model_width);
-        }));
+    conv4_entry(kConv4, "4 x [3x3 conv, batch norm, ReLU, 2x2 max-pool], model.width channels"));
+METABENCH_REGISTER_BACKBONE(conv4_entry(
+    kStrided, "MAML's Omniglot Conv4: 4 x [3x3 conv stride 2, batch norm, ReLU], spatial mean"));
+METABENCH_REGISTER_BACKBONE(conv4_entry(
+    kRelation, "Relation Networks' Conv4: max-pool in blocks 1-2 only, keeps a feature map"));
 
 }  // namespace
 }  // namespace metabench

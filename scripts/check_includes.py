@@ -10,7 +10,8 @@ docs/architecture.md:
 
 A file may include headers of its own layer (its own folder) and of lower
 layers.  Inside algorithms/, a folder includes only itself and the shared
-family library algorithms/maml_style/.  The public headers include only
+family libraries, the folders named algorithms/*_style/ (maml_style/,
+baseline_style/), which register nothing.  The public headers include only
 each other, so that the installed include/metabench/ stands alone, and
 examples/ (an out-of-tree plugin) includes only them.  Every quoted include
 must name an existing file.
@@ -25,7 +26,6 @@ import sys
 
 SOURCE_DIRS = ["include", "core", "nn", "algorithms", "datasets", "results", "harness", "tests",
                "examples"]
-SHARED_ALGORITHM_LIBRARIES = {"maml_style"}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 
 # Layer of each top-level folder, and the folders each may include.
@@ -73,7 +73,7 @@ def violation(source, target):
     if top == "include" and ttop == "core":
         return "a public header may not include the foundation's internals (core/)"
     if top == "algorithms" and ttop == "algorithms" and sub != tsub \
-            and tsub not in SHARED_ALGORITHM_LIBRARIES:
+            and not tsub.endswith("_style"):
         return "algorithms/%s/ may not include another algorithm's internals (algorithms/%s/)" % (
             sub, tsub)
     if top == "harness" and ttop == "harness" and \

@@ -69,7 +69,7 @@ const PluginBuild& plugin_build() {
       b->log += "$ " + command + "\n" + r.output;
       if (r.exit_code != 0) return b;
     }
-    b->plugin = b->dir.file("build/libfinetune.so");
+    b->plugin = b->dir.file("build/libnearest.so");
     b->ok = true;
     return b;
   }();
@@ -109,18 +109,18 @@ TEST_F(PluginTest, InstalledPackageHasHeadersLibraryAndConfig) {
 TEST_F(PluginTest, LoadsFromTheCommandLineAndFromYaml) {
   const auto list = run_metabench({"list", "algorithms", "--plugin", plugin_});
   ASSERT_EQ(list.exit_code, 0) << list.output;
-  EXPECT_NE(list.output.find("finetune "), std::string::npos) << list.output;
+  EXPECT_NE(list.output.find("nearest "), std::string::npos) << list.output;
   EXPECT_NE(list.output.find("maml "), std::string::npos);
 
   const std::string db = dir_->file("r.sqlite");
   const auto run = run_metabench({"run", testing::source_path("configs/smoke/protonet.yaml"),
-                                  "--plugin", plugin_, "--set", "algorithm=finetune", "--db", db});
+                                  "--plugin", plugin_, "--set", "algorithm=nearest", "--db", db});
   ASSERT_EQ(run.exit_code, 0) << run.output;
-  EXPECT_NE(run.output.find("completed: finetune synthetic-glyphs"), std::string::npos);
+  EXPECT_NE(run.output.find("completed: nearest synthetic-glyphs"), std::string::npos);
 
   testing::write_text(dir_->file("sweep.yaml"),
-                      "name: plugin\nplugins: [build/libfinetune.so]\nalgorithms:\n"
-                      "  - {name: finetune, config: " +
+                      "name: plugin\nplugins: [build/libnearest.so]\nalgorithms:\n"
+                      "  - {name: nearest, config: " +
                           testing::source_path("configs/smoke/protonet.yaml") +
                           "}\ndatasets: [synthetic-glyphs]\nseeds: [1, 2]\n");
   const auto sweep = run_metabench({"sweep", dir_->file("sweep.yaml"), "--db", db});
@@ -130,10 +130,10 @@ TEST_F(PluginTest, LoadsFromTheCommandLineAndFromYaml) {
 
 TEST_F(PluginTest, ConformanceTestsRunOnThePlugin) {
   const auto r = shell("METABENCH_TEST_PLUGINS='" + plugin_ + "' '" + self_path() +
-                       "' --gtest_filter='*Conformance*finetune*'");
+                       "' --gtest_filter='*Conformance*nearest*'");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("[       OK ] EveryRegisteredAlgorithm/Conformance."
-                          "LearnsAnEasyClassificationTaskFarAboveChance/finetune"),
+                          "LearnsAnEasyClassificationTaskFarAboveChance/nearest"),
             std::string::npos)
       << r.output;
 }
@@ -161,11 +161,11 @@ TEST_F(PluginTest, LoadErrorsNameTheFile) {
             std::string::npos)
       << r.output;
 
-  const std::string copy = dir_->file("libfinetune-copy.so");
+  const std::string copy = dir_->file("libnearest-copy.so");
   std::filesystem::copy_file(plugin_, copy, std::filesystem::copy_options::overwrite_existing);
   r = run_metabench({"list", "algorithms", "--plugin", plugin_, "--plugin", copy});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.output.find("plugin '" + copy + "': algorithm 'finetune' is registered twice"),
+  EXPECT_NE(r.output.find("plugin '" + copy + "': algorithm 'nearest' is registered twice"),
             std::string::npos)
       << r.output;
 }

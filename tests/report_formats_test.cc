@@ -35,14 +35,15 @@ void add_run(ResultsStore& store, const std::string& algorithm, int64_t seed, in
   r.inner_steps = inner_steps;
   r.algorithm = algorithm;
   r.dataset = "omniglot";
-  r.backbone = "conv4";
+  // MAML's published Omniglot numbers are for its strided network.
+  r.backbone = algorithm == "maml" ? "conv4-strided" : "conv4";
   r.ways = r.train_ways = 5;
   r.shots = r.train_shots = shots;
   r.queries = 15;
   r.seed = seed;
   r.test_episodes_checksum = "c0ffee";
   r.code_id = code;
-  r.config_values = {{"backbone", "conv4"}, {"model.width", "64"}, {"episode.train_ways", "5"}};
+  r.config_values = {{"backbone", r.backbone}, {"model.width", "64"}, {"episode.train_ways", "5"}};
   for (const auto& setting : settings) {
     bool replaced = false;
     for (auto& [key, value] : r.config_values) {
@@ -380,8 +381,8 @@ TEST(ReportCommand, BadInputHasClearMessagesAndExitCodes) {
             std::string::npos)
       << invalid.output;
   // The text is data, never SQL: a quote inside a value stays in the value.
-  const auto injected = testing::run_metabench(
-      {"report", "--db", db, "--where", "algorithm = 'x'' OR ''1''=''1'"});
+  const auto injected =
+      testing::run_metabench({"report", "--db", db, "--where", "algorithm = 'x'' OR ''1''=''1'"});
   EXPECT_EQ(injected.exit_code, 3) << injected.output;
   const auto spliced = testing::run_metabench({"report", "--db", db, "--where", "1) OR (1 = 1"});
   EXPECT_EQ(spliced.exit_code, 2) << spliced.output;

@@ -42,6 +42,11 @@ class Backbone {
   // task t's weights at index t.  Returns [tasks, batch, output_dim()].
   virtual at::Tensor forward_tasks(const at::Tensor& x, at::TensorList params) const;
   virtual int64_t output_dim() const = 0;
+  // One example's output before it is flattened: {C, H, W} for a backbone
+  // that keeps a feature map (a relation module compares maps), else
+  // {output_dim()}.  The product is output_dim(); forward()'s rows are the
+  // map flattened in C, H, W order.
+  virtual std::vector<int64_t> output_shape() const { return {output_dim()}; }
 };
 
 // The backbone's specs followed by a linear head `prefix` from the backbone's
