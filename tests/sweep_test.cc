@@ -37,7 +37,7 @@ TEST(Sweep, ShippedSweepsExpandToTheDocumentedMatrix) {
     }
   }
   const Sweep omniglot = load_sweep(testing::source_path("configs/sweeps/omniglot-small.yaml"), {});
-  EXPECT_EQ(omniglot.cells.size(), 6u * 2u * 3u);  // every algorithm x 1/5-shot x 3 seeds
+  EXPECT_EQ(omniglot.cells.size(), 12u * 2u * 3u);  // every algorithm x 1/5-shot x 3 seeds
   for (const auto& cell : omniglot.cells) EXPECT_EQ(cell.dataset, "omniglot-small");
   const Sweep smoke = load_sweep(testing::source_path("configs/sweeps/smoke.yaml"), {});
   EXPECT_EQ(smoke.cells.size(), 6u);
