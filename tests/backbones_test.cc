@@ -8,8 +8,12 @@
 #include <torch/csrc/autograd/autograd.h>
 
 #include <cctype>
+#include <cmath>
 
+#include "datasets/episode_sampler.h"
 #include "harness/config/experiment_config.h"
+#include "harness/run/run_steps.h"
+#include "metabench/algorithm.h"
 #include "metabench/backbone.h"
 #include "metabench/param_set.h"
 #include "metabench/rng.h"
@@ -17,9 +21,15 @@
 namespace metabench {
 namespace {
 
-std::unique_ptr<Backbone> make(const std::string& name, std::vector<int64_t> input) {
-  const ExperimentConfig cfg = resolve_assignments({"backbone=" + name, "model.width=6"});
-  return create_backbone(cfg, std::move(input));
+// Small widths keep the float64 checks fast, for the backbones with a width
+// list too (resnet12).
+std::unique_ptr<Backbone> make(const std::string& name, std::vector<int64_t> input,
+                               std::vector<std::string> sets = {}) {
+  sets.insert(sets.begin(), {"backbone=" + name, "model.width=6"});
+  if (BackboneRegistry::instance().get(name).options.find("resnet_widths")) {
+    sets.push_back("model.resnet_widths=[4,5,6,7]");
+  }
+  return create_backbone(resolve_assignments(sets), std::move(input));
 }
 
 std::vector<at::Tensor> weights(const Backbone& b, uint64_t seed, int64_t tasks = 0) {
@@ -116,6 +126,57 @@ TEST(Conv4Layouts, ImagesTooSmallForTheLayoutAreAConfigError) {
                   "backbone 'conv4-rn' leaves no pixel of images of 8x8 after block 2"),
               std::string::npos)
         << e.what();
+  }
+}
+
+TEST(ResNet12, HasTheStandardShapes) {
+  const ExperimentConfig cfg = resolve_assignments({"backbone=resnet12"});
+  EXPECT_EQ(create_backbone(cfg, {3, 84, 84})->output_shape(), (std::vector<int64_t>{640}));
+  const ExperimentConfig maps =
+      resolve_assignments({"backbone=resnet12", "model.resnet_pool=none"});
+  EXPECT_EQ(create_backbone(maps, {3, 84, 84})->output_shape(), (std::vector<int64_t>{640, 5, 5}));
+  // 3 convolutions with 2 batch-norm vectors each, and the shortcut's, per block.
+  EXPECT_EQ(create_backbone(cfg, {3, 84, 84})->param_specs().size(), 4u * 12u);
+}
+
+TEST(ResNet12, ABlockWithItsMainPathZeroedPassesItsShortcut) {
+  at::manual_seed(5);
+  const auto net = make("resnet12", {3, 16, 16}, {"model.resnet_pool=none"});
+  std::vector<at::Tensor> w = weights(*net, 6);
+  const std::vector<ParamSpec> specs = net->param_specs();
+  for (size_t i = 0; i < specs.size(); ++i) {
+    if (specs[i].name.find(".conv") != std::string::npos) w[i] = at::zeros_like(w[i]);
+  }
+  const at::Tensor x = at::rand({4, 3, 16, 16}, at::kDouble);
+  // Block by block: the main path is batch norm of zeros (its bias, zero),
+  // so each block is max-pool(leaky ReLU(BN(1x1 conv(input)))).
+  at::Tensor h = x;
+  for (int b = 0; b < 4; ++b) {
+    const size_t s = 12 * b + 9;
+    h = at::batch_norm(at::conv2d(h, w[s]), w[s + 1], w[s + 2], {}, {}, true, 0.0, 1e-5, true);
+    h = at::max_pool2d(at::leaky_relu(h, 0.1), {2, 2});
+  }
+  EXPECT_TRUE(at::allclose(net->forward(x, w), h.flatten(1), 1e-10, 1e-12));
+}
+
+// "Functional like Conv4": every classification algorithm, the second-order
+// ones included, trains and evaluates through it.
+TEST(ResNet12, EveryClassificationAlgorithmTrainsAndEvaluatesThroughIt) {
+  for (const AlgorithmInfo* a : AlgorithmRegistry::instance().entries()) {
+    if (!a->supports_classification) continue;
+    const ExperimentConfig cfg = resolve_assignments(
+        {"algorithm=" + a->name, "backbone=resnet12", "model.resnet_widths=[4,4,6,6]",
+         "dataset=synthetic-glyphs", "episode.ways=3", "episode.shots=1", "episode.queries=2",
+         "optim.meta_batch=2", "optim.inner_steps=1", "optim.inner_steps_test=2",
+         "optim.iterations=4", "runtime.threads=1"});
+    const std::unique_ptr<Dataset> dataset = create_dataset(cfg);
+    TrainingStream stream(*dataset, cfg.train_shape, 3);
+    const Model model = build_model(cfg, *dataset, at::kCPU);
+    for (int i = 0; i < 2; ++i) {
+      const StepResult r = model.algorithm->meta_train_step({stream.next(), stream.next()});
+      EXPECT_TRUE(std::isfinite(r.loss)) << a->name;
+    }
+    EXPECT_TRUE(std::isfinite(model.algorithm->evaluate(stream.next()).loss)) << a->name;
   }
 }
 
