@@ -147,6 +147,11 @@ Schema& Schema::not_hashed() {
   return *this;
 }
 
+Schema& Schema::omitted_at_default() {
+  fields_.back().omitted_at_default = true;
+  return *this;
+}
+
 void Schema::merge(const Schema& other, const std::string& prefix) {
   for (FieldSpec spec : other.fields_) {
     spec.path = prefix + "." + spec.path;

@@ -33,11 +33,22 @@ Episode FixedEpisodes::get(int64_t index) const {
   return dataset_.sample(split_, shape_, rng, nullptr);
 }
 
-TrainingStream::TrainingStream(const Dataset& dataset, EpisodeShape shape, uint64_t run_seed)
-    : dataset_(dataset), shape_(shape), rng_(derive_seed({run_seed, kTrainingStreamTag})) {
+TrainingStream::TrainingStream(const Dataset& dataset, EpisodeShape shape, uint64_t run_seed,
+                               AugmentOptions augment)
+    : dataset_(dataset),
+      shape_(shape),
+      rng_(derive_seed({run_seed, kTrainingStreamTag})),
+      augment_(augment) {
   dataset.check_shape(Split::kTrain, shape);
 }
 
-Episode TrainingStream::next() { return dataset_.sample(Split::kTrain, shape_, rng_, nullptr); }
+Episode TrainingStream::next() {
+  if (!augment_.enabled()) return dataset_.sample(Split::kTrain, shape_, rng_, nullptr);
+  const std::array<uint64_t, 4> before = rng_.state();
+  Rng augment_rng(derive_seed({before[0], before[1], before[2], before[3]}));
+  Episode e = dataset_.sample(Split::kTrain, shape_, rng_, nullptr);
+  augment_episode(e, augment_, augment_rng);
+  return e;
+}
 
 }  // namespace metabench

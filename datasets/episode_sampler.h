@@ -8,13 +8,17 @@
 // runs saw the same test episodes).
 //
 // TrainingStream: meta-training episodes, one sequential stream seeded by the
-// run's seed.
+// run's seed.  With augmentation (datasets/augment.h), each episode's images
+// are augmented from an Rng seeded by the stream's position before the
+// episode: the same episodes are drawn with augmentation on or off, and a
+// stream sought to a snapshot's position augments exactly as before.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <string>
 
+#include "datasets/augment.h"
 #include "metabench/dataset.h"
 
 namespace metabench {
@@ -40,7 +44,8 @@ class FixedEpisodes {
 
 class TrainingStream {
  public:
-  TrainingStream(const Dataset& dataset, EpisodeShape shape, uint64_t run_seed);
+  TrainingStream(const Dataset& dataset, EpisodeShape shape, uint64_t run_seed,
+                 AugmentOptions augment = {});
   Episode next();
   // The stream's position (its Rng), for training snapshots.
   std::array<uint64_t, 4> position() const { return rng_.state(); }
@@ -50,6 +55,7 @@ class TrainingStream {
   const Dataset& dataset_;
   EpisodeShape shape_;
   Rng rng_;
+  AugmentOptions augment_;
 };
 
 }  // namespace metabench

@@ -51,6 +51,22 @@ Schema core_schema() {
       .max(1000);
   s.add_int("optim.meta_batch", 4, "tasks (episodes) per meta-iteration").min(1).max(100000);
   s.add_int("optim.iterations", 1000, "meta-iterations").min(1).max(1e9);
+  // Training augmentation (datasets/augment.h): added after results were
+  // recorded, so omitted from the hash while off.
+  s.add_int("augment.crop_padding", 0,
+            "training images: random crop of the original size after zero-padding by this many "
+            "pixels; 0 = off")
+      .min(0)
+      .max(256)
+      .omitted_at_default();
+  s.add_bool("augment.flip", false, "training images: horizontal flip with probability 1/2")
+      .omitted_at_default();
+  s.add_float("augment.color_jitter", 0.0,
+              "training colour images: brightness, contrast and saturation each scaled by a "
+              "factor in [1 - j, 1 + j]; 0 = off")
+      .min(0)
+      .max(1)
+      .omitted_at_default();
   s.add_int("eval.test_episodes", 600, "fixed test episodes for the final evaluation")
       .min(1)
       .max(1e7);
@@ -62,8 +78,9 @@ Schema core_schema() {
   s.add_int("eval.log_interval", 10, "meta-iterations between training-curve points").min(1);
   s.add_int("eval.seed", 20170306, "seed of the validation/test episodes, shared by all runs")
       .min(0);
-  s.add_int("runtime.threads", 0, "intra-op CPU threads; 0 = the CPUs this process may use (affinity, cgroup quota, "
-             "SLURM_CPUS_PER_TASK; OMP_NUM_THREADS wins when set)")
+  s.add_int("runtime.threads", 0,
+            "intra-op CPU threads; 0 = the CPUs this process may use (affinity, cgroup quota, "
+            "SLURM_CPUS_PER_TASK; OMP_NUM_THREADS wins when set)")
       .min(0)
       .max(4096)
       .not_hashed();
@@ -308,6 +325,9 @@ ExperimentConfig resolve_experiment(const RawConfig& raw) {
   cfg.inner_steps_test = v.get_int("optim.inner_steps_test");
   cfg.meta_batch = v.get_int("optim.meta_batch");
   cfg.iterations = v.get_int("optim.iterations");
+  cfg.augment.crop_padding = v.get_int("augment.crop_padding");
+  cfg.augment.flip = v.get_bool("augment.flip");
+  cfg.augment.color_jitter = v.get_float("augment.color_jitter");
   cfg.model_width = v.get_int("model.width");
   cfg.model_hidden = v.get_int_list("model.hidden");
   cfg.test_episodes = v.get_int("eval.test_episodes");
@@ -348,6 +368,15 @@ ExperimentConfig resolve_experiment(const RawConfig& raw) {
     throw ConfigError(origin_of("backbone") + "backbone '" + backbone + "' does not accept " +
                       (images ? "image" : "vector") + " inputs of dataset '" + dataset + "'");
   }
+  if (cfg.augment.enabled() && !images) {
+    const RawEntry* entry = nullptr;
+    for (const char* key : {"augment.crop_padding", "augment.flip", "augment.color_jitter"}) {
+      if (!entry) entry = raw.find(key);
+    }
+    throw ConfigError((entry ? entry->origin + ": " : std::string()) +
+                      "augment.* applies to image datasets; dataset '" + dataset +
+                      "' has vector inputs: expected augmentation off");
+  }
   if (algo->validate) {
     try {
       algo->validate(cfg, cfg.scope("algo"));
@@ -360,6 +389,7 @@ ExperimentConfig resolve_experiment(const RawConfig& raw) {
   std::string canonical;
   for (const auto& spec : schema.fields()) {
     const ConfigValue& value = cfg.values.all().at(spec.path);
+    if (spec.omitted_at_default && value == spec.default_value) continue;
     insert_yaml(root, spec.path, value);
     if (spec.affects_results) canonical += spec.path + "=" + value_to_string(value) + "\n";
   }

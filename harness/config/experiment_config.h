@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/raw_config.h"
+#include "datasets/augment.h"
 #include "metabench/algorithm.h"
 #include "metabench/backbone.h"
 #include "metabench/dataset.h"
@@ -39,6 +40,7 @@ struct ExperimentConfig : RunSettings {
   int64_t val_interval = 0;  // 0: validate once, at the end of training
   int64_t log_interval = 1;
   uint64_t eval_seed = 0;
+  AugmentOptions augment;  // augment.*: training episodes only
 
   int threads = 1;  // resolved: 0 in the config means "all hardware threads"
   std::string device = "cpu";

@@ -86,7 +86,7 @@ RunOutcome run_experiment(const ExperimentConfig& cfg, ResultsStore& store,
                           cfg.val_episodes);
   const FixedEpisodes test(*dataset, Split::kTest, cfg.test_shape, cfg.eval_seed,
                            cfg.test_episodes);
-  TrainingStream train(*dataset, cfg.train_shape, static_cast<uint64_t>(cfg.seed));
+  TrainingStream train(*dataset, cfg.train_shape, static_cast<uint64_t>(cfg.seed), cfg.augment);
   const Model model = build_model(cfg, *dataset, device, options.group);
   Algorithm* algorithm = model.algorithm.get();
   summary.data_seconds = now_seconds() - t0;
@@ -172,7 +172,7 @@ void run_other_rank(const ExperimentConfig& cfg, DistributedGroup& group) {
   set_compute_threads(cfg.threads);
   const at::Device device = resolve_device(cfg.device);
   const std::unique_ptr<Dataset> dataset = create_dataset(cfg);
-  TrainingStream train(*dataset, cfg.train_shape, static_cast<uint64_t>(cfg.seed));
+  TrainingStream train(*dataset, cfg.train_shape, static_cast<uint64_t>(cfg.seed), cfg.augment);
   const Model model = build_model(cfg, *dataset, device, &group);
   TrainingLoopParts parts;
   parts.cfg = &cfg;

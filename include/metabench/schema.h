@@ -39,6 +39,11 @@ struct FieldSpec {
   std::vector<std::string> choices;  // kString only; empty means free text
   bool affects_results = true;       // false: excluded from the config hash
   std::string doc;
+  // A key added after results were recorded: at its default it is left out
+  // of the config hash and of the resolved YAML, so every config that does
+  // not use it keeps the hash (and family) it had before the key existed,
+  // and sweeps still recognise their completed cells.
+  bool omitted_at_default = false;
 
   // Describes what a valid value looks like, e.g. "an integer in [1, 1000]".
   std::string expectation() const;
@@ -60,6 +65,7 @@ class Schema {
   Schema& max(double value);
   Schema& choices(std::vector<std::string> values);
   Schema& not_hashed();
+  Schema& omitted_at_default();
 
   // Replaces the default of `path`; false when there is no such key or the
   // value has the wrong type.
