@@ -63,23 +63,35 @@ at::Tensor channels_last(const at::Tensor& x) {
   return at::empty(x.sizes(), x.options().memory_format(at::MemoryFormat::ChannelsLast)).copy_(x);
 }
 
+// A side of `side` pixels after block `block` of `layout`.
+int64_t side_after(const Layout& layout, int block, int64_t side) {
+  side = (side + 2 * layout.padding[block] - 3) / layout.stride + 1;
+  return layout.pool[block] ? side / 2 : side;
+}
+
+// The smallest image side that keeps a pixel through every block.
+int64_t min_side(const Layout& layout) {
+  for (int64_t s = 1;; ++s) {
+    int64_t h = s;
+    for (int i = 0; i < kBlocks && h >= 1; ++i) h = side_after(layout, i, h);
+    if (h >= 1) return s;
+  }
+}
+
 class Conv4 : public Backbone {
  public:
   Conv4(const Layout& layout, int64_t channels, int64_t height, int64_t width_px, int64_t width)
       : layout_(layout), channels_(channels), width_(width) {
     int64_t h = height, w = width_px;
     for (int i = 0; i < kBlocks; ++i) {
-      h = (h + 2 * layout.padding[i] - 3) / layout.stride + 1;
-      w = (w + 2 * layout.padding[i] - 3) / layout.stride + 1;
-      if (layout.pool[i]) {
-        h /= 2;
-        w /= 2;
-      }
+      h = side_after(layout, i, h);
+      w = side_after(layout, i, w);
       if (h < 1 || w < 1) {
+        const std::string m = std::to_string(min_side(layout));
         throw ConfigError("backbone '" + std::string(layout.name) +
                           "' leaves no pixel of images of " + std::to_string(height) + "x" +
                           std::to_string(width_px) + " after block " + std::to_string(i + 1) +
-                          "; expected larger images (at least 16x16 for conv4)");
+                          "; expected images of at least " + m + "x" + m);
       }
     }
     shape_ = layout.spatial_mean ? std::vector<int64_t>{width} : std::vector<int64_t>{width, h, w};

@@ -49,18 +49,26 @@ std::vector<StepResult> score_tasks(const at::Tensor& outputs, const at::Tensor&
   return results;
 }
 
-StepResult backward_mean_query_loss(const std::vector<Episode>& batch,
-                                    const std::function<at::Tensor(const Episode&)>& logits) {
+StepResult backward_mean_loss(const std::vector<Episode>& batch, TaskKind kind,
+                              const std::function<EpisodeLoss(const Episode&)>& episode_loss) {
   StepResult mean;
   const double n = static_cast<double>(batch.size());
   for (const Episode& episode : batch) {
-    const at::Tensor l = logits(episode);
-    const at::Tensor loss = task_loss(l, episode.query_y, TaskKind::kClassification);
-    (loss / n).backward();
-    mean.loss += loss.item<double>() / n;
-    mean.accuracy += task_accuracy(l, episode.query_y, TaskKind::kClassification) / n;
+    const EpisodeLoss e = episode_loss(episode);
+    ((e.objective.defined() ? e.objective : e.loss) / n).backward();
+    mean.loss += e.loss.item<double>() / n;
+    mean.accuracy += task_accuracy(e.outputs.detach(), e.targets, kind) / n;
   }
   return mean;
+}
+
+StepResult backward_mean_query_loss(const std::vector<Episode>& batch,
+                                    const std::function<at::Tensor(const Episode&)>& logits) {
+  return backward_mean_loss(batch, TaskKind::kClassification, [&](const Episode& episode) {
+    const at::Tensor l = logits(episode);
+    return EpisodeLoss{
+        task_loss(l, episode.query_y, TaskKind::kClassification), l, episode.query_y, {}};
+  });
 }
 
 int64_t head_outputs(TaskKind kind, int64_t ways) {

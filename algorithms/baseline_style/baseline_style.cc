@@ -82,17 +82,13 @@ class Baseline : public Algorithm {
   // each episode is one forward, so batch norm sees one episode's images.
   StepResult meta_train_step(const std::vector<Episode>& batch) override {
     optimizer_.zero_grad();
-    StepResult mean;
-    const double n = static_cast<double>(batch.size());
-    for (const Episode& e : batch) {
-      const at::Tensor x = at::cat({e.support_x, e.query_x});
-      const at::Tensor y = e.classes.index_select(0, at::cat({e.support_y, e.query_y}));
-      const at::Tensor logits = classify(backbone_.forward(x, body()));
-      const at::Tensor loss = at::cross_entropy_loss(logits, y);
-      (loss / n).backward();
-      mean.loss += loss.item<double>() / n;
-      mean.accuracy += task_accuracy(logits.detach(), y, TaskKind::kClassification) / n;
-    }
+    StepResult mean =
+        backward_mean_loss(batch, TaskKind::kClassification, [this](const Episode& e) {
+          const at::Tensor x = at::cat({e.support_x, e.query_x});
+          const at::Tensor y = e.classes.index_select(0, at::cat({e.support_y, e.query_y}));
+          const at::Tensor logits = classify(backbone_.forward(x, body()));
+          return EpisodeLoss{at::cross_entropy_loss(logits, y), logits, y, {}};
+        });
     mean_gradients_over_meta_batch(group_, static_cast<int64_t>(batch.size()), params_.tensors(),
                                    mean);
     optimizer_.step();

@@ -42,16 +42,37 @@ at::Tensor MamlNetwork::head_tasks(const at::Tensor& features, at::TensorList he
   return linear_tasks(features, head[0], head[1]);
 }
 
-std::vector<at::Tensor> sgd_steps(std::vector<at::Tensor> weights, const InnerLoss& loss,
-                                  int64_t steps, double inner_lr, bool create_graph) {
+namespace {
+
+// `steps` gradient steps on `loss`, weights[i] <- update(i, weights[i], grad).
+template <typename Update>
+std::vector<at::Tensor> descend(std::vector<at::Tensor> weights, const InnerLoss& loss,
+                                int64_t steps, bool create_graph, const Update& update) {
   for (int64_t step = 0; step < steps; ++step) {
     const std::vector<at::Tensor> grads =
         torch::autograd::grad({loss(weights)}, weights, /*grad_outputs=*/{},
                               /*retain_graph=*/create_graph, /*create_graph=*/create_graph);
-    for (size_t i = 0; i < weights.size(); ++i)
-      weights[i] = at::sub(weights[i], grads[i], inner_lr);
+    for (size_t i = 0; i < weights.size(); ++i) weights[i] = update(i, weights[i], grads[i]);
   }
   return weights;
+}
+
+}  // namespace
+
+std::vector<at::Tensor> sgd_steps(std::vector<at::Tensor> weights, const InnerLoss& loss,
+                                  int64_t steps, double inner_lr, bool create_graph) {
+  return descend(std::move(weights), loss, steps, create_graph,
+                 [inner_lr](size_t, const at::Tensor& w, const at::Tensor& g) {
+                   return at::sub(w, g, inner_lr);
+                 });
+}
+
+std::vector<at::Tensor> sgd_steps(std::vector<at::Tensor> weights, const InnerLoss& loss,
+                                  int64_t steps, const std::vector<at::Tensor>& lrs,
+                                  bool create_graph) {
+  return descend(
+      std::move(weights), loss, steps, create_graph,
+      [&lrs](size_t i, const at::Tensor& w, const at::Tensor& g) { return w - lrs[i] * g; });
 }
 
 std::vector<at::Tensor> maml_adapt(const MamlNetwork& net, const std::vector<at::Tensor>& params,

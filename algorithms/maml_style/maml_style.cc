@@ -88,20 +88,14 @@ int64_t tasks_per_pass(const MetaGradientOptions& o, const TaskBatch& tasks) {
 StepResult per_task_meta_gradient(const MamlNetwork& net, const std::vector<at::Tensor>& params,
                                   const std::vector<Episode>& batch, const Adapter& adapter,
                                   const MetaGradientOptions& o) {
-  StepResult mean;
-  const double n = static_cast<double>(batch.size());
-  for (const Episode& episode : batch) {
-    // Back-propagating each task's loss right away keeps only one task's
-    // second-order graph alive at a time.
+  // Back-propagating each task's loss right away keeps only one task's
+  // second-order graph alive at a time.
+  return backward_mean_loss(batch, o.kind, [&](const Episode& episode) {
     const std::vector<at::Tensor> fast =
         adapter.per_task(net, params, episode, o.kind, o.inner_steps, o.inner_lr, !o.first_order);
     const at::Tensor outputs = net.forward(episode.query_x, fast);
-    const at::Tensor loss = task_loss(outputs, episode.query_y, o.kind);
-    (loss / n).backward();
-    mean.loss += loss.item<double>() / n;
-    mean.accuracy += task_accuracy(outputs.detach(), episode.query_y, o.kind) / n;
-  }
-  return mean;
+    return EpisodeLoss{task_loss(outputs, episode.query_y, o.kind), outputs, episode.query_y, {}};
+  });
 }
 
 // The tasks [begin, end) of `tasks`: adapted together, then each query

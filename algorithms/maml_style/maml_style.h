@@ -72,6 +72,12 @@ using InnerLoss = std::function<at::Tensor(const std::vector<at::Tensor>& weight
 // order); without it, each step's gradient is a constant (first order).
 std::vector<at::Tensor> sgd_steps(std::vector<at::Tensor> weights, const InnerLoss& loss,
                                   int64_t steps, double inner_lr, bool create_graph);
+// The same with a learned step size per weight tensor (lrs[i] for
+// weights[i], of its shape or a scalar), as Meta-SGD and MAML++ learn them:
+// with create_graph the result is differentiable with respect to `lrs` too.
+std::vector<at::Tensor> sgd_steps(std::vector<at::Tensor> weights, const InnerLoss& loss,
+                                  int64_t steps, const std::vector<at::Tensor>& lrs,
+                                  bool create_graph);
 
 // The episodes of a meta-batch stacked along a new first (task) dimension.
 struct TaskBatch {

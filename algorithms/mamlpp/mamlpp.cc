@@ -1,7 +1,6 @@
 #include "algorithms/mamlpp/mamlpp.h"
 
 #include <ATen/ATen.h>
-#include <torch/csrc/autograd/autograd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -117,21 +116,19 @@ class MamlPlusPlus : public Algorithm {
                                      o_.msl_fraction * static_cast<double>(settings_.iterations))))
             : multi_step_weights(settings_.inner_steps, 0, 0);
     optimizer_->zero_grad();
-    StepResult mean;
-    const double n = static_cast<double>(batch.size());
-    for (const Episode& e : batch) {
-      // One task's graph at a time, as maml's per-task path.
+    // One task's graph at a time, as maml's per-task path.
+    const std::vector<at::Tensor>& all = params_.tensors();
+    StepResult mean = backward_mean_loss(batch, kind_, [&](const Episode& e) {
       at::Tensor objective;
       const std::vector<at::Tensor> fast =
-          adapt(e, params_.tensors(), settings_.inner_steps, second_order, &weights, &objective);
+          adapt(e, all, settings_.inner_steps, second_order, &weights, &objective);
       const at::Tensor outputs =
-          net_.forward(e.query_x, with_bn(fast, query_set(settings_.inner_steps)));
+          net_.forward(e.query_x, with_bn(fast, all, query_set(settings_.inner_steps)));
       const at::Tensor loss = task_loss(outputs, e.query_y, kind_);
       // Without MSL the objective is the last step's loss itself.
-      ((objective.defined() ? objective + weights.back() * loss : loss) / n).backward();
-      mean.loss += loss.item<double>() / n;
-      mean.accuracy += task_accuracy(outputs.detach(), e.query_y, kind_) / n;
-    }
+      return EpisodeLoss{loss, outputs, e.query_y,
+                         objective.defined() ? objective + weights.back() * loss : at::Tensor()};
+    });
     mean_gradients_over_meta_batch(group_, static_cast<int64_t>(batch.size()), params_.tensors(),
                                    mean);
     optimizer_->step();
@@ -148,7 +145,8 @@ class MamlPlusPlus : public Algorithm {
     for (size_t i = count_; i < start.size(); ++i) start[i] = start[i].detach();
     const std::vector<at::Tensor> fast = adapt(e, start, test_steps(), false, nullptr, nullptr);
     at::NoGradGuard no_grad;
-    return score(net_.forward(e.query_x, with_bn(fast, query_set(test_steps()))), e.query_y, kind_);
+    return score(net_.forward(e.query_x, with_bn(fast, start, query_set(test_steps()))), e.query_y,
+                 kind_);
   }
 
   NamedTensors state() const override { return params_.state(); }
@@ -203,12 +201,14 @@ class MamlPlusPlus : public Algorithm {
     return std::min(std::max<int64_t>(steps - 1, 0), last_set());
   }
 
-  // `w` (the network's weights) with batch-norm set `k`'s in their places.
-  std::vector<at::Tensor> with_bn(const std::vector<at::Tensor>& w, int64_t k) const {
+  // `w` (the network's weights) with batch-norm set `k`'s, from `all`
+  // (params_ layout), in their places.
+  std::vector<at::Tensor> with_bn(const std::vector<at::Tensor>& w,
+                                  const std::vector<at::Tensor>& all, int64_t k) const {
     if (!o_.per_step_bn || k == 0 || bn_.empty()) return w;
     std::vector<at::Tensor> out = w;
     const size_t base = count_ + static_cast<size_t>(k - 1) * bn_.size();
-    for (size_t j = 0; j < bn_.size(); ++j) out[bn_[j]] = w_all_[base + j];
+    for (size_t j = 0; j < bn_.size(); ++j) out[bn_[j]] = all[base + j];
     return out;
   }
 
@@ -217,26 +217,35 @@ class MamlPlusPlus : public Algorithm {
   // before the last, weighted, are summed into *objective.
   std::vector<at::Tensor> adapt(const Episode& e, const std::vector<at::Tensor>& all, int64_t steps,
                                 bool create_graph, const std::vector<double>* weights,
-                                at::Tensor* objective) {
-    w_all_ = all;
+                                at::Tensor* objective) const {
     std::vector<at::Tensor> w(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(count_));
     for (int64_t step = 0; step < steps; ++step) {
       const int64_t k = std::min(step, last_set());
-      const at::Tensor loss =
-          task_loss(net_.forward(e.support_x, with_bn(w, k)), e.support_y, kind_);
-      std::vector<at::Tensor> inputs;
-      for (size_t i : adapted_) inputs.push_back(w[i]);
-      const std::vector<at::Tensor> grads =
-          torch::autograd::grad({loss}, inputs, {}, /*retain_graph=*/create_graph, create_graph);
-      for (size_t j = 0; j < adapted_.size(); ++j) {
-        const size_t i = adapted_[j];
-        w[i] = o_.learned_lrs ? w[i] - all[lr_begin_ + k * adapted_.size() + j] * grads[j]
-                              : at::sub(w[i], grads[j], settings_.inner_lr);
+      // One sgd_steps() step on the tensors the inner loop adapts; the rest
+      // (per-step batch norm) are set k's.
+      std::vector<at::Tensor> adapted;
+      for (size_t i : adapted_) adapted.push_back(w[i]);
+      const InnerLoss support_loss = [&](const std::vector<at::Tensor>& a) {
+        std::vector<at::Tensor> full = with_bn(w, all, k);
+        for (size_t j = 0; j < adapted_.size(); ++j) full[adapted_[j]] = a[j];
+        return task_loss(net_.forward(e.support_x, full), e.support_y, kind_);
+      };
+      if (o_.learned_lrs) {
+        const auto rates =
+            all.begin() + static_cast<std::ptrdiff_t>(lr_begin_ + k * adapted_.size());
+        adapted = sgd_steps(
+            adapted, support_loss, 1,
+            std::vector<at::Tensor>(rates, rates + static_cast<std::ptrdiff_t>(adapted_.size())),
+            create_graph);
+      } else {
+        adapted = sgd_steps(adapted, support_loss, 1, settings_.inner_lr, create_graph);
       }
-      if (weights && step + 1 < steps && (*weights)[static_cast<size_t>(step)] > 0 &&
-          weights->back() < 1.0) {
-        const at::Tensor q = task_loss(net_.forward(e.query_x, with_bn(w, k)), e.query_y, kind_) *
-                             (*weights)[static_cast<size_t>(step)];
+      for (size_t j = 0; j < adapted_.size(); ++j) w[adapted_[j]] = adapted[j];
+      // Without MSL every weight but the last is 0.
+      if (weights && step + 1 < steps && (*weights)[static_cast<size_t>(step)] > 0) {
+        const at::Tensor q =
+            task_loss(net_.forward(e.query_x, with_bn(w, all, k)), e.query_y, kind_) *
+            (*weights)[static_cast<size_t>(step)];
         *objective = objective->defined() ? *objective + q : q;
       }
     }
@@ -252,7 +261,6 @@ class MamlPlusPlus : public Algorithm {
   std::vector<size_t> bn_, adapted_;  // network indices: per-step BN, adapted in the inner loop
   size_t lr_begin_ = 0;
   ParamSet params_;
-  std::vector<at::Tensor> w_all_;  // adapt()'s `all`, for with_bn()
   std::unique_ptr<Adam> optimizer_;
   int64_t iteration_ = 0;
   MetaBatchGroup* group_;

@@ -1,7 +1,6 @@
 #include "algorithms/metasgd/metasgd.h"
 
 #include <ATen/ATen.h>
-#include <torch/csrc/autograd/autograd.h>
 
 #include "metabench/adam.h"
 #include "metabench/algorithm.h"
@@ -14,14 +13,12 @@ namespace metabench {
 std::vector<at::Tensor> metasgd_adapt(const MamlNetwork& net, const std::vector<at::Tensor>& params,
                                       const std::vector<at::Tensor>& lrs, const Episode& episode,
                                       TaskKind kind, int64_t steps, bool create_graph) {
-  std::vector<at::Tensor> w = params;
-  for (int64_t step = 0; step < steps; ++step) {
-    const at::Tensor loss = task_loss(net.forward(episode.support_x, w), episode.support_y, kind);
-    const std::vector<at::Tensor> grads = torch::autograd::grad(
-        {loss}, w, /*grad_outputs=*/{}, /*retain_graph=*/create_graph, create_graph);
-    for (size_t i = 0; i < w.size(); ++i) w[i] = w[i] - lrs[i] * grads[i];
-  }
-  return w;
+  return sgd_steps(
+      params,
+      [&](const std::vector<at::Tensor>& w) {
+        return task_loss(net.forward(episode.support_x, w), episode.support_y, kind);
+      },
+      steps, lrs, create_graph);
 }
 
 namespace {
@@ -55,19 +52,13 @@ class MetaSgd : public Algorithm {
 
   StepResult meta_train_step(const std::vector<Episode>& batch) override {
     optimizer_->zero_grad();
-    StepResult mean;
-    const double n = static_cast<double>(batch.size());
-    for (const Episode& e : batch) {
-      // Each task's loss is back-propagated at once, so only one task's
-      // second-order graph is alive at a time.
+    // One task's second-order graph alive at a time.
+    StepResult mean = backward_mean_loss(batch, kind_, [this](const Episode& e) {
       const std::vector<at::Tensor> fast =
           metasgd_adapt(net_, theta(), alpha(), e, kind_, settings_.inner_steps, true);
       const at::Tensor outputs = net_.forward(e.query_x, fast);
-      const at::Tensor loss = task_loss(outputs, e.query_y, kind_);
-      (loss / n).backward();
-      mean.loss += loss.item<double>() / n;
-      mean.accuracy += task_accuracy(outputs.detach(), e.query_y, kind_) / n;
-    }
+      return EpisodeLoss{task_loss(outputs, e.query_y, kind_), outputs, e.query_y, {}};
+    });
     mean_gradients_over_meta_batch(group_, static_cast<int64_t>(batch.size()), params_.tensors(),
                                    mean);
     optimizer_->step();

@@ -29,26 +29,39 @@ at::Tensor relation_loss(const at::Tensor& scores, const at::Tensor& query_y) {
   return (scores - targets).pow(2).mean();
 }
 
+namespace {
+
+// The map side after the module's two blocks (0 when a block leaves no
+// pixel); pooled[i]: whether block i pools (its map is at least 2 x 2).
+int64_t side_after_blocks(int64_t side, int64_t padding, bool pooled[2]) {
+  for (int i = 0; i < 2; ++i) {
+    side += 2 * padding - 2;
+    if (side < 1) return 0;
+    pooled[i] = side >= 2;
+    if (pooled[i]) side /= 2;
+  }
+  return side;
+}
+
+}  // namespace
+
 RelationModule::RelationModule(std::vector<int64_t> map_shape, int64_t hidden, int64_t padding)
     : channels_(map_shape.at(0)), hidden_(hidden), padding_(padding) {
-  int64_t h = map_shape.size() == 3 ? map_shape[1] : 1,
-          w = map_shape.size() == 3 ? map_shape[2] : 1;
-  for (int i = 0; i < 2; ++i) {
-    h += 2 * padding - 2;
-    w += 2 * padding - 2;
-    if (h < 1 || w < 1) {
-      throw ConfigError("algo.relation_padding=" + std::to_string(padding) +
-                        " leaves the relation module no pixel of the backbone's " +
-                        std::to_string(map_shape.size() == 3 ? map_shape[1] : 1) + "x" +
-                        std::to_string(map_shape.size() == 3 ? map_shape[2] : 1) +
-                        " feature maps; expected padding 1, or maps of at least 5x5");
-    }
-    pool_[i] = h >= 2 && w >= 2;
-    if (pool_[i]) {
-      h /= 2;
-      w /= 2;
-    }
+  const int64_t height = map_shape.at(1), width = map_shape.at(2);
+  bool pool_h[2] = {false, false}, pool_w[2] = {false, false};
+  const int64_t h = side_after_blocks(height, padding, pool_h);
+  const int64_t w = side_after_blocks(width, padding, pool_w);
+  if (h < 1 || w < 1) {
+    bool unused[2];
+    int64_t min = 1;
+    while (side_after_blocks(min, padding, unused) < 1) ++min;
+    throw ConfigError("algo.relation_padding=" + std::to_string(padding) +
+                      " leaves the relation module no pixel of the backbone's " +
+                      std::to_string(height) + "x" + std::to_string(width) +
+                      " feature maps; expected algo.relation_padding=1, or maps of at least " +
+                      std::to_string(min) + "x" + std::to_string(min));
   }
+  for (int i = 0; i < 2; ++i) pool_[i] = pool_h[i] && pool_w[i];
   flat_ = channels_ * h * w;
 }
 
@@ -128,15 +141,11 @@ class RelationNet : public Algorithm {
 
   StepResult meta_train_step(const std::vector<Episode>& batch) override {
     optimizer_.zero_grad();
-    StepResult mean;
-    const double n = static_cast<double>(batch.size());
-    for (const Episode& e : batch) {
-      const at::Tensor scores = episode_scores(e);
-      const at::Tensor loss = relation_loss(scores, e.query_y);
-      (loss / n).backward();
-      mean.loss += loss.item<double>() / n;
-      mean.accuracy += task_accuracy(scores.detach(), e.query_y, TaskKind::kClassification) / n;
-    }
+    StepResult mean =
+        backward_mean_loss(batch, TaskKind::kClassification, [this](const Episode& e) {
+          const at::Tensor scores = episode_scores(e);
+          return EpisodeLoss{relation_loss(scores, e.query_y), scores, e.query_y, {}};
+        });
     mean_gradients_over_meta_batch(group_, static_cast<int64_t>(batch.size()), params_.tensors(),
                                    mean);
     optimizer_.step();

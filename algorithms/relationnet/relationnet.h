@@ -37,6 +37,7 @@ class RelationModule {
   // `padding`: of the module's convolutions (1 in the paper's Omniglot code,
   // 0 in its miniImageNet code).  A block max-pools only where its map is at
   // least 2 x 2, so maps of any size (1 x 1 included) are accepted.
+  // map_shape: {C, H, W}.
   RelationModule(std::vector<int64_t> map_shape, int64_t hidden, int64_t padding);
   std::vector<ParamSpec> param_specs(const std::string& prefix) const;
   // pairs [m, 2C, H, W] (relation_pairs()), params in param_specs() order;

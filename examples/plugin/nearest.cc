@@ -45,19 +45,17 @@ class Nearest : public Algorithm {
 
   StepResult meta_train_step(const std::vector<Episode>& batch) override {
     optimizer_.zero_grad();
-    StepResult mean;
-    for (const Episode& e : batch) {
-      // Episode labels 0..ways-1 mapped to the classes' training-split indices.
-      const at::Tensor x = at::cat({e.support_x, e.query_x});
-      const at::Tensor y = e.classes.index_select(0, at::cat({e.support_y, e.query_y}));
-      const size_t head = params_.size() - 2;
-      const at::Tensor logits =
-          at::linear(backbone_.forward(x, body()), params_[head], params_[head + 1]);
-      const at::Tensor loss = at::cross_entropy_loss(logits, y);
-      (loss / static_cast<double>(batch.size())).backward();
-      mean.loss += loss.item<double>() / batch.size();
-      mean.accuracy += task_accuracy(logits, y, TaskKind::kClassification) / batch.size();
-    }
+    // One episode's graph at a time, each a plain classification batch.
+    StepResult mean =
+        backward_mean_loss(batch, TaskKind::kClassification, [this](const Episode& e) {
+          // Episode labels 0..ways-1 mapped to the classes' training-split indices.
+          const at::Tensor x = at::cat({e.support_x, e.query_x});
+          const at::Tensor y = e.classes.index_select(0, at::cat({e.support_y, e.query_y}));
+          const size_t head = params_.size() - 2;
+          const at::Tensor logits =
+              at::linear(backbone_.forward(x, body()), params_[head], params_[head + 1]);
+          return EpisodeLoss{at::cross_entropy_loss(logits, y), logits, y, {}};
+        });
     // A no-op unless the run splits its meta-batches over processes (--nproc).
     mean_gradients_over_meta_batch(group_, static_cast<int64_t>(batch.size()), params_.tensors(),
                                    mean);
@@ -73,13 +71,13 @@ class Nearest : public Algorithm {
     f = f / f.norm(2, 1, true).clamp_min(1e-8);
     const int64_t n = e.support_x.size(0);
     const at::Tensor similarity = at::matmul(f.slice(0, n), f.slice(0, 0, n).t());  // [q, n]
-    // Each class's best similarity (every class has support examples).
-    at::Tensor best = at::full({similarity.size(0), e.ways}, -1.0e9, similarity.options());
+    // Each class's best similarity, [q, ways].
+    std::vector<at::Tensor> best;
     for (int64_t k = 0; k < e.ways; ++k) {
       const at::Tensor columns = at::nonzero(e.support_y == k).squeeze(1);
-      best.select(1, k).copy_(std::get<0>(similarity.index_select(1, columns).max(1)));
+      best.push_back(std::get<0>(similarity.index_select(1, columns).max(1)));
     }
-    return score(temperature_ * best, e.query_y, TaskKind::kClassification);
+    return score(temperature_ * at::stack(best, 1), e.query_y, TaskKind::kClassification);
   }
 
   NamedTensors state() const override { return params_.state(); }

@@ -369,13 +369,16 @@ ExperimentConfig resolve_experiment(const RawConfig& raw) {
                       (images ? "image" : "vector") + " inputs of dataset '" + dataset + "'");
   }
   if (cfg.augment.enabled() && !images) {
-    const RawEntry* entry = nullptr;
+    // Names the first key that turns it on.
     for (const char* key : {"augment.crop_padding", "augment.flip", "augment.color_jitter"}) {
-      if (!entry) entry = raw.find(key);
+      const ConfigValue& value = v.all().at(key);
+      const ConfigValue& off = schema.find(key)->default_value;
+      if (value == off) continue;
+      throw ConfigError(origin_of(key) + "key '" + key +
+                        "': augment.* applies to image datasets; dataset '" + dataset +
+                        "' has vector inputs: expected " + key + "=" + value_to_string(off) +
+                        ", got " + value_to_string(value));
     }
-    throw ConfigError((entry ? entry->origin + ": " : std::string()) +
-                      "augment.* applies to image datasets; dataset '" + dataset +
-                      "' has vector inputs: expected augmentation off");
   }
   if (algo->validate) {
     try {

@@ -31,10 +31,23 @@ at::Tensor per_task_loss(const at::Tensor& outputs, const at::Tensor& targets, T
 std::vector<StepResult> score_tasks(const at::Tensor& outputs, const at::Tensor& targets,
                                     TaskKind kind);
 
-// The loop of a metric-based learner's meta_train_step(): back-propagates the
-// mean over `batch` of each episode's query cross-entropy on
-// logits(episode), one episode's graph at a time, and returns the mean loss
-// and accuracy (before any optimiser step).
+// What one episode contributes to a meta-training step.
+struct EpisodeLoss {
+  at::Tensor loss;       // recorded, and back-propagated unless `objective` is set
+  at::Tensor outputs;    // the predictions the recorded accuracy is taken on
+  at::Tensor targets;    // their labels (or regression targets)
+  at::Tensor objective;  // optional: what is back-propagated instead of `loss`
+};
+
+// The loop of a meta_train_step() that back-propagates one episode at a
+// time, so that one episode's graph is alive at a time: back-propagates the
+// mean over `batch` of each episode's objective, and returns the mean loss
+// and accuracy (NaN for regression), before any optimiser step.
+StepResult backward_mean_loss(const std::vector<Episode>& batch, TaskKind kind,
+                              const std::function<EpisodeLoss(const Episode&)>& episode_loss);
+
+// backward_mean_loss() of each episode's query cross-entropy on
+// logits(episode): the loop of a metric-based learner.
 StepResult backward_mean_query_loss(const std::vector<Episode>& batch,
                                     const std::function<at::Tensor(const Episode&)>& logits);
 
