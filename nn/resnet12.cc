@@ -7,6 +7,13 @@
 // (model.resnet_pool: avg, 640 features), or the map itself (none:
 // 640 x 5 x 5 on 84x84 images, for a relation module).
 //
+// model.dropblock_rate > 0 adds DropBlock (nn/dropblock.h) after the
+// pooling of blocks 3 and 4, with squares of model.dropblock_size (clipped
+// to the map), as in MetaOptNet's ResNet-12; it is on during meta-training
+// only (metabench/training_mode.h), its rate optionally ramped up over the
+// first model.dropblock_ramp of training.  MetaOptNet also applies plain
+// dropout in blocks 1 and 2; metabench does not.
+//
 // Functional like Conv4 (explicit parameters, batch statistics always), so
 // every algorithm runs it, the gradient-based ones included.
 // forward_tasks() is the Backbone default, one task after another: correct,
@@ -15,6 +22,8 @@
 
 #include "metabench/backbone.h"
 #include "metabench/errors.h"
+#include "metabench/training_mode.h"
+#include "nn/dropblock.h"
 
 namespace metabench {
 namespace {
@@ -22,6 +31,9 @@ namespace {
 struct ResNetOptions {
   std::vector<int64_t> resnet_widths = {64, 160, 320, 640};
   std::string resnet_pool = "avg";
+  double dropblock_rate = 0.0;
+  int64_t dropblock_size = 5;
+  double dropblock_ramp = 0.0;
 };
 
 OptionsSchema<ResNetOptions> resnet_options() {
@@ -33,6 +45,25 @@ OptionsSchema<ResNetOptions> resnet_options() {
   s.add_string("resnet_pool", &ResNetOptions::resnet_pool,
                "resnet12: avg (mean over the last map's positions) or none (the map)")
       .choices({"avg", "none"});
+  // Added after resnet12 runs were recorded: hashes stay as they were at the
+  // defaults.
+  s.add_float("dropblock_rate", &ResNetOptions::dropblock_rate,
+              "resnet12: DropBlock's drop rate in blocks 3 and 4 during meta-training "
+              "(0 = off; MetaOptNet: 0.1)")
+      .min(0.0)
+      .max(0.9)
+      .omitted_at_default();
+  s.add_int("dropblock_size", &ResNetOptions::dropblock_size,
+            "resnet12: DropBlock's square side, clipped to the map (MetaOptNet: 5)")
+      .min(1)
+      .max(64)
+      .omitted_at_default();
+  s.add_float("dropblock_ramp", &ResNetOptions::dropblock_ramp,
+              "resnet12: fraction of training over which the drop rate rises linearly from 0 "
+              "(0 = the full rate from the start)")
+      .min(0.0)
+      .max(1.0)
+      .omitted_at_default();
   return s;
 }
 
@@ -42,7 +73,12 @@ constexpr int kPerBlock = 3 * kConvs + 3;  // conv + bn weight + bn bias, x3; sh
 class ResNet12 : public Backbone {
  public:
   ResNet12(int64_t channels, int64_t height, int64_t width_px, const ResNetOptions& o)
-      : channels_(channels), widths_(o.resnet_widths), avg_(o.resnet_pool == "avg") {
+      : channels_(channels),
+        widths_(o.resnet_widths),
+        avg_(o.resnet_pool == "avg"),
+        drop_rate_(o.dropblock_rate),
+        drop_size_(o.dropblock_size),
+        drop_ramp_(o.dropblock_ramp) {
     if (widths_.size() != 4) {
       throw ConfigError("model.resnet_widths: expected 4 widths, one per residual block, got " +
                         std::to_string(widths_.size()));
@@ -96,6 +132,7 @@ class ResNet12 : public Backbone {
       }
       const at::Tensor shortcut = norm(at::conv2d(h, q[9]), q[10], q[11]);
       h = at::max_pool2d(at::leaky_relu(y + shortcut, 0.1), {2, 2});
+      if (b >= 2 && drop_rate_ > 0.0) h = drop_block(h, rate(), drop_size_);
     }
     return (avg_ ? h.mean({2, 3}) : h).flatten(1);
   }
@@ -113,9 +150,17 @@ class ResNet12 : public Backbone {
     return at::batch_norm(x, weight, bias, {}, {}, /*training=*/true, 0.0, 1e-5, true);
   }
 
+  double rate() const {
+    const TrainingMode* mode = TrainingMode::current();
+    return mode ? scheduled_drop_rate(drop_rate_, drop_ramp_, mode->progress()) : 0.0;
+  }
+
   int64_t channels_;
   std::vector<int64_t> widths_;
   bool avg_;
+  double drop_rate_;
+  int64_t drop_size_;
+  double drop_ramp_;
   std::vector<int64_t> shape_;
 };
 

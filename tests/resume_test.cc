@@ -91,6 +91,7 @@ int64_t curve_points(const std::string& db) {
 struct Case {
   const char* algorithm;
   std::vector<std::string> settings;
+  const char* name = nullptr;  // the test's name when not the algorithm's
 };
 
 std::vector<std::string> run_args(const Case& c, const std::string& db) {
@@ -153,12 +154,18 @@ TEST_P(KillAndResume, SigkillAtSeveralPointsThenResumeRecordsWhatAnUninterrupted
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Algorithms, KillAndResume,
-                         ::testing::Values(Case{"maml", {}}, Case{"reptile", {}},
-                                           Case{"protonet", {}}, Case{"matchingnet", {}}),
-                         [](const ::testing::TestParamInfo<Case>& info) {
-                           return std::string(info.param.algorithm);
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Algorithms, KillAndResume,
+    ::testing::Values(Case{"maml", {}}, Case{"reptile", {}}, Case{"protonet", {}},
+                      Case{"matchingnet", {}},
+                      // DropBlock's masks resume with the stream.
+                      Case{"protonet",
+                           {"backbone=resnet12", "model.resnet_widths=[8,8,8,8]",
+                            "model.dropblock_rate=0.2", "model.dropblock_size=2"},
+                           "protonet_resnet12_dropblock"}),
+    [](const ::testing::TestParamInfo<Case>& info) {
+      return std::string(info.param.name ? info.param.name : info.param.algorithm);
+    });
 
 // SIGTERM while validations take most of the time: the run records itself
 // 'interrupted' with a snapshot (often one whose validation is pending),

@@ -14,6 +14,8 @@
 #include "harness/run/progress.h"
 #include "harness/run/run_steps.h"
 #include "metabench/errors.h"
+#include "metabench/rng.h"
+#include "metabench/training_mode.h"
 #include "nn/checkpoint.h"
 
 namespace metabench {
@@ -31,10 +33,11 @@ bool better(const StepResult& candidate, const StepResult& best, TaskKind kind) 
 StepResult evaluate_set(Algorithm& algorithm, const FixedEpisodes& episodes,
                         const at::Device& device, int64_t eval_batch) {
   StepResult mean;
-  evaluate_in_batches(algorithm, episodes, device, eval_batch, "validate", [&](int64_t, const StepResult& r) {
-    mean.loss += r.loss / episodes.size();
-    mean.accuracy += r.accuracy / episodes.size();
-  });
+  evaluate_in_batches(algorithm, episodes, device, eval_batch, "validate",
+                      [&](int64_t, const StepResult& r) {
+                        mean.loss += r.loss / episodes.size();
+                        mean.accuracy += r.accuracy / episodes.size();
+                      });
   return mean;
 }
 
@@ -180,6 +183,11 @@ void TrainingLoop::run(RunSummary& summary) {
       const double step_start = now_seconds();
       StepResult r;
       try {
+        // Regularisers that draw (DropBlock) draw from the stream's
+        // position: a resumed run draws what an uninterrupted one would.
+        TrainingMode mode(derive_seed({0x7261696e6d6f6465ull, before[0], before[1], before[2],
+                                       before[3], static_cast<uint64_t>(parts_.rank)}),
+                          static_cast<double>(it) / static_cast<double>(cfg_.iterations));
         r = parts_.algorithm->meta_train_step(batch);
       } catch (const EnvironmentError&) {
         if (parts_.world_size > 1 && interrupt_signal() != 0) {

@@ -114,6 +114,14 @@ class OptionsSchema {
     return *this;
   }
 
+  // A key added after results were recorded: left out of the config hash
+  // and the resolved YAML while at its default, so configs recorded before
+  // it existed keep their hashes (Schema::omitted_at_default).
+  OptionsSchema& omitted_at_default() {
+    schema_.omitted_at_default();
+    return *this;
+  }
+
   // Keys without the scope's prefix, for the harness to validate against.
   const Schema& schema() const { return schema_; }
 
