@@ -39,3 +39,15 @@ double scheduled_drop_rate(double rate, double ramp, double progress) {
 }
 
 }  // namespace metabench
+
+namespace metabench {
+
+at::Tensor training_dropout(const at::Tensor& x, double rate) {
+  TrainingMode* mode = TrainingMode::current();
+  if (mode == nullptr || rate <= 0.0) return x;
+  if (rate >= 1.0) throw InternalError("training_dropout: expected 0 <= rate < 1");
+  const at::Tensor keep = mode->bernoulli(x.sizes(), 1.0 - rate).to(x.options());
+  return x * (keep / (1.0 - rate));
+}
+
+}  // namespace metabench

@@ -1,3 +1,5 @@
+// DropBlock (Ghiasi et al., NeurIPS 2018), and plain dropout, for training only.
+//
 // DropBlock (Ghiasi et al., NeurIPS 2018): a dropout for convolutional maps
 // that zeroes b x b squares of each channel instead of single positions,
 // then rescales what is kept so the map's expected sum is unchanged.
@@ -28,5 +30,14 @@ at::Tensor drop_block(const at::Tensor& x, double rate, int64_t block_size);
 // (progress in (0, 1]; MetaOptNet raises its rate over its first 2/3), or
 // `rate` throughout when ramp is 0.
 double scheduled_drop_rate(double rate, double ramp, double progress);
+
+}  // namespace metabench
+
+namespace metabench {
+
+// Plain dropout during meta-training: inside a TrainingMode, each value is
+// kept with probability 1 - rate and scaled by 1 / (1 - rate); x itself
+// outside one or when rate is 0.  Requires 0 <= rate < 1.
+at::Tensor training_dropout(const at::Tensor& x, double rate);
 
 }  // namespace metabench

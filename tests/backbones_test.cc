@@ -17,17 +17,21 @@
 #include "metabench/backbone.h"
 #include "metabench/param_set.h"
 #include "metabench/rng.h"
+#include "metabench/training_mode.h"
 
 namespace metabench {
 namespace {
 
 // Small widths keep the float64 checks fast, for the backbones with a width
-// list too (resnet12).
+// list too (any `*_widths` option: resnet12, conv4-r2d2).
 std::unique_ptr<Backbone> make(const std::string& name, std::vector<int64_t> input,
                                std::vector<std::string> sets = {}) {
   sets.insert(sets.begin(), {"backbone=" + name, "model.width=6"});
-  if (BackboneRegistry::instance().get(name).options.find("resnet_widths")) {
-    sets.push_back("model.resnet_widths=[4,5,6,7]");
+  for (const FieldSpec& f : BackboneRegistry::instance().get(name).options.fields()) {
+    const std::string& key = f.path;
+    if (key.size() > 7 && key.compare(key.size() - 7, 7, "_widths") == 0) {
+      sets.push_back("model." + key + "=[4,5,6,7]");
+    }
   }
   return create_backbone(resolve_assignments(sets), std::move(input));
 }
@@ -127,6 +131,53 @@ TEST(Conv4Layouts, ImagesTooSmallForTheLayoutAreAConfigError) {
               std::string::npos)
         << e.what();
   }
+}
+
+// R2-D2's features as the authors' code computes them: block 3's output
+// max-pooled once more (2x2, stride 1) and block 4's (pooled with stride 1),
+// flattened and concatenated; dropout in meta-training only.
+TEST(Conv4R2d2, ConcatenatesBlocksThreeAndFourAndDropsOutInTrainingOnly) {
+  const ExperimentConfig cfg = resolve_assignments({"backbone=conv4-r2d2"});
+  EXPECT_EQ(create_backbone(cfg, {3, 84, 84})->output_dim(), (384 + 512) * 9 * 9);
+  EXPECT_EQ(create_backbone(cfg, {3, 32, 32})->output_dim(), (384 + 512) * 3 * 3);
+
+  at::manual_seed(3);
+  const auto net = make("conv4-r2d2", {3, 32, 32});
+  const std::vector<at::Tensor> w = weights(*net, 4);
+  const at::Tensor x = at::rand({6, 3, 32, 32}, at::kDouble);
+  at::Tensor h = x;
+  std::vector<at::Tensor> features;
+  for (int b = 0; b < 4; ++b) {
+    h = at::conv2d(h, w[4 * b], w[4 * b + 1], 1, 1);
+    h = at::batch_norm(h, w[4 * b + 2], w[4 * b + 3], {}, {}, true, 0.0, 1e-5, true);
+    const int64_t stride = b < 3 ? 2 : 1;
+    h = at::leaky_relu(at::max_pool2d(h, {2, 2}, {stride, stride}), 0.1);  // pool, then ReLU
+  }
+  // Recomputed up to block 3 for its extra pool.
+  at::Tensor h3 = x;
+  for (int b = 0; b < 3; ++b) {
+    h3 = at::conv2d(h3, w[4 * b], w[4 * b + 1], 1, 1);
+    h3 = at::batch_norm(h3, w[4 * b + 2], w[4 * b + 3], {}, {}, true, 0.0, 1e-5, true);
+    h3 = at::leaky_relu(at::max_pool2d(h3, {2, 2}), 0.1);
+  }
+  const at::Tensor expected =
+      at::cat({at::max_pool2d(h3, {2, 2}, {1, 1}).flatten(1), h.flatten(1)}, 1);
+  EXPECT_TRUE(at::allclose(net->forward(x, w), expected, 1e-10, 1e-12));
+
+  const auto full = create_backbone(
+      resolve_assignments({"backbone=conv4-r2d2", "model.r2d2_dropout=0.4"}), {3, 32, 32});
+  Rng rng(1);
+  const std::vector<at::Tensor> full_weights = init_params(full->param_specs(), rng, at::kCPU);
+  const at::Tensor images = at::rand({40, 3, 32, 32});
+  EXPECT_FALSE((full->forward(images, full_weights) == 0).any().item<bool>())
+      << "no dropout outside training";
+  TrainingMode mode(8, 1.0);
+  const at::Tensor trained = full->forward(images, full_weights);
+  // Block 4's part: dropout of 0.4 exactly; block 3's: a zero survives the
+  // extra max-pool only when its whole 2x2 window was dropped.
+  const at::Tensor block4 = trained.slice(1, 384 * 9);
+  EXPECT_NEAR((block4 == 0).to(at::kDouble).mean().item<double>(), 0.4, 0.01);
+  EXPECT_GT((trained.slice(1, 0, 384 * 9) == 0).sum().item<int64_t>(), 0);
 }
 
 TEST(ResNet12, HasTheStandardShapes) {

@@ -25,12 +25,21 @@ at::Tensor ridge_weights_direct(const at::Tensor& x, const at::Tensor& y,
   return at::linalg_solve(at::matmul(x.t(), x) + lambda * eye, at::matmul(x.t(), y));
 }
 
+at::Tensor ridge_weights_with_bias(const at::Tensor& x, const at::Tensor& y,
+                                   const at::Tensor& lambda) {
+  const int64_t n = x.size(0);
+  const double root = std::sqrt(static_cast<double>(n));
+  const at::Tensor with_ones = at::cat({x, at::ones({n, 1}, x.options())}, 1);
+  return ridge_weights(with_ones / root, y / root, lambda);
+}
+
 namespace {
 
 struct R2D2Options {
   double lambda_init = 1.0;
   bool learn_lambda = true;
   double scale_init = 1.0;
+  bool bias_column = false;
 };
 
 OptionsSchema<R2D2Options> r2d2_options() {
@@ -45,6 +54,11 @@ OptionsSchema<R2D2Options> r2d2_options() {
               "initial scale of the regression's outputs before the softmax")
       .min(0, /*exclusive=*/true)
       .max(1e6);
+  // Added after r2d2 runs were recorded: left out of the hash while false.
+  s.add_bool("bias_column", &R2D2Options::bias_column,
+             "solve a bias per class with the weights, features and targets over sqrt(n), "
+             "as the authors' code does (ridge_weights_with_bias)")
+      .omitted_at_default();
   return s;
 }
 
@@ -62,6 +76,7 @@ class R2D2 : public Algorithm {
       : backbone_(*ctx.backbone),
         params_(head_specs(*ctx.backbone), ctx.init_seed, ctx.device),
         body_(params_.size() - 3),
+        bias_column_(o.bias_column),
         group_(ctx.group) {
     {
       at::NoGradGuard no_grad;
@@ -106,13 +121,20 @@ class R2D2 : public Algorithm {
     const at::Tensor features =
         backbone_.forward(at::cat({e.support_x, e.query_x}), at::TensorList(p).slice(0, body_));
     const at::Tensor targets = at::one_hot(e.support_y, e.ways).to(features.scalar_type());
-    const at::Tensor w = ridge_weights(features.slice(0, 0, n), targets, p[body_].exp());
-    return p[body_ + 1] * at::matmul(features.slice(0, n), w) + p[body_ + 2];
+    const at::Tensor support = features.slice(0, 0, n), query = features.slice(0, n);
+    const at::Tensor lambda = p[body_].exp();
+    const at::Tensor out =
+        bias_column_
+            ? at::matmul(at::cat({query, at::ones({query.size(0), 1}, query.options())}, 1),
+                         ridge_weights_with_bias(support, targets, lambda))
+            : at::matmul(query, ridge_weights(support, targets, lambda));
+    return p[body_ + 1] * out + p[body_ + 2];
   }
 
   const Backbone& backbone_;
   ParamSet params_;
-  size_t body_;                      // index of log_lambda; scale and bias follow
+  size_t body_;  // index of log_lambda; scale and bias follow
+  bool bias_column_;
   std::vector<at::Tensor> trained_;  // what Adam updates (lambda too, unless fixed)
   std::unique_ptr<Adam> optimizer_;
   MetaBatchGroup* group_;

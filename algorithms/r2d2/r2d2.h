@@ -25,4 +25,11 @@ at::Tensor ridge_weights(const at::Tensor& x, const at::Tensor& y, const at::Ten
 // reference the tests compare ridge_weights() with.
 at::Tensor ridge_weights_direct(const at::Tensor& x, const at::Tensor& y, const at::Tensor& lambda);
 
+// The authors' solve (bertinetto/r2d2, fewshots/models/r2d2.py): a column
+// of ones appended to X, so each class's bias is solved with its weights,
+// and X and Y divided by sqrt(n) (which amounts to lambda * n).  Returns
+// [d + 1, ways], the bias in the last row; a query q scores [q, 1] W.
+at::Tensor ridge_weights_with_bias(const at::Tensor& x, const at::Tensor& y,
+                                   const at::Tensor& lambda);
+
 }  // namespace metabench

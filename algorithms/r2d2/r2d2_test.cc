@@ -66,3 +66,33 @@ TEST(R2D2, GradientsThroughTheSolveEqualFiniteDifferences) {
 
 }  // namespace
 }  // namespace metabench
+
+namespace metabench {
+namespace {
+
+// The authors' solve is ridge regression on [X, 1] with lambda * n: its
+// weights zero that objective's gradient, and the last row is a bias that
+// a shift of every support example's features cannot explain away.
+TEST(R2D2, TheAuthorsSolveFitsAPerClassBiasWithLambdaTimesN) {
+  for (const auto& [n, d] : {std::pair<int64_t, int64_t>{5, 64}, {50, 20}}) {
+    const Problem p = problem(n, d, 6);
+    const at::Tensor wb = ridge_weights_with_bias(p.x, p.y, p.lambda);
+    ASSERT_EQ(wb.sizes(), at::IntArrayRef({d + 1, 3}));
+    const at::Tensor xb = at::cat({p.x, at::ones({n, 1}, at::kDouble)}, 1);
+    const at::Tensor g =
+        at::matmul(xb.t(), at::matmul(xb, wb) - p.y) + static_cast<double>(n) * p.lambda * wb;
+    EXPECT_LT(g.abs().max().item<double>(), 1e-9) << n << " x " << d;
+  }
+  // Zero features: only the bias row can fit the labels; it is the class
+  // frequencies shrunk by lambda: n_c / (n + n lambda) with n lambda on the
+  // one-column system (1^T 1 + n lambda) b = 1^T Y.
+  const Problem p = problem(6, 4, 7);
+  const at::Tensor wb = ridge_weights_with_bias(at::zeros({6, 4}, at::kDouble), p.y, p.lambda);
+  const double lambda = p.lambda.item<double>();
+  EXPECT_TRUE(
+      at::allclose(wb[4], at::full({3}, 2.0 / (6.0 + 6.0 * lambda), at::kDouble), 1e-12, 1e-12))
+      << wb;
+}
+
+}  // namespace
+}  // namespace metabench
