@@ -7,7 +7,7 @@
 # about 1.5x (docs/performance.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/build.sh
+bash scripts/build.sh --no-tests
 cpus=$(nproc)
 ./build/metabench sweep configs/sweeps/quickstart.yaml --jobs "$((cpus < 8 ? cpus : 8))" "$@"
 ./build/metabench report --sweep quickstart
