@@ -88,6 +88,17 @@ int64_t curve_points(const std::string& db) {
   }
 }
 
+// Whether a run of the test's "killed" database has written a snapshot.
+bool has_snapshot(const TempDir& dir) {
+  std::error_code ec;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(dir.file("killed.checkpoints"), ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() > 12 && name.compare(name.size() - 12, 12, "-snapshot.pt") == 0) return true;
+  }
+  return false;
+}
+
 struct Case {
   const char* algorithm;
   std::vector<std::string> settings;
@@ -131,7 +142,12 @@ TEST_P(KillAndResume, SigkillAtSeveralPointsThenResumeRecordsWhatAnUninterrupted
     // to 60 s: a loaded CI machine can take over 15 s to start a run (its
     // OpenBLAS restart included), and a kill before the first snapshot
     // would start the run over in a new row.
-    for (int i = 0; i < 12000 && curve_points(db) <= last_points + 1; ++i) sleep_ms(5);
+    // The points reach the database just before the snapshot that
+    // follows them is written (harness/run/training_loop.h), so the first
+    // kill also waits for the first snapshot file.
+    for (int i = 0; i < 12000 && (curve_points(db) <= last_points + 1 || !has_snapshot(dir)); ++i) {
+      sleep_ms(5);
+    }
     sleep_ms(static_cast<int64_t>(rng.uniform_int(300)));
     last_points = curve_points(db);
     kill(pid, SIGKILL);

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 #include "core/strings.h"
@@ -168,6 +169,55 @@ TEST(Sweep, InterruptedRunIsRecordedAndTheNextSweepResumes) {
   Statement resumes = d.prepare("SELECT count(*) FROM runs WHERE resumes = 1");
   ASSERT_TRUE(resumes.step());
   EXPECT_EQ(resumes.column_int(0), 1);
+}
+
+// libmetabench rebuilt under a running sweep: the sweep starts no cell on
+// the new library under its old code (that crashed cells with signal 11),
+// lets the running cell finish, exits 4 naming the library, and the next
+// sweep runs the rest.  The sweep loads a copy of the library (through
+// LD_LIBRARY_PATH, which precedes the binary's RUNPATH), replaced the way
+// a linker replaces its output: a new file renamed over the old.
+TEST(Sweep, ARebuiltLibraryStopsTheSweepBeforeItsNextCellAndNothingIsLost) {
+  TempDir dir;
+  const std::string db = dir.file("r.sqlite");
+  std::filesystem::create_directories(dir.file("lib"));
+  const std::string library = dir.file("lib/libmetabench.so.0");
+  const std::string built = std::filesystem::canonical(
+      std::filesystem::path(testing::metabench_binary()).parent_path() / "libmetabench.so.0");
+  std::filesystem::copy_file(built, library);
+  testing::ScopedEnv path("LD_LIBRARY_PATH", dir.file("lib"));
+  testing::write_text(dir.file("slow.yaml"),
+                      "name: slow\nalgorithms:\n  - {name: protonet, config: " +
+                          testing::source_path("configs/smoke/protonet.yaml") +
+                          ", set: {optim.iterations: 300, eval.val_interval: 100}}\n"
+                          "datasets: [synthetic-glyphs]\nseeds: [1, 2, 3]\n");
+  const int pid = testing::spawn_metabench(
+      {"sweep", dir.file("slow.yaml"), "--db", db, "--jobs", "1"}, dir.file("out.txt"));
+  bool running = false;
+  for (int i = 0; i < 1200 && !running; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    try {
+      running = count(db, "status = 'running'") == 1;
+    } catch (const std::exception&) {
+      // The database may not exist yet.
+    }
+  }
+  ASSERT_TRUE(running) << testing::read_text(dir.file("out.txt"));
+  std::filesystem::copy_file(built, library + ".new");
+  std::filesystem::rename(library + ".new", library);
+  const int code = testing::wait_exit_code(pid);
+  const std::string out = testing::read_text(dir.file("out.txt"));
+  EXPECT_EQ(code, 4) << out;
+  EXPECT_NE(out.find(library + " changed on disk while the sweep ran"), std::string::npos) << out;
+  EXPECT_NE(out.find("2 cell(s) were not started"), std::string::npos) << out;
+  EXPECT_EQ(count(db, "status = 'completed'"), 1) << "the running cell finishes";
+  EXPECT_EQ(count(db, "1"), 1) << "no other cell was started";
+
+  const auto rest = run_metabench({"sweep", dir.file("slow.yaml"), "--db", db});
+  ASSERT_EQ(rest.exit_code, 0) << rest.output;
+  EXPECT_NE(rest.output.find("3 cells, 2 run, 1 skipped"), std::string::npos) << rest.output;
+  EXPECT_EQ(count(db, "status = 'completed'"), 3);
+  EXPECT_EQ(count(db, "1"), 3);
 }
 
 // A cell whose loss becomes infinite is recorded as 'diverged' (a result:

@@ -19,6 +19,7 @@
 
 #include "core/files.h"
 #include "core/interrupt.h"
+#include "core/loaded_code.h"
 #include "core/process.h"
 #include "core/strings.h"
 #include "core/system_info.h"
@@ -133,6 +134,14 @@ class SweepRun {
     double last_poll = 0;
     while (!interrupt_requested()) {
       reap(false);
+      if (static_cast<int>(running_.size()) < jobs_ && !queue_.empty() && stale_code()) {
+        // Start nothing more; the running cells loaded the code before it
+        // changed and finish as they are.
+        not_started_ = queue_.size() + waiting_.size();
+        queue_.clear();
+        waiting_.clear();
+        continue;
+      }
       if (static_cast<int>(running_.size()) < jobs_ && !queue_.empty()) {
         const size_t cell = queue_.front();
         queue_.pop_front();
@@ -162,6 +171,13 @@ class SweepRun {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     status_.clear();
+    if (!changed_file_.empty() && !interrupt_requested()) {
+      throw EnvironmentError(format(
+          "sweep %s: %s changed on disk while the sweep ran (rebuilt?): a cell started now "
+          "would load it under this sweep's code, so %zu cell(s) were not started; the cells "
+          "already run are recorded: run the sweep again to run the rest with the new build",
+          sweep_name_.c_str(), changed_file_.c_str(), not_started_));
+    }
     result_.held = static_cast<int>(waiting_.size());
     for (size_t cell : waiting_) {
       status_.print(format("not run: %s is held by another process (%s)", label(cell).c_str(),
@@ -173,6 +189,13 @@ class SweepRun {
   const std::vector<std::string>& changed() const { return changed_; }
 
  private:
+  // True once the executable or libmetabench has changed on disk since the
+  // sweep started (core/loaded_code.h).
+  bool stale_code() {
+    if (changed_file_.empty()) changed_file_ = code_.changed();
+    return !changed_file_.empty();
+  }
+
   std::string label(size_t cell) const { return describe_experiment(cells_[cell]); }
   std::string prefix(size_t cell) const {
     return "[" + std::to_string(cell + 1) + "/" + std::to_string(cells_.size()) + "] ";
@@ -214,10 +237,10 @@ class SweepRun {
         break;
       case ClaimAttempt::Outcome::kHeld:
         if (!held_by_.count(cell)) {
-          status_.print(format("%sheld %s: being run by %s; %s", prefix(cell).c_str(),
-                               label(cell).c_str(), a.held.holder.describe().c_str(),
-                               options_.wait ? "waiting for it after the other cells"
-                                             : "not waiting"));
+          status_.print(
+              format("%sheld %s: being run by %s; %s", prefix(cell).c_str(), label(cell).c_str(),
+                     a.held.holder.describe().c_str(),
+                     options_.wait ? "waiting for it after the other cells" : "not waiting"));
         }
         held_by_[cell] = a.held.holder.describe();
         waiting_.push_back(cell);
@@ -228,8 +251,8 @@ class SweepRun {
                              a.completed_code_id + ")");
         }
         if (a.took_over) {
-          status_.print(format("%staking over %s: %s", prefix(cell).c_str(),
-                               label(cell).c_str(), a.took_over_reason.c_str()));
+          status_.print(format("%staking over %s: %s", prefix(cell).c_str(), label(cell).c_str(),
+                               a.took_over_reason.c_str()));
         }
         spawn_child(cell, a.run_uuid);
         break;
@@ -369,6 +392,9 @@ class SweepRun {
   std::map<size_t, std::string> held_by_;
   std::map<pid_t, Child> running_;
   std::vector<std::string> changed_;
+  LoadedCode code_ = LoadedCode::capture();
+  std::string changed_file_;  // what changed, once it has
+  size_t not_started_ = 0;
   SweepResult result_;
   SweepStatus status_;
 };
