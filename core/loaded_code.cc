@@ -50,10 +50,4 @@ std::string LoadedCode::changed() const {
   return "";
 }
 
-std::vector<std::string> LoadedCode::paths() const {
-  std::vector<std::string> out;
-  for (const File& f : files_) out.push_back(f.path);
-  return out;
-}
-
 }  // namespace metabench

@@ -30,9 +30,6 @@ class LoadedCode {
   // capture(), or "" when none has.
   std::string changed() const;
 
-  // The paths captured, executable first.
-  std::vector<std::string> paths() const;
-
  private:
   struct File {
     std::string path;

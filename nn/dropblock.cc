@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 
 #include <algorithm>
+#include <string>
 
 #include "metabench/errors.h"
 #include "metabench/training_mode.h"
@@ -13,7 +14,11 @@ at::Tensor drop_block(const at::Tensor& x, double rate, int64_t block_size) {
   TrainingMode* mode = TrainingMode::current();
   if (mode == nullptr || rate <= 0.0) return x;
   if (rate >= 1.0 || block_size < 1 || x.dim() != 4) {
-    throw InternalError("drop_block: expected 0 <= rate < 1, block_size >= 1 and a 4-d map");
+    throw InternalError(
+        "drop_block: expected 0 <= rate < 1, block_size >= 1 and a 4-d map, got "
+        "rate " +
+        std::to_string(rate) + ", block_size " + std::to_string(block_size) + " and " +
+        std::to_string(x.dim()) + " dimensions");
   }
   const int64_t h = x.size(2), w = x.size(3);
   const int64_t b = std::min({block_size, h, w});
@@ -38,14 +43,12 @@ double scheduled_drop_rate(double rate, double ramp, double progress) {
   return rate * std::min(1.0, progress / ramp);
 }
 
-}  // namespace metabench
-
-namespace metabench {
-
 at::Tensor training_dropout(const at::Tensor& x, double rate) {
   TrainingMode* mode = TrainingMode::current();
   if (mode == nullptr || rate <= 0.0) return x;
-  if (rate >= 1.0) throw InternalError("training_dropout: expected 0 <= rate < 1");
+  if (rate >= 1.0) {
+    throw InternalError("training_dropout: expected 0 <= rate < 1, got " + std::to_string(rate));
+  }
   const at::Tensor keep = mode->bernoulli(x.sizes(), 1.0 - rate).to(x.options());
   return x * (keep / (1.0 - rate));
 }

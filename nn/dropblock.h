@@ -31,10 +31,6 @@ at::Tensor drop_block(const at::Tensor& x, double rate, int64_t block_size);
 // `rate` throughout when ramp is 0.
 double scheduled_drop_rate(double rate, double ramp, double progress);
 
-}  // namespace metabench
-
-namespace metabench {
-
 // Plain dropout during meta-training: inside a TrainingMode, each value is
 // kept with probability 1 - rate and scaled by 1 / (1 - rate); x itself
 // outside one or when rate is 0.  Requires 0 <= rate < 1.

@@ -25,6 +25,31 @@ int64_t count(const std::string& db, const std::string& where) {
   return s.step() ? s.column_int(0) : -1;
 }
 
+// Writes `dir`/slow.yaml: three ProtoNets cells of a few seconds each.
+std::string write_slow_sweep(const TempDir& dir) {
+  testing::write_text(dir.file("slow.yaml"),
+                      "name: slow\nalgorithms:\n  - {name: protonet, config: " +
+                          testing::source_path("configs/smoke/protonet.yaml") +
+                          ", set: {optim.iterations: 300, eval.val_interval: 100}}\n"
+                          "datasets: [synthetic-glyphs]\nseeds: [1, 2, 3]\n");
+  return dir.file("slow.yaml");
+}
+
+// Polls `db` every 100 ms, for up to two minutes, until `ready` holds;
+// returns whether it did.  The database may not exist at first.
+template <typename Ready>
+bool wait_until(const std::string& db, Ready ready) {
+  for (int i = 0; i < 1200; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    try {
+      if (ready(db)) return true;
+    } catch (const std::exception&) {
+      // Not created yet.
+    }
+  }
+  return false;
+}
+
 TEST(Sweep, ShippedSweepsExpandToTheDocumentedMatrix) {
   const Sweep quickstart = load_sweep(testing::source_path("configs/sweeps/quickstart.yaml"), {});
   EXPECT_EQ(quickstart.name, "quickstart");
@@ -130,24 +155,12 @@ TEST(Sweep, ParallelJobsShareTheThreadsAndRecordEveryCell) {
 TEST(Sweep, InterruptedRunIsRecordedAndTheNextSweepResumes) {
   TempDir dir;
   const std::string db = dir.file("r.sqlite");
-  // Three ProtoNets cells of a few seconds each.
-  testing::write_text(dir.file("slow.yaml"),
-                      "name: slow\nalgorithms:\n  - {name: protonet, config: " +
-                          testing::source_path("configs/smoke/protonet.yaml") +
-                          ", set: {optim.iterations: 300, eval.val_interval: 100}}\n"
-                          "datasets: [synthetic-glyphs]\nseeds: [1, 2, 3]\n");
-  const int pid =
-      testing::spawn_metabench({"sweep", dir.file("slow.yaml"), "--db", db}, dir.file("out.txt"));
+  const std::string sweep = write_slow_sweep(dir);
+  const int pid = testing::spawn_metabench({"sweep", sweep, "--db", db}, dir.file("out.txt"));
   // Wait until the first run has completed and the second is under way.
-  bool ready = false;
-  for (int i = 0; i < 1200 && !ready; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    try {
-      ready = count(db, "status = 'completed'") == 1 && count(db, "status = 'running'") == 1;
-    } catch (const std::exception&) {
-      // The database may not exist yet.
-    }
-  }
+  const bool ready = wait_until(db, [](const std::string& d) {
+    return count(d, "status = 'completed'") == 1 && count(d, "status = 'running'") == 1;
+  });
   ASSERT_TRUE(ready) << testing::read_text(dir.file("out.txt"));
   kill(pid, SIGINT);
   EXPECT_EQ(testing::wait_exit_code(pid), 130) << testing::read_text(dir.file("out.txt"));
@@ -157,7 +170,7 @@ TEST(Sweep, InterruptedRunIsRecordedAndTheNextSweepResumes) {
   EXPECT_NE(testing::read_text(dir.file("out.txt")).find("run the same command again to resume"),
             std::string::npos);
 
-  const auto resumed = run_metabench({"sweep", dir.file("slow.yaml"), "--db", db});
+  const auto resumed = run_metabench({"sweep", sweep, "--db", db});
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
   EXPECT_NE(resumed.output.find("3 cells, 2 run, 1 skipped"), std::string::npos) << resumed.output;
   // The interrupted cell continued from its snapshot in its own row, which
@@ -186,22 +199,11 @@ TEST(Sweep, ARebuiltLibraryStopsTheSweepBeforeItsNextCellAndNothingIsLost) {
       std::filesystem::path(testing::metabench_binary()).parent_path() / "libmetabench.so.0");
   std::filesystem::copy_file(built, library);
   testing::ScopedEnv path("LD_LIBRARY_PATH", dir.file("lib"));
-  testing::write_text(dir.file("slow.yaml"),
-                      "name: slow\nalgorithms:\n  - {name: protonet, config: " +
-                          testing::source_path("configs/smoke/protonet.yaml") +
-                          ", set: {optim.iterations: 300, eval.val_interval: 100}}\n"
-                          "datasets: [synthetic-glyphs]\nseeds: [1, 2, 3]\n");
-  const int pid = testing::spawn_metabench(
-      {"sweep", dir.file("slow.yaml"), "--db", db, "--jobs", "1"}, dir.file("out.txt"));
-  bool running = false;
-  for (int i = 0; i < 1200 && !running; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    try {
-      running = count(db, "status = 'running'") == 1;
-    } catch (const std::exception&) {
-      // The database may not exist yet.
-    }
-  }
+  const std::string sweep = write_slow_sweep(dir);
+  const int pid =
+      testing::spawn_metabench({"sweep", sweep, "--db", db, "--jobs", "1"}, dir.file("out.txt"));
+  const bool running =
+      wait_until(db, [](const std::string& d) { return count(d, "status = 'running'") == 1; });
   ASSERT_TRUE(running) << testing::read_text(dir.file("out.txt"));
   std::filesystem::copy_file(built, library + ".new");
   std::filesystem::rename(library + ".new", library);
@@ -213,7 +215,7 @@ TEST(Sweep, ARebuiltLibraryStopsTheSweepBeforeItsNextCellAndNothingIsLost) {
   EXPECT_EQ(count(db, "status = 'completed'"), 1) << "the running cell finishes";
   EXPECT_EQ(count(db, "1"), 1) << "no other cell was started";
 
-  const auto rest = run_metabench({"sweep", dir.file("slow.yaml"), "--db", db});
+  const auto rest = run_metabench({"sweep", sweep, "--db", db});
   ASSERT_EQ(rest.exit_code, 0) << rest.output;
   EXPECT_NE(rest.output.find("3 cells, 2 run, 1 skipped"), std::string::npos) << rest.output;
   EXPECT_EQ(count(db, "status = 'completed'"), 3);

@@ -25,12 +25,19 @@ at::Tensor ridge_weights_direct(const at::Tensor& x, const at::Tensor& y,
   return at::linalg_solve(at::matmul(x.t(), x) + lambda * eye, at::matmul(x.t(), y));
 }
 
+namespace {
+
+// x [n, d] with a column of ones appended: [n, d + 1].
+at::Tensor with_ones_column(const at::Tensor& x) {
+  return at::cat({x, at::ones({x.size(0), 1}, x.options())}, 1);
+}
+
+}  // namespace
+
 at::Tensor ridge_weights_with_bias(const at::Tensor& x, const at::Tensor& y,
                                    const at::Tensor& lambda) {
-  const int64_t n = x.size(0);
-  const double root = std::sqrt(static_cast<double>(n));
-  const at::Tensor with_ones = at::cat({x, at::ones({n, 1}, x.options())}, 1);
-  return ridge_weights(with_ones / root, y / root, lambda);
+  const double root = std::sqrt(static_cast<double>(x.size(0)));
+  return ridge_weights(with_ones_column(x) / root, y / root, lambda);
 }
 
 namespace {
@@ -125,8 +132,7 @@ class R2D2 : public Algorithm {
     const at::Tensor lambda = p[body_].exp();
     const at::Tensor out =
         bias_column_
-            ? at::matmul(at::cat({query, at::ones({query.size(0), 1}, query.options())}, 1),
-                         ridge_weights_with_bias(support, targets, lambda))
+            ? at::matmul(with_ones_column(query), ridge_weights_with_bias(support, targets, lambda))
             : at::matmul(query, ridge_weights(support, targets, lambda));
     return p[body_ + 1] * out + p[body_ + 2];
   }

@@ -64,12 +64,6 @@ TEST(R2D2, GradientsThroughTheSolveEqualFiniteDifferences) {
   EXPECT_NEAR(lambda.grad().item<double>(), fd, 1e-6 * std::max(1.0, std::abs(fd))) << "lambda";
 }
 
-}  // namespace
-}  // namespace metabench
-
-namespace metabench {
-namespace {
-
 // The authors' solve is ridge regression on [X, 1] with lambda * n: its
 // weights zero that objective's gradient, and the last row is a bias that
 // a shift of every support example's features cannot explain away.

@@ -19,6 +19,10 @@
 #include "nn/checkpoint.h"
 
 namespace metabench {
+
+// Tags the training mode's seeds apart from the other seeds derived from a
+// stream position (augmentation's, in datasets/episode_sampler.cc).
+constexpr uint64_t kTrainingModeStream = 0x7261696e6d6f6465ull;  // "rainmode"
 namespace {
 
 // Is `candidate` a better validation result than `best`?  Classification
@@ -185,7 +189,7 @@ void TrainingLoop::run(RunSummary& summary) {
       try {
         // Regularisers that draw (DropBlock) draw from the stream's
         // position: a resumed run draws what an uninterrupted one would.
-        TrainingMode mode(derive_seed({0x7261696e6d6f6465ull, before[0], before[1], before[2],
+        TrainingMode mode(derive_seed({kTrainingModeStream, before[0], before[1], before[2],
                                        before[3], static_cast<uint64_t>(parts_.rank)}),
                           static_cast<double>(it) / static_cast<double>(cfg_.iterations));
         r = parts_.algorithm->meta_train_step(batch);
