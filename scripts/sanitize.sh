@@ -3,7 +3,8 @@
 # metabench with clang, AddressSanitizer and UndefinedBehaviorSanitizer into
 # build-sanitize/, runs there the unit tests that touch parsing, the store,
 # claims and the sweep (metabench_sanitized_tests, tests/CMakeLists.txt), then each libFuzzer target of tests/fuzz/ for
-# $METABENCH_FUZZ_SECONDS (default 20) on its seed corpus.  Fails on a test
+# $METABENCH_FUZZ_SECONDS (default 20) on its seed corpus, one per core at a
+# time (the unit tests too run as one shard per core).  Fails on a test
 # failure, a crash, a sanitizer report or a leak; a crashing input is kept
 # under build-sanitize/fuzz-artifacts/ (make it a regression test).
 set -euo pipefail
@@ -29,9 +30,28 @@ export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"
 export LSAN_OPTIONS="suppressions=$PWD/tests/fuzz/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 
+# One shard of the unit tests per core (they already run side by side under
+# ctest, so they share no paths); each shard's output is kept in its log.
+jobs="$(nproc)"
 start=$SECONDS
-"$build/tests/metabench_sanitized_tests" --gtest_brief=1
-echo "sanitize: unit tests passed under ASan+UBSan in $((SECONDS - start)) s"
+pids=()
+for ((i = 0; i < jobs; i++)); do
+  GTEST_TOTAL_SHARDS=$jobs GTEST_SHARD_INDEX=$i \
+    "$build/tests/metabench_sanitized_tests" --gtest_brief=1 >"$build/unit-shard-$i.log" 2>&1 &
+  pids+=($!)
+done
+failed=0
+for ((i = 0; i < jobs; i++)); do
+  if ! wait "${pids[$i]}"; then
+    tail -n 80 "$build/unit-shard-$i.log"
+    failed=1
+  fi
+done
+if [ "$failed" -ne 0 ]; then
+  echo "sanitize: unit tests FAILED under ASan+UBSan (logs: $build/unit-shard-*.log)" >&2
+  exit 1
+fi
+echo "sanitize: unit tests passed under ASan+UBSan in $((SECONDS - start)) s ($jobs shards)"
 
 mkdir -p "$build/fuzz-artifacts"
 # Image seeds are generated here (no image files are committed).
@@ -45,17 +65,35 @@ rm -rf "$seeds"
 mkdir -p "$build/fuzz-corpus/checkpoint" "$build/fuzz-corpus/snapshot"
 cp "$seeds"/s.checkpoints/*-best.ckpt "$build/fuzz-corpus/checkpoint/torch-format.ckpt"
 cp "$seeds"/s.checkpoints/*-snapshot.pt "$build/fuzz-corpus/snapshot/protonet.pt"
-for t in "${targets[@]}"; do
-  corpus="$build/fuzz-corpus/$t"
+# Each target fuzzes for $seconds on one core; as many run at once as there
+# are cores, and every one's result is reported when its batch ends.
+fuzz_one() {
+  local t="$1" corpus="$build/fuzz-corpus/$1"
   mkdir -p "$corpus"
-  log="$build/fuzz-$t.log"
-  if ! "$build/tests/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=4096 \
-      -print_final_stats=1 -artifact_prefix="$build/fuzz-artifacts/$t-" \
-      "$corpus" "tests/fuzz/corpus/$t" >"$log" 2>&1; then
-    tail -n 60 "$log"
+  "$build/tests/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=4096 \
+    -print_final_stats=1 -artifact_prefix="$build/fuzz-artifacts/$t-" \
+    "$corpus" "tests/fuzz/corpus/$t" >"$build/fuzz-$t.log" 2>&1
+}
+for ((b = 0; b < ${#targets[@]}; b += jobs)); do
+  batch=("${targets[@]:b:jobs}")
+  pids=()
+  for t in "${batch[@]}"; do
+    fuzz_one "$t" &
+    pids+=($!)
+  done
+  failed=()
+  for k in "${!batch[@]}"; do
+    t="${batch[$k]}"
+    if ! wait "${pids[$k]}"; then
+      failed+=("$t")
+      continue
+    fi
+    runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$build/fuzz-$t.log" | grep -o '[0-9]*$' || echo "?")
+    echo "sanitize: fuzz_$t: $runs executions in ${seconds} s, no crash, no leak"
+  done
+  for t in "${failed[@]}"; do
+    tail -n 60 "$build/fuzz-$t.log"
     echo "sanitize: fuzz target $t FAILED; the input is in $build/fuzz-artifacts/" >&2
-    exit 1
-  fi
-  runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
-  echo "sanitize: fuzz_$t: $runs executions in ${seconds} s, no crash, no leak"
+  done
+  [ "${#failed[@]}" -eq 0 ] || exit 1
 done
