@@ -28,7 +28,7 @@
 namespace metabench {
 namespace {
 
-constexpr const char* kDecoderVersion = "cifar100-decoder-v1";
+constexpr const char* kCifar100DecoderVersion = "cifar100-decoder-v1";
 
 const std::set<std::string> kCifarFsVal = {
     "beaver", "otter", "flatfish", "shark", "lamp",      "television", "beetle",     "butterfly",
@@ -99,7 +99,7 @@ std::unique_ptr<Dataset> create_cifar(const DataContext& ctx, const CifarOptions
     require_file(name, dir + "/" + file, hint);
   }
   Sha256 key;
-  key.update(kDecoderVersion);
+  key.update(kCifar100DecoderVersion);
   key.update(source_fingerprint(dir));
   const ClassPool pool = load_or_decode(o.cache_dir, "cifar-100", key.hex_digest(),
                                         [&] { return decode_cifar100(dir, name); });

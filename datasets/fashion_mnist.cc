@@ -23,7 +23,7 @@
 namespace metabench {
 namespace {
 
-constexpr const char* kDecoderVersion = "fashion-mnist-decoder-v1";
+constexpr const char* kFashionMnistDecoderVersion = "fashion-mnist-decoder-v1";
 constexpr const char* kSystemDir = "/usr/share/datasets/fashion-mnist";
 const char* const kClassNames[10] = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                                      "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
@@ -54,7 +54,6 @@ std::string gunzip_file(const std::string& path) {
   }
   return out;
 }
-
 
 ClassPool decode_fashion_mnist(const std::string& dir, const std::vector<std::string>& parts) {
   ClassPool pool;
@@ -119,7 +118,7 @@ std::unique_ptr<Dataset> create_fashion_mnist(const DataContext& ctx,
   const std::string hint = "; install the Debian package dataset-fashion-mnist (files in " +
                            std::string(kSystemDir) + ") or set data.dir";
   Sha256 key;
-  key.update(kDecoderVersion);
+  key.update(kFashionMnistDecoderVersion);
   for (const auto& part : parts) {
     for (const char* kind : {"-images-idx3-ubyte.gz", "-labels-idx1-ubyte.gz"}) {
       const std::string path = dir + "/" + part + kind;

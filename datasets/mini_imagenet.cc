@@ -23,9 +23,8 @@
 namespace metabench {
 namespace {
 
-constexpr const char* kDecoderVersion = "mini-imagenet-decoder-v1";
+constexpr const char* kMiniImagenetDecoderVersion = "mini-imagenet-decoder-v1";
 constexpr const char* kSplits[3] = {"train", "val", "test"};
-
 
 ClassPool decode_mini_imagenet(const std::string& dir, int64_t size) {
   ClassPool pool;
@@ -83,7 +82,7 @@ std::unique_ptr<Dataset> create_mini_imagenet(const DataContext& ctx,
   }
   const int64_t size = o.image_size;
   Sha256 key;
-  key.update(kDecoderVersion);
+  key.update(kMiniImagenetDecoderVersion);
   key.update_value(size);
   for (const char* split_name : kSplits) {
     key.update(source_fingerprint(dir + "/" + split_name + ".csv"));

@@ -34,7 +34,7 @@
 namespace metabench {
 namespace {
 
-constexpr const char* kDecoderVersion = "omniglot-decoder-v1";
+constexpr const char* kOmniglotDecoderVersion = "omniglot-decoder-v1";
 
 ClassPool decode_omniglot(const std::vector<std::string>& sources, int64_t size) {
   // class key -> (file name -> image); std::map keeps everything sorted, so
@@ -158,7 +158,7 @@ std::unique_ptr<Dataset> create_omniglot(const DataContext& ctx, const OmniglotO
   if (sources.empty()) throw DatasetError("dataset '" + name + "': data.sources is empty");
   const int64_t size = o.image_size;
   Sha256 key;
-  key.update(kDecoderVersion);
+  key.update(kOmniglotDecoderVersion);
   key.update_value(size);
   for (const auto& source : sources) key.update(source_fingerprint(source));
   const ClassPool pool = load_or_decode(o.cache_dir, name, key.hex_digest(),

@@ -41,13 +41,13 @@ OptionsSchema<R2d2Options> r2d2_options() {
   return s;
 }
 
-constexpr int kBlocks = 4;
+constexpr int kR2d2Blocks = 4;
 
 class Conv4R2d2 : public Backbone {
  public:
   Conv4R2d2(int64_t channels, int64_t height, int64_t width_px, const R2d2Options& o)
       : channels_(channels), o_(o) {
-    if (o_.r2d2_widths.size() != kBlocks) {
+    if (o_.r2d2_widths.size() != kR2d2Blocks) {
       throw ConfigError("model.r2d2_widths: expected 4 widths, one per block, got " +
                         std::to_string(o_.r2d2_widths.size()));
     }
@@ -65,7 +65,7 @@ class Conv4R2d2 : public Backbone {
   std::vector<ParamSpec> param_specs() const override {
     std::vector<ParamSpec> specs;
     int64_t in = channels_;
-    for (int b = 0; b < kBlocks; ++b) {
+    for (int b = 0; b < kR2d2Blocks; ++b) {
       const std::string p = "block" + std::to_string(b);
       const int64_t out = o_.r2d2_widths[b], fan_in = in * 9;
       specs.push_back(
@@ -81,12 +81,13 @@ class Conv4R2d2 : public Backbone {
   at::Tensor forward(const at::Tensor& x, at::TensorList p) const override {
     at::Tensor h = x;
     std::vector<at::Tensor> features;
-    for (int b = 0; b < kBlocks; ++b) {
+    for (int b = 0; b < kR2d2Blocks; ++b) {
       h = at::conv2d(h, p[4 * b], p[4 * b + 1], 1, 1);
       // Batch statistics always (metabench/backbone.h).
       h = at::batch_norm(h, p[4 * b + 2], p[4 * b + 3], {}, {}, /*training=*/true, 0.0, 1e-5, true);
       h = at::leaky_relu(
-          at::max_pool2d(h, {2, 2}, {b + 1 < kBlocks ? 2 : 1, b + 1 < kBlocks ? 2 : 1}), 0.1);
+          at::max_pool2d(h, {2, 2}, {b + 1 < kR2d2Blocks ? 2 : 1, b + 1 < kR2d2Blocks ? 2 : 1}),
+          0.1);
       if (b >= 2) h = training_dropout(h, o_.r2d2_dropout);
       if (b == 2) features.push_back(at::max_pool2d(h, {2, 2}, {1, 1}).flatten(1));
       if (b == 3) features.push_back(h.flatten(1));

@@ -17,7 +17,7 @@
 namespace metabench {
 namespace {
 
-std::string escape(const std::string& text) {
+std::string html_escape(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
@@ -78,8 +78,8 @@ std::string render_html(const ReportData& data, const std::vector<std::string>& 
       std::string(kStyle) + "</style>\n<script>" + kScript +
       "</script>\n</head>\n<body>\n<h1>metabench report</h1>\n<p class=\"note\">"
       "Database <code>" +
-      escape(data.database) + "</code>" + (data.scope.empty() ? "" : ", " + escape(data.scope)) +
-      "</p>\n";
+      html_escape(data.database) + "</code>" +
+      (data.scope.empty() ? "" : ", " + html_escape(data.scope)) + "</p>\n";
   for (const ReportTable& t : data.tables) {
     const int digits = t.regression ? 3 : 2;
     size_t best = 0;
@@ -88,15 +88,15 @@ std::string render_html(const ReportData& data, const std::vector<std::string>& 
                                        : t.cells[i].score.mean > t.cells[best].score.mean;
       if (better) best = i;
     }
-    out += "<h2>" + escape(t.title()) + "</h2>\n<table>\n<thead><tr><th>Algorithm</th><th>" +
-           escape(t.metric()) +
+    out += "<h2>" + html_escape(t.title()) + "</h2>\n<table>\n<thead><tr><th>Algorithm</th><th>" +
+           html_escape(t.metric()) +
            "</th><th>95% CI (seeds, t)</th><th>95% CI (episodes)</th>"
            "<th>Seeds</th><th>Episodes</th><th>Train (s)</th><th>s/iteration</th>"
            "<th>Adapt (ms)</th><th>Peak RSS (MB)</th><th>Paper</th><th>&Delta; paper</th>"
            "</tr></thead>\n<tbody>\n";
     for (size_t i = 0; i < t.cells.size(); ++i) {
       const ReportCell& c = t.cells[i];
-      out += "<tr><td>" + escape(c.label) + "</td><td" + (i == best ? " class=\"best\"" : "") +
+      out += "<tr><td>" + html_escape(c.label) + "</td><td" + (i == best ? " class=\"best\"" : "") +
              ">" + fixed(c.score.mean, digits) + "</td><td>" +
              (c.runs.size() > 1 ? "&plusmn; " + fixed(c.score.ci95, digits) : "n/a") +
              "</td><td>&plusmn; " + fixed(c.episode_ci, digits) + "</td><td>" +
@@ -104,7 +104,7 @@ std::string render_html(const ReportData& data, const std::vector<std::string>& 
              "</td><td>" + fixed(c.train_seconds, 1) + "</td><td>" +
              fixed(c.seconds_per_iteration, 4) + "</td><td>" + fixed(c.adapt_ms, 2) + "</td><td>" +
              fixed(c.rss, 0) + "</td><td>" +
-             (c.published ? escape(c.published->value_text()) : "") + "</td><td>" +
+             (c.published ? html_escape(c.published->value_text()) : "") + "</td><td>" +
              (c.published ? format("%+.2f", c.score.mean - c.published->accuracy) : "") +
              "</td></tr>\n";
     }
@@ -114,14 +114,14 @@ std::string render_html(const ReportData& data, const std::vector<std::string>& 
         "of freedom. Paper numbers only where the paper's setting is ours.</p>\n";
     for (const ReportCell& c : t.cells) {
       if (!c.published && !c.published_differs.empty()) {
-        out += "<p class=\"note\">No paper comparison for " + escape(c.label) + ": " +
-               escape(c.published_differs) + ".</p>\n";
+        out += "<p class=\"note\">No paper comparison for " + html_escape(c.label) + ": " +
+               html_escape(c.published_differs) + ".</p>\n";
       }
     }
     if (t.code_ids.size() > 1) {
       out += "<p class=\"note\">These runs were recorded by " + std::to_string(t.code_ids.size()) +
              " different code identities (" +
-             escape(join({t.code_ids.begin(), t.code_ids.end()}, ", ")) +
+             html_escape(join({t.code_ids.begin(), t.code_ids.end()}, ", ")) +
              "); a configuration recorded by several is shown once per code.</p>\n";
     }
     if (!t.pairs.empty()) {
@@ -129,8 +129,9 @@ std::string render_html(const ReportData& data, const std::vector<std::string>& 
           "<table>\n<thead><tr><th>A</th><th>B</th><th>mean A &minus; B</th>"
           "<th>p (Wilcoxon, Holm)</th><th>significant at 0.05</th></tr></thead>\n<tbody>\n";
       for (const PairwiseTest& p : t.pairs) {
-        out += "<tr><td>" + escape(t.cells[p.a].label) + "</td><td>" + escape(t.cells[p.b].label) +
-               "</td><td>" + format("%+.*f", digits, p.mean_difference) + "</td><td>" +
+        out += "<tr><td>" + html_escape(t.cells[p.a].label) + "</td><td>" +
+               html_escape(t.cells[p.b].label) + "</td><td>" +
+               format("%+.*f", digits, p.mean_difference) + "</td><td>" +
                (p.p_adjusted < 0.001 ? "&lt; 0.001" : format("%.3f", p.p_adjusted)) + "</td><td>" +
                (p.significant ? "yes" : "no") + "</td></tr>\n";
       }
@@ -142,8 +143,8 @@ std::string render_html(const ReportData& data, const std::vector<std::string>& 
     out += "<figure class=\"plot\">\n" + inline_svg(svg) + "\n</figure>\n";
   }
   if (!data.unfinished.empty()) {
-    out +=
-        "<p class=\"note\">Not included: " + escape(join(data.unfinished, ", ")) + " run(s).</p>\n";
+    out += "<p class=\"note\">Not included: " + html_escape(join(data.unfinished, ", ")) +
+           " run(s).</p>\n";
   }
   out += "</body>\n</html>\n";
   return out;

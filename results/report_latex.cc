@@ -11,7 +11,7 @@
 namespace metabench {
 namespace {
 
-std::string escape(const std::string& text) {
+std::string latex_escape(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
@@ -75,20 +75,21 @@ std::string render_latex(const ReportData& data) {
         {[](const ReportCell& c) { return c.rss; }, false}};
     std::vector<int> winners;
     for (const auto& [getter, highest] : columns) winners.push_back(best(t.cells, getter, highest));
-    out += "\n\\begin{table}[t]\n\\centering\n\\caption{" + escape(t.title()) + ": " +
-           escape(t.metric()) + ", " + std::to_string(t.cells.front().runs.front().episodes) +
+    out += "\n\\begin{table}[t]\n\\centering\n\\caption{" + latex_escape(t.title()) + ": " +
+           latex_escape(t.metric()) + ", " + std::to_string(t.cells.front().runs.front().episodes) +
            " test episodes per run; mean over seeds $\\pm$ 95\\% CI over seeds (Student's "
            "$t$, $n-1$ degrees of freedom for $n$ seeds).}\n";
     out += "\\begin{tabular}{lrrrrrr}\n\\toprule\n";
-    out += "Algorithm & " + escape(t.metric()) +
+    out += "Algorithm & " + latex_escape(t.metric()) +
            " & Seeds & Train (s) & s/iteration & Adapt (ms) & Peak RSS (MB) \\\\\n\\midrule\n";
     for (size_t i = 0; i < t.cells.size(); ++i) {
       const ReportCell& c = t.cells[i];
       const bool w0 = winners[0] == static_cast<int>(i);
       std::string score = fixed(c.score.mean, digits);
       if (c.runs.size() > 1) score += " $\\pm$ " + fixed(c.score.ci95, digits);
-      out += escape(c.label) + " & " + bold_if(w0, score) + " & " + std::to_string(c.runs.size()) +
-             " & " + bold_if(winners[1] == static_cast<int>(i), fixed(c.train_seconds, 1)) + " & " +
+      out += latex_escape(c.label) + " & " + bold_if(w0, score) + " & " +
+             std::to_string(c.runs.size()) + " & " +
+             bold_if(winners[1] == static_cast<int>(i), fixed(c.train_seconds, 1)) + " & " +
              bold_if(winners[2] == static_cast<int>(i), fixed(c.seconds_per_iteration, 4)) + " & " +
              bold_if(winners[3] == static_cast<int>(i), fixed(c.adapt_ms, 2)) + " & " +
              bold_if(winners[4] == static_cast<int>(i), fixed(c.rss, 0)) + " \\\\\n";

@@ -120,4 +120,4 @@ struct Registration {
 // Usage: METABENCH_REGISTER_ENTRY(::metabench::AlgorithmInfo, AlgorithmInfo(...)...);
 #define METABENCH_REGISTER_ENTRY(Entry, ...)                                        \
   static ::metabench::Registration<Entry> METABENCH_CONCAT(metabench_registration_, \
-                                                           __LINE__)(__VA_ARGS__)
+                                                           __COUNTER__)(__VA_ARGS__)
