@@ -85,9 +85,8 @@ class Conv4R2d2 : public Backbone {
       h = at::conv2d(h, p[4 * b], p[4 * b + 1], 1, 1);
       // Batch statistics always (metabench/backbone.h).
       h = at::batch_norm(h, p[4 * b + 2], p[4 * b + 3], {}, {}, /*training=*/true, 0.0, 1e-5, true);
-      h = at::leaky_relu(
-          at::max_pool2d(h, {2, 2}, {b + 1 < kR2d2Blocks ? 2 : 1, b + 1 < kR2d2Blocks ? 2 : 1}),
-          0.1);
+      const int64_t stride = b + 1 < kR2d2Blocks ? 2 : 1;  // the last block keeps its size
+      h = at::leaky_relu(at::max_pool2d(h, {2, 2}, {stride, stride}), 0.1);
       if (b >= 2) h = training_dropout(h, o_.r2d2_dropout);
       if (b == 2) features.push_back(at::max_pool2d(h, {2, 2}, {1, 1}).flatten(1));
       if (b == 3) features.push_back(h.flatten(1));

@@ -2,9 +2,10 @@
 # CI's sanitizer stage (run by scripts/test.sh after the main tests): builds
 # metabench with clang, AddressSanitizer and UndefinedBehaviorSanitizer into
 # build-sanitize/, runs there the unit tests that touch parsing, the store,
-# claims and the sweep (metabench_sanitized_tests, tests/CMakeLists.txt), then each libFuzzer target of tests/fuzz/ for
-# $METABENCH_FUZZ_SECONDS (default 20) on its seed corpus, one per core at a
-# time (the unit tests too run as one shard per core).  Fails on a test
+# claims and the sweep (metabench_sanitized_tests, tests/CMakeLists.txt),
+# then each libFuzzer target of tests/fuzz/ for $METABENCH_FUZZ_SECONDS
+# (default 20) on its seed corpus, one per core at a time (the unit tests
+# too run as one shard per core).  Fails on a test
 # failure, a crash, a sanitizer report or a leak; a crashing input is kept
 # under build-sanitize/fuzz-artifacts/ (make it a regression test).
 set -euo pipefail
@@ -30,6 +31,16 @@ export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"
 export LSAN_OPTIONS="suppressions=$PWD/tests/fuzz/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 
+# Waits for every pid of "$@" and leaves their exit statuses, in order, in
+# `statuses` (both parallel phases below report each failure by position).
+wait_all() {
+  statuses=()
+  local pid
+  for pid in "$@"; do
+    if wait "$pid"; then statuses+=(0); else statuses+=($?); fi
+  done
+}
+
 # One shard of the unit tests per core (they already run side by side under
 # ctest, so they share no paths); each shard's output is kept in its log.
 jobs="$(nproc)"
@@ -40,17 +51,16 @@ for ((i = 0; i < jobs; i++)); do
     "$build/tests/metabench_sanitized_tests" --gtest_brief=1 >"$build/unit-shard-$i.log" 2>&1 &
   pids+=($!)
 done
+wait_all "${pids[@]}"
 failed=0
-for ((i = 0; i < jobs; i++)); do
-  if ! wait "${pids[$i]}"; then
+for i in "${!statuses[@]}"; do
+  if [ "${statuses[$i]}" -ne 0 ]; then
     tail -n 80 "$build/unit-shard-$i.log"
+    echo "sanitize: unit-test shard $i FAILED under ASan+UBSan (exit ${statuses[$i]}; log: $build/unit-shard-$i.log)" >&2
     failed=1
   fi
 done
-if [ "$failed" -ne 0 ]; then
-  echo "sanitize: unit tests FAILED under ASan+UBSan (logs: $build/unit-shard-*.log)" >&2
-  exit 1
-fi
+[ "$failed" -eq 0 ] || exit 1
 echo "sanitize: unit tests passed under ASan+UBSan in $((SECONDS - start)) s ($jobs shards)"
 
 mkdir -p "$build/fuzz-artifacts"
@@ -81,19 +91,18 @@ for ((b = 0; b < ${#targets[@]}; b += jobs)); do
     fuzz_one "$t" &
     pids+=($!)
   done
-  failed=()
+  wait_all "${pids[@]}"
+  failed=0
   for k in "${!batch[@]}"; do
     t="${batch[$k]}"
-    if ! wait "${pids[$k]}"; then
-      failed+=("$t")
+    if [ "${statuses[$k]}" -ne 0 ]; then
+      tail -n 60 "$build/fuzz-$t.log"
+      echo "sanitize: fuzz target $t FAILED (exit ${statuses[$k]}); the input is in $build/fuzz-artifacts/" >&2
+      failed=1
       continue
     fi
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$build/fuzz-$t.log" | grep -o '[0-9]*$' || echo "?")
     echo "sanitize: fuzz_$t: $runs executions in ${seconds} s, no crash, no leak"
   done
-  for t in "${failed[@]}"; do
-    tail -n 60 "$build/fuzz-$t.log"
-    echo "sanitize: fuzz target $t FAILED; the input is in $build/fuzz-artifacts/" >&2
-  done
-  [ "${#failed[@]}" -eq 0 ] || exit 1
+  [ "$failed" -eq 0 ] || exit 1
 done
