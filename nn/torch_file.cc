@@ -251,6 +251,10 @@ TorchRecord decode_torch_record(const std::string& data, const std::string& what
                                               c10::nullopt, c10::nullopt, c10::nullopt, reader);
   } catch (const UserError&) {
     throw;  // check_pickle's own message
+  } catch (const c10::Error& e) {
+    // Without the C++ backtrace LibTorch appends to what().
+    throw UserError(what + " is not a readable torch.save() file: " +
+                    Error::one_line(e.what_without_backtrace()).substr(0, 300));
   } catch (const std::exception& e) {
     throw UserError(
         what + " is not a readable torch.save() file: " + Error::one_line(e.what()).substr(0, 300));
@@ -276,7 +280,20 @@ TorchRecord decode_torch_record(const std::string& data, const std::string& what
           throw UserError(what + ": field '" + key + "' should map names to tensors, and has a " +
                           t.value().tagKind());
         }
-        group.emplace_back(t.key().toStringRef(), t.value().toTensor());
+        const at::Tensor& tensor = t.value().toTensor();
+        // A pickle may name any storage class: a quantized or complex
+        // tensor would escape later as LibTorch's error, not as bad input
+        // (found by fuzz_checkpoint with QInt8Storage).
+        const char* kind = tensor.is_quantized()             ? "quantized"
+                           : tensor.layout() != at::kStrided ? "sparse"
+                           : tensor.is_complex()             ? "complex"
+                                                             : nullptr;
+        if (kind != nullptr) {
+          throw UserError(what + ": tensor '" + t.key().toStringRef() + "' of field '" + key +
+                          "' is " + c10::toString(tensor.scalar_type()) + " (" + kind +
+                          "); expected a dense tensor of real numbers");
+        }
+        group.emplace_back(t.key().toStringRef(), tensor);
       }
     } else {
       throw UserError(what + ": field '" + key + "' is a " + v.tagKind() +

@@ -181,6 +181,28 @@ TEST(BoundedParsers, ATorchFileWhosePickleDeclaresAHugeStringIsRefusedBeforeUnpi
   EXPECT_EQ(e.find('\n'), std::string::npos) << "one line";
 }
 
+// Regression (found by fuzz_checkpoint: LibTorch's error escaped as an
+// internal one): a pickle may name any storage class, and a quantized
+// tensor could not be converted to float.  The tensor is refused as input.
+TEST(BoundedParsers, ATorchFileWithAQuantizedTensorIsRefusedNamingTheTensor) {
+  TempDir dir;
+  Checkpoint c;
+  c.config_hash = "h";
+  c.tensors = {{"w", at::ones({4})}};
+  save_checkpoint(dir.file("f.ckpt"), c);
+  const std::string floats = testing::read_text(dir.file("f.ckpt"));
+  std::string quantized = floats;  // the same length: the zip directory still fits
+  const size_t at = quantized.find("FloatStorage");
+  ASSERT_NE(at, std::string::npos);
+  quantized.replace(at, 12, "QInt8Storage");
+  const std::string e = error_of([&] { parse_checkpoint(quantized, "q.ckpt"); });
+  EXPECT_NE(e.find("checkpoint 'q.ckpt': tensor 'w' of field 'tensors' is QInt8 (quantized); "
+                   "expected a dense tensor of real numbers"),
+            std::string::npos)
+      << e;
+  EXPECT_EQ(parse_checkpoint(floats, "f.ckpt").tensors.at(0).second.sum().item<float>(), 4.0f);
+}
+
 TEST(BoundedParsers, AnImageDeclaringHugeDimensionsIsRefusedBeforeDecoding) {
   // A PNG signature and an IHDR chunk declaring 20,000 x 20,000 pixels
   // (stb_image does not check the CRC), then nothing.
