@@ -36,6 +36,7 @@
 
 #include "metabench/backbone.h"
 #include "metabench/errors.h"
+#include "nn/conv2d.h"
 
 namespace metabench {
 namespace {
@@ -147,8 +148,10 @@ class Conv4 : public Backbone {
   // independent sets of weights stacked along the output channels.
   at::Tensor blocks(at::Tensor h, at::TensorList p, int64_t groups) const {
     for (int i = 0; i < kBlocks; ++i) {
-      h = at::conv2d(h, p[4 * i], p[4 * i + 1], layout_.stride, layout_.padding[i],
-                     /*dilation=*/1, groups);
+      // nn/conv2d.h: second-order MAML's double backward without
+      // LibTorch's transposed convolution.
+      h = conv2d_second_order(h, p[4 * i], p[4 * i + 1], layout_.stride, layout_.padding[i],
+                              groups);
       // Batch statistics always (training=true), no running statistics.
       h = at::batch_norm(h, p[4 * i + 2], p[4 * i + 3], /*running_mean=*/{}, /*running_var=*/{},
                          /*training=*/true, /*momentum=*/0.0, /*eps=*/1e-5,

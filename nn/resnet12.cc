@@ -23,6 +23,7 @@
 #include "metabench/backbone.h"
 #include "metabench/errors.h"
 #include "metabench/training_mode.h"
+#include "nn/conv2d.h"
 #include "nn/dropblock.h"
 
 namespace metabench {
@@ -127,10 +128,12 @@ class ResNet12 : public Backbone {
       const at::TensorList q = p.slice(b * kPerBlock, kPerBlock);
       at::Tensor y = h;
       for (int c = 0; c < kConvs; ++c) {
-        y = norm(at::conv2d(y, q[3 * c], {}, 1, 1), q[3 * c + 1], q[3 * c + 2]);
+        // nn/conv2d.h: a double backward (second-order MAML) without
+        // LibTorch's transposed convolution.
+        y = norm(conv2d_second_order(y, q[3 * c], {}, 1, 1), q[3 * c + 1], q[3 * c + 2]);
         if (c + 1 < kConvs) y = at::leaky_relu(y, 0.1);
       }
-      const at::Tensor shortcut = norm(at::conv2d(h, q[9]), q[10], q[11]);
+      const at::Tensor shortcut = norm(conv2d_second_order(h, q[9], {}), q[10], q[11]);
       h = at::max_pool2d(at::leaky_relu(y + shortcut, 0.1), {2, 2});
       if (b >= 2 && drop_rate_ > 0.0) h = drop_block(h, rate(), drop_size_);
     }
