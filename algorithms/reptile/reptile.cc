@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <optional>
 
 #include "metabench/adam.h"
@@ -39,6 +40,38 @@ constexpr uint64_t kEvaluationTag = 0x6576616cull;     // "eval"
 // stacked copies of a 5-way 5-shot support set at width 32 hold about
 // 10 MB of activations a layer.
 constexpr int64_t kQueriesPerPass = 16;
+
+// Support inputs per stacked inner step in evaluate_batch() (4 tasks of
+// 10 28x28 images) and query inputs per scoring pass: the MAML family's
+// bounds (maml_style.cc).
+constexpr int64_t kReptileSupportElementsPerPass = 32768;
+constexpr int64_t kReptileQueryElementsPerPass = 16384;
+
+// Mini-batches of `batch` (0: all) of n examples, cycling through an order
+// that is shuffled anew at each pass over the examples.
+class MiniBatches {
+ public:
+  MiniBatches(int64_t n, int64_t batch)
+      : n_(n), batch_(batch > 0 ? std::min(batch, n) : n), cursor_(n) {
+    for (int64_t i = 0; i < n; ++i) order_.push_back(i);
+  }
+  at::Tensor next(Rng& rng, const at::Device& device) {
+    std::vector<int64_t> index;
+    while (static_cast<int64_t>(index.size()) < batch_) {
+      if (cursor_ == n_) {
+        rng.shuffle(order_.begin(), order_.end());
+        cursor_ = 0;
+      }
+      index.push_back(order_[cursor_++]);
+    }
+    return at::tensor(index, at::kLong).to(device);
+  }
+
+ private:
+  int64_t n_, batch_;
+  std::vector<int64_t> order_;
+  int64_t cursor_;
+};
 
 class Reptile : public Algorithm {
  public:
@@ -126,6 +159,60 @@ class Reptile : public Algorithm {
     return score(at::cat(outputs), episode.query_y, kind_);
   }
 
+  // Transductive evaluation with the SGD inner optimiser, several episodes
+  // stacked as tasks of the backbone's forward_tasks(), a pass of episodes
+  // at a time: episode k's weights are slice k of stacked tensors, so each
+  // episode is adapted as evaluate() adapts it, to float rounding (grouped
+  // convolutions).  Every episode draws the same mini-batch order
+  // (evaluation's stream starts afresh for each), so one index serves the
+  // pass.  Adam's episodes are adapted one by one: with beta1 = 0 its first
+  // step moves each weight by about +-lr whatever its gradient's size, and
+  // the gradients of the convolution biases before batch norm are rounding
+  // noise (exactly 0 in exact arithmetic), so two summation orders differ
+  // by up to 5e-5 in a query loss after 3 steps (measured on the
+  // conformance test's episodes), beyond the 1e-5 evaluate_batch()
+  // promises.
+  std::vector<StepResult> evaluate_batch(const std::vector<Episode>& episodes) override {
+    if (!transductive_ || use_adam_ || episodes.size() < 2) {
+      return Algorithm::evaluate_batch(episodes);
+    }
+    const int64_t support = episodes[0].support_x.size(0);
+    const int64_t batch = inner_batch_ > 0 ? std::min(inner_batch_, support) : support;
+    const int64_t per_pass = std::max<int64_t>(
+        1, kReptileSupportElementsPerPass / (batch * episodes[0].support_x[0].numel()));
+    std::vector<StepResult> results;
+    for (size_t begin = 0; begin < episodes.size(); begin += per_pass) {
+      const size_t end = std::min(episodes.size(), begin + static_cast<size_t>(per_pass));
+      std::vector<at::Tensor> sx, sy, qx, qy;
+      for (size_t i = begin; i < end; ++i) {
+        sx.push_back(episodes[i].support_x);
+        sy.push_back(episodes[i].support_y);
+        qx.push_back(episodes[i].query_x);
+        qy.push_back(episodes[i].query_y);
+      }
+      Rng order_rng(derive_seed({stream_seed_, kEvaluationTag}));
+      const std::vector<at::Tensor> fast =
+          adapt_tasks(at::stack(sx), at::stack(sy), settings_.inner_steps_test, order_rng);
+      at::NoGradGuard no_grad;
+      const at::Tensor query_x = at::stack(qx), query_y = at::stack(qy);
+      // The queries a few episodes at a time: a whole pass's would leave
+      // the cache.
+      const int64_t tasks = query_x.size(0);
+      const int64_t chunk =
+          std::max<int64_t>(1, kReptileQueryElementsPerPass * tasks / query_x.numel());
+      for (int64_t b = 0; b < tasks; b += chunk) {
+        const int64_t e = std::min(tasks, b + chunk);
+        std::vector<at::Tensor> slice;
+        for (const at::Tensor& f : fast) slice.push_back(f.slice(0, b, e));
+        for (const StepResult& r : score_tasks(forward_tasks(query_x.slice(0, b, e), slice),
+                                               query_y.slice(0, b, e), kind_)) {
+          results.push_back(r);
+        }
+      }
+    }
+    return results;
+  }
+
   NamedTensors state() const override { return params_.state(); }
   void load_state(const NamedTensors& state) override { params_.load(state); }
   // The iteration (epsilon's annealing and the tasks' mini-batch orders).
@@ -151,6 +238,42 @@ class Reptile : public Algorithm {
     return at::linear(backbone_.forward(x, p.slice(0, h)), p[h], p[h + 1]);
   }
 
+  // forward() of tasks stacked along a first dimension: x [tasks, n, ...],
+  // p[i] [tasks, ...]; returns [tasks, n, outputs].
+  at::Tensor forward_tasks(const at::Tensor& x, at::TensorList p) const {
+    const size_t h = p.size() - 2;
+    const at::Tensor features = backbone_.forward_tasks(x, p.slice(0, h));
+    return at::baddbmm(p[h + 1].unsqueeze(1), features, p[h].transpose(1, 2));
+  }
+
+  // adapt() with SGD of tasks stacked along a first dimension (x [tasks,
+  // n, ...], y [tasks, n, ...]), every task on the same mini-batch indices:
+  // the adapted weights, [tasks, ...] each.
+  std::vector<at::Tensor> adapt_tasks(const at::Tensor& x, const at::Tensor& y, int64_t steps,
+                                      Rng& rng) {
+    const int64_t tasks = x.size(0);
+    std::vector<at::Tensor> phi;
+    for (const at::Tensor& p : params_.tensors()) {
+      std::vector<int64_t> shape = {tasks};
+      shape.insert(shape.end(), p.sizes().begin(), p.sizes().end());
+      phi.push_back(p.detach().unsqueeze(0).expand(shape).clone().requires_grad_(true));
+    }
+    MiniBatches order(x.size(1), inner_batch_);
+    for (int64_t step = 0; step < steps; ++step) {
+      const at::Tensor idx = order.next(rng, x.device());
+      const at::Tensor outputs = forward_tasks(x.index_select(1, idx), phi);
+      // Task k's gradient is that of its own mean loss: the tasks share no
+      // weight.
+      const at::Tensor loss = per_task_loss(outputs, y.index_select(1, idx), kind_).sum();
+      zero_grads(phi);
+      loss.backward();
+      at::NoGradGuard no_grad;
+      for (auto& p : phi) p.sub_(p.grad(), settings_.inner_lr);
+    }
+    for (auto& p : phi) p = p.detach();
+    return phi;
+  }
+
   // Runs `steps` inner steps from the meta-parameters on mini-batches of
   // (x, y), cycling through a shuffled order; stores the adapted parameters.
   // Returns the mean loss and accuracy over the steps.
@@ -159,22 +282,10 @@ class Reptile : public Algorithm {
     std::vector<at::Tensor> phi = fresh_leaves(params_.tensors());
     std::optional<Adam> adam;
     if (use_adam_) adam.emplace(phi, AdamOptions().with_lr(settings_.inner_lr).with_beta1(0.0));
-    const int64_t n = x.size(0);
-    const int64_t batch = inner_batch_ > 0 ? std::min(inner_batch_, n) : n;
-    std::vector<int64_t> order(n);
-    for (int64_t i = 0; i < n; ++i) order[i] = i;
-    int64_t cursor = n;
+    MiniBatches order(x.size(0), inner_batch_);
     StepResult mean;
     for (int64_t step = 0; step < steps; ++step) {
-      std::vector<int64_t> index;
-      while (static_cast<int64_t>(index.size()) < batch) {
-        if (cursor == n) {
-          rng.shuffle(order.begin(), order.end());
-          cursor = 0;
-        }
-        index.push_back(order[cursor++]);
-      }
-      const at::Tensor idx = at::tensor(index, at::kLong).to(x.device());
+      const at::Tensor idx = order.next(rng, x.device());
       const at::Tensor outputs = forward(x.index_select(0, idx), phi);
       const at::Tensor target = y.index_select(0, idx);
       const at::Tensor loss = task_loss(outputs, target, kind_);

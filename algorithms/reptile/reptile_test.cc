@@ -110,5 +110,59 @@ TEST(Reptile, NonTransductiveEvaluationEqualsOneForwardPerQuery) {
   EXPECT_DOUBLE_EQ(r.accuracy, expected.accuracy);
 }
 
+// With SGD, episodes adapted together (stacked as tasks) get the results
+// each gets alone, also for an uneven last pass: inner batches of 4 28x28
+// images make 10 episodes a pass, so 13 episodes are a pass of 10 and one
+// of 3.
+TEST(Reptile, SgdEvaluationOfStackedEpisodesEqualsOneByOne) {
+  at::manual_seed(53);
+  std::vector<Episode> episodes;
+  for (int i = 0; i < 13; ++i) {
+    episodes.push_back(Episode{at::rand({6, 1, 28, 28}), at::arange(3, at::kLong).repeat({2}),
+                               at::rand({9, 1, 28, 28}), at::arange(3, at::kLong).repeat({3}), 3});
+  }
+  const auto under_test = testing::make_algorithm(
+      {"algorithm=reptile", "model.width=8", "episode.ways=3", "optim.inner_steps_test=3",
+       "optim.inner_lr=0.1", "algo.inner_optimizer=sgd", "algo.inner_batch=4"},
+      {1, 28, 28}, TaskKind::kClassification, 17);
+  Algorithm& reptile = *under_test->algorithm;
+  const std::vector<StepResult> batched = reptile.evaluate_batch(episodes);
+  ASSERT_EQ(batched.size(), episodes.size());
+  for (size_t i = 0; i < episodes.size(); ++i) {
+    const StepResult alone = reptile.evaluate(episodes[i]);
+    EXPECT_NEAR(batched[i].loss, alone.loss, 1e-5) << i;
+    EXPECT_NEAR(batched[i].accuracy, alone.accuracy, 1e-5) << i;
+  }
+  // Adaptation changed the weights: equal results are not the start's.
+  const auto unadapted =
+      testing::make_algorithm({"algorithm=reptile", "model.width=8", "episode.ways=3",
+                               "optim.inner_steps_test=0", "algo.inner_optimizer=sgd"},
+                              {1, 28, 28}, TaskKind::kClassification, 17);
+  EXPECT_GT(std::abs(unadapted->algorithm->evaluate(episodes[0]).loss - batched[0].loss), 1e-3);
+}
+
+// The same on regression through the MLP (sinusoid-like episodes, inner
+// batches of 3 of 5 points: the order cycles and reshuffles mid-adaptation).
+TEST(Reptile, SgdEvaluationOfStackedRegressionEpisodesEqualsOneByOne) {
+  at::manual_seed(59);
+  std::vector<Episode> episodes;
+  for (int i = 0; i < 5; ++i) {
+    const at::Tensor x = at::rand({10, 1}) * 10 - 5;
+    const at::Tensor y = at::sin(x + i);
+    episodes.push_back(Episode{x.slice(0, 0, 5), y.slice(0, 0, 5), x.slice(0, 5), y.slice(0, 5), 1});
+  }
+  const auto under_test = testing::make_algorithm(
+      {"algorithm=reptile", "dataset=sinusoid", "backbone=mlp", "model.hidden=[16,16]",
+       "episode.ways=1", "episode.shots=5", "episode.queries=5", "optim.inner_steps_test=4",
+       "optim.inner_lr=0.02", "algo.inner_optimizer=sgd", "algo.inner_batch=3"},
+      {1}, TaskKind::kRegression, 19);
+  Algorithm& reptile = *under_test->algorithm;
+  const std::vector<StepResult> batched = reptile.evaluate_batch(episodes);
+  ASSERT_EQ(batched.size(), episodes.size());
+  for (size_t i = 0; i < episodes.size(); ++i) {
+    EXPECT_NEAR(batched[i].loss, reptile.evaluate(episodes[i]).loss, 1e-5) << i;
+  }
+}
+
 }  // namespace
 }  // namespace metabench

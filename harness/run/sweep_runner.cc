@@ -158,6 +158,8 @@ class SweepRun {
           continue;
         }
       }
+      // Nothing more can start now.
+      status_.settled(now_seconds());
       relay_output();
       status_.tick(now_seconds());
       std::this_thread::sleep_for(std::chrono::milliseconds(100));  // a signal cuts it short
@@ -170,7 +172,7 @@ class SweepRun {
       reap(false);
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    status_.clear();
+    status_.clear(now_seconds());
     if (!changed_file_.empty() && !interrupt_requested()) {
       throw EnvironmentError(format(
           "sweep %s: %s changed on disk while the sweep ran (rebuilt?): a cell started now "
@@ -372,7 +374,7 @@ class SweepRun {
     }
     if (!(WIFEXITED(status) && WEXITSTATUS(status) == kExitInterrupted)) {
       status_.ended(child.cell, now_seconds());
-      status_.log_line(now_seconds());
+      status_.log_line();
     }
     std::fflush(stdout);
   }

@@ -32,7 +32,7 @@ SweepStatus::SweepStatus(std::string sweep, std::vector<std::string> keys,
       terminal_(terminal),
       finished_(keys_.size(), false) {}
 
-SweepStatus::~SweepStatus() { clear(); }
+SweepStatus::~SweepStatus() { erase(); }
 
 void SweepStatus::started(size_t cell, const std::string& progress_file, double now) {
   running_[cell] = Running{progress_file, now};
@@ -126,11 +126,22 @@ void SweepStatus::tick(double now, bool force) {
   drawn_ = true;
 }
 
-void SweepStatus::log_line(double now) {
-  if (!terminal_) print(text(now));
+void SweepStatus::log_line() {
+  if (!terminal_) log_pending_ = true;
 }
 
-void SweepStatus::clear() {
+void SweepStatus::settled(double now) {
+  if (!log_pending_) return;
+  log_pending_ = false;
+  print(text(now));
+}
+
+void SweepStatus::clear(double now) {
+  settled(now);
+  erase();
+}
+
+void SweepStatus::erase() {
   if (terminal_ && drawn_) {
     std::fputs("\r\033[K", stderr);
     std::fflush(stderr);

@@ -12,7 +12,8 @@
 // On a terminal the line is redrawn in place on stderr at most once a
 // second, and every other line (the sweep's, and its children's, which the
 // sweep relays) is written above it, so two jobs never interleave bars.
-// Elsewhere (a log file, CI) the line is printed once after each cell ends.
+// Elsewhere (a log file, CI) the line is printed after cells end, once the
+// sweep has started the cells that take their places.
 #pragma once
 
 #include <cstddef>
@@ -46,10 +47,17 @@ class SweepStatus {
   // Redraws the status line on a terminal, at most once a second (or now
   // when `force`); no-op elsewhere.
   void tick(double now, bool force = false);
-  // Prints the status line as a line of its own when not on a terminal.
-  void log_line(double now);
-  // Erases the status line (the sweep is ending).
-  void clear();
+  // Asks for the status line as a line of its own when not on a terminal
+  // (a cell ended); it is printed at the next settled(), once the sweep has
+  // started the cells that take the ended ones' places, so that a log with
+  // two jobs reads "2 running", not the moment between.
+  void log_line();
+  // The sweep has started every cell it can start now: prints the line
+  // log_line() asked for, if any.
+  void settled(double now);
+  // Prints a line still asked for and erases the status line (the sweep is
+  // ending).
+  void clear(double now);
 
   // The line's text, e.g. "quickstart: 12/48 done, 2 running (maml ...
   // train 120/150; ...), 34 left, ETA 6m 10s".
@@ -58,6 +66,8 @@ class SweepStatus {
   double eta_seconds(double now) const;
 
  private:
+  // Erases the status line from the terminal, if drawn.
+  void erase();
   struct Running {
     std::string progress_file;
     double start = 0;
@@ -75,6 +85,7 @@ class SweepStatus {
   double all_sum_ = 0;
   int all_count_ = 0;
   double last_draw_ = -1;
+  bool log_pending_ = false;  // log_line() asked for a line settled() prints
   bool drawn_ = false;
 };
 
