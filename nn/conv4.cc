@@ -36,6 +36,7 @@
 
 #include "metabench/backbone.h"
 #include "metabench/errors.h"
+#include "nn/batch_norm.h"
 #include "nn/conv2d.h"
 
 namespace metabench {
@@ -152,10 +153,9 @@ class Conv4 : public Backbone {
       // LibTorch's transposed convolution.
       h = conv2d_second_order(h, p[4 * i], p[4 * i + 1], layout_.stride, layout_.padding[i],
                               groups);
-      // Batch statistics always (training=true), no running statistics.
-      h = at::batch_norm(h, p[4 * i + 2], p[4 * i + 3], /*running_mean=*/{}, /*running_var=*/{},
-                         /*training=*/true, /*momentum=*/0.0, /*eps=*/1e-5,
-                         /*cudnn_enabled=*/true);
+      // Batch statistics always, no running statistics; nn/batch_norm.h:
+      // its double backward without LibTorch's slow channels-last sums.
+      h = batch_norm_train(h, p[4 * i + 2], p[4 * i + 3]);
       h = at::relu(h);
       if (layout_.pool[i]) h = at::max_pool2d(h, {2, 2});
     }

@@ -23,6 +23,7 @@
 #include "metabench/backbone.h"
 #include "metabench/errors.h"
 #include "metabench/training_mode.h"
+#include "nn/batch_norm.h"
 #include "nn/conv2d.h"
 #include "nn/dropblock.h"
 
@@ -150,7 +151,7 @@ class ResNet12 : public Backbone {
  private:
   // Batch statistics always, no running statistics (metabench/backbone.h).
   static at::Tensor norm(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
-    return at::batch_norm(x, weight, bias, {}, {}, /*training=*/true, 0.0, 1e-5, true);
+    return batch_norm_train(x, weight, bias);
   }
 
   double rate() const {

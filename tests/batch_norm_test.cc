@@ -1,0 +1,120 @@
+// metabench::batch_norm_train must be at::batch_norm with batch statistics:
+// the same outputs and bit-identical first derivatives in float32 (so
+// first-order algorithms record what they did before it), second
+// derivatives equal to autograd's through at::batch_norm in float64, for
+// the shapes the backbones use (one task, tasks stacked along the channels,
+// maps down to 1x1, weights or not), and LibTorch's own path for a tensor
+// not in channels-last layout.
+#include "nn/batch_norm.h"
+
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+#include <torch/csrc/autograd/autograd.h>
+
+#include <string>
+#include <vector>
+
+namespace metabench {
+namespace {
+
+struct Case {
+  std::vector<int64_t> shape;
+  bool affine, channels_last;
+  std::string name() const {
+    std::string s;
+    for (int64_t d : shape) s += std::to_string(d) + " ";
+    return s + (affine ? "affine" : "no weights") + (channels_last ? " channels-last" : " NCHW");
+  }
+};
+
+std::vector<Case> cases() {
+  std::vector<Case> all;
+  for (const std::vector<int64_t>& shape :
+       {std::vector<int64_t>{5, 8, 7, 7}, {6, 12, 4, 5}, {25, 4, 1, 1}, {3, 1, 6, 6}})
+    for (bool affine : {true, false})
+      for (bool cl : {true, false}) all.push_back({shape, affine, cl});
+  return all;
+}
+
+// Leaves [x, weight, bias]: a batch norm after a convolution-like product
+// (x * scale, so x's gradient passes through a layer), then a nonlinearity.
+std::vector<at::Tensor> leaves(const Case& c, at::ScalarType dtype) {
+  at::Tensor x = at::randn(c.shape, dtype) * 3 + 1;
+  if (c.channels_last) x = x.contiguous(at::MemoryFormat::ChannelsLast);
+  std::vector<at::Tensor> l = {x.requires_grad_(true)};
+  if (c.affine) {
+    l.push_back(at::randn({c.shape[1]}, dtype).requires_grad_(true));
+    l.push_back(at::randn({c.shape[1]}, dtype).requires_grad_(true));
+  }
+  return l;
+}
+
+at::Tensor run(const Case& c, bool ours, const std::vector<at::Tensor>& l) {
+  const at::Tensor w = c.affine ? l[1] : at::Tensor(), b = c.affine ? l[2] : at::Tensor();
+  const at::Tensor h = l[0] * 1.5;
+  return ours ? batch_norm_train(h, w, b)
+              : at::batch_norm(h, w, b, {}, {}, /*training=*/true, 0.0, 1e-5, true);
+}
+
+std::vector<at::Tensor> copies(const std::vector<at::Tensor>& l) {
+  std::vector<at::Tensor> v;
+  for (const at::Tensor& t : l) {
+    v.push_back(t.detach().clone(at::MemoryFormat::Preserve).requires_grad_(true));
+  }
+  return v;
+}
+
+TEST(BatchNorm, OutputsAndFirstDerivativesAreAtBatchNorms) {
+  at::manual_seed(1);
+  for (const Case& c : cases()) {
+    const std::vector<at::Tensor> l = leaves(c, at::kFloat);
+    std::vector<at::Tensor> theirs = copies(l), ours = copies(l);
+    const at::Tensor y = run(c, false, theirs), z = run(c, true, ours);
+    EXPECT_TRUE(at::equal(y, z)) << c.name();
+    // The output keeps the input's layout (the next convolution's input).
+    EXPECT_EQ(z.is_contiguous(at::MemoryFormat::ChannelsLast),
+              y.is_contiguous(at::MemoryFormat::ChannelsLast))
+        << c.name();
+    const at::Tensor probe = at::randn_like(y);
+    const auto g = torch::autograd::grad({(y * probe).sum()}, theirs);
+    const auto h = torch::autograd::grad({(z * probe).sum()}, ours);
+    for (size_t k = 0; k < g.size(); ++k) EXPECT_TRUE(at::equal(g[k], h[k])) << c.name() << k;
+  }
+}
+
+TEST(BatchNorm, SecondDerivativesEqualAutogradsInFloat64) {
+  at::manual_seed(2);
+  for (const Case& c : cases()) {
+    const std::vector<at::Tensor> l = leaves(c, at::kDouble);
+    const at::Tensor probe = at::randn(c.shape, at::kDouble);
+    // MAML's meta-gradient, as in conv2d_test.cc: an inner step on every
+    // leaf (create_graph), a loss at the stepped leaves, differentiated
+    // with respect to the original ones.
+    auto meta_gradient = [&](bool ours) {
+      std::vector<at::Tensor> v = copies(l);
+      const at::Tensor inner = (run(c, ours, v).tanh() * probe).pow(2).sum();
+      const auto g = torch::autograd::grad({inner}, v, {}, /*retain_graph=*/true,
+                                           /*create_graph=*/true);
+      std::vector<at::Tensor> stepped;
+      for (size_t k = 0; k < v.size(); ++k) stepped.push_back(v[k] - 0.05 * g[k]);
+      const at::Tensor outer = (run(c, ours, stepped) * probe).sin().sum();
+      return torch::autograd::grad({outer}, v);
+    };
+    const auto expected = meta_gradient(false), got = meta_gradient(true);
+    ASSERT_EQ(expected.size(), got.size());
+    for (size_t k = 0; k < got.size(); ++k) {
+      const double scale = expected[k].abs().max().item<double>();
+      // A 1x1 map of one example per channel normalises to zero: skip only
+      // what proves nothing.
+      if (c.shape[0] * c.shape[2] * c.shape[3] > 1) {
+        EXPECT_GT(scale, 1e-3) << c.name() << " leaf " << k
+                               << ": a vanishing gradient proves nothing";
+      }
+      EXPECT_LE((got[k] - expected[k]).abs().max().item<double>(), 1e-10 * (1 + scale))
+          << c.name() << " leaf " << k;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace metabench
