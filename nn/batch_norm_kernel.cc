@@ -77,25 +77,29 @@ BatchNormGradients fused(const at::Tensor& gy_t, const at::Tensor& x_t, const at
       for (int64_t i = rows * s / shares; i < rows * (s + 1) / shares; ++i) {
         const T* xi = x + i * cols;
         const T* gi = gy + i * cols;
+        if (ggx == nullptr) {
+          for (int64_t c = 0; c < cols; ++c) {
+            const T xh = (xi[c] - mu[c]) * r[c];
+            sg[c] += gi[c];
+            sgx[c] += gi[c] * xh;
+          }
+          continue;
+        }
+        const T* hi = ggx + i * cols;
         for (int64_t c = 0; c < cols; ++c) {
           const T xh = (xi[c] - mu[c]) * r[c];
           sg[c] += gi[c];
           sgx[c] += gi[c] * xh;
-        }
-        if (ggx != nullptr) {
-          const T* hi = ggx + i * cols;
-          for (int64_t c = 0; c < cols; ++c) {
-            const T xh = (xi[c] - mu[c]) * r[c];
-            s0[c] += hi[c];
-            s1[c] += hi[c] * gi[c];
-            s2[c] += hi[c] * xh;
-          }
+          s0[c] += hi[c];
+          s1[c] += hi[c] * gi[c];
+          s2[c] += hi[c] * xh;
         }
       }
     }
   });
-  const at::Tensor ggw64 = ggw_t.defined() ? ggw_t.to(at::kDouble) : at::Tensor();
-  const at::Tensor ggb64 = ggb_t.defined() ? ggb_t.to(at::kDouble) : at::Tensor();
+  const at::Tensor ggw64 = ggw_t.defined() ? ggw_t.to(at::kDouble) : at::zeros({cols}, at::kDouble);
+  const at::Tensor ggb64 = ggb_t.defined() ? ggb_t.to(at::kDouble) : at::zeros({cols}, at::kDouble);
+  const double *ggwd = ggw64.data_ptr<double>(), *ggbd = ggb64.data_ptr<double>();
   // d_x = a x^ + b gy + c ggx + d, d_gy = p x^ + q ggx + s.
   std::vector<T> a(cols), b(cols), cc(cols), d(cols), p(cols), q(cols), s(cols);
   at::Tensor d_w = at::empty({cols}, w_t.options());
@@ -107,8 +111,7 @@ BatchNormGradients fused(const at::Tensor& gy_t, const at::Tensor& x_t, const at
       for (int j = 0; j < 5; ++j) sum[j] += partial[(k * 5 + j) * cols + c];
     }
     const double gbar = sum[0] / n, m = sum[1] / n, s0 = sum[2], s1 = sum[3], s2 = sum[4];
-    const double gw = ggw64.defined() ? ggw64.data_ptr<double>()[c] : 0.0;
-    const double gb = ggb64.defined() ? ggb64.data_ptr<double>()[c] : 0.0;
+    const double gw = ggwd[c], gb = ggbd[c];
     const double rr = rd[c], g = wd[c], k = s1 - gbar * s0 - m * s2;
     a[c] = static_cast<T>(-gw * rr * m - g * rr * rr * (k - 2 * m * s2) / n);
     b[c] = static_cast<T>(gw * rr - g * rr * rr * s2 / n);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "algorithms/maml_style/maml_style.h"
 #include "metabench/adam.h"
 #include "metabench/algorithm.h"
 #include "metabench/checks.h"
@@ -13,6 +14,7 @@
 #include "metabench/options.h"
 #include "metabench/param_set.h"
 #include "metabench/rng.h"
+#include "nn/linear.h"
 
 namespace metabench {
 
@@ -47,12 +49,17 @@ constexpr int64_t kQueriesPerPass = 16;
 constexpr int64_t kReptileSupportElementsPerPass = 32768;
 constexpr int64_t kReptileQueryElementsPerPass = 16384;
 
-// Mini-batches of `batch` (0: all) of n examples, cycling through an order
-// that is shuffled anew at each pass over the examples.
+// Examples per inner step: algo.inner_batch (0: all) of n, at most n.
+int64_t inner_batch_size(int64_t inner_batch, int64_t n) {
+  return inner_batch > 0 ? std::min(inner_batch, n) : n;
+}
+
+// Mini-batches of inner_batch_size() of n examples, cycling through an
+// order that is shuffled anew at each pass over the examples.
 class MiniBatches {
  public:
-  MiniBatches(int64_t n, int64_t batch)
-      : n_(n), batch_(batch > 0 ? std::min(batch, n) : n), cursor_(n) {
+  MiniBatches(int64_t n, int64_t inner_batch)
+      : n_(n), batch_(inner_batch_size(inner_batch, n)), cursor_(n) {
     for (int64_t i = 0; i < n; ++i) order_.push_back(i);
   }
   at::Tensor next(Rng& rng, const at::Device& device) {
@@ -176,36 +183,29 @@ class Reptile : public Algorithm {
     if (!transductive_ || use_adam_ || episodes.size() < 2) {
       return Algorithm::evaluate_batch(episodes);
     }
-    const int64_t support = episodes[0].support_x.size(0);
-    const int64_t batch = inner_batch_ > 0 ? std::min(inner_batch_, support) : support;
+    const TaskBatch all = stack_tasks(episodes);
+    const int64_t support = all.support_x.size(1);
     const int64_t per_pass = std::max<int64_t>(
-        1, kReptileSupportElementsPerPass / (batch * episodes[0].support_x[0].numel()));
+        1, kReptileSupportElementsPerPass /
+               (inner_batch_size(inner_batch_, support) * all.support_x[0][0].numel()));
+    // The queries a few episodes at a time: a whole pass's would leave the
+    // cache.
+    const int64_t chunk = std::max<int64_t>(
+        1, kReptileQueryElementsPerPass * all.tasks() / all.query_x.numel());
     std::vector<StepResult> results;
-    for (size_t begin = 0; begin < episodes.size(); begin += per_pass) {
-      const size_t end = std::min(episodes.size(), begin + static_cast<size_t>(per_pass));
-      std::vector<at::Tensor> sx, sy, qx, qy;
-      for (size_t i = begin; i < end; ++i) {
-        sx.push_back(episodes[i].support_x);
-        sy.push_back(episodes[i].support_y);
-        qx.push_back(episodes[i].query_x);
-        qy.push_back(episodes[i].query_y);
-      }
+    for (int64_t begin = 0; begin < all.tasks(); begin += per_pass) {
+      const int64_t end = std::min(all.tasks(), begin + per_pass);
       Rng order_rng(derive_seed({stream_seed_, kEvaluationTag}));
       const std::vector<at::Tensor> fast =
-          adapt_tasks(at::stack(sx), at::stack(sy), settings_.inner_steps_test, order_rng);
+          adapt_tasks(all.support_x.slice(0, begin, end), all.support_y.slice(0, begin, end),
+                      settings_.inner_steps_test, order_rng);
       at::NoGradGuard no_grad;
-      const at::Tensor query_x = at::stack(qx), query_y = at::stack(qy);
-      // The queries a few episodes at a time: a whole pass's would leave
-      // the cache.
-      const int64_t tasks = query_x.size(0);
-      const int64_t chunk =
-          std::max<int64_t>(1, kReptileQueryElementsPerPass * tasks / query_x.numel());
-      for (int64_t b = 0; b < tasks; b += chunk) {
-        const int64_t e = std::min(tasks, b + chunk);
+      for (int64_t b = begin; b < end; b += chunk) {
+        const int64_t e = std::min(end, b + chunk);
         std::vector<at::Tensor> slice;
-        for (const at::Tensor& f : fast) slice.push_back(f.slice(0, b, e));
-        for (const StepResult& r : score_tasks(forward_tasks(query_x.slice(0, b, e), slice),
-                                               query_y.slice(0, b, e), kind_)) {
+        for (const at::Tensor& f : fast) slice.push_back(f.slice(0, b - begin, e - begin));
+        for (const StepResult& r : score_tasks(forward_tasks(all.query_x.slice(0, b, e), slice),
+                                               all.query_y.slice(0, b, e), kind_)) {
           results.push_back(r);
         }
       }
@@ -242,8 +242,7 @@ class Reptile : public Algorithm {
   // p[i] [tasks, ...]; returns [tasks, n, outputs].
   at::Tensor forward_tasks(const at::Tensor& x, at::TensorList p) const {
     const size_t h = p.size() - 2;
-    const at::Tensor features = backbone_.forward_tasks(x, p.slice(0, h));
-    return at::baddbmm(p[h + 1].unsqueeze(1), features, p[h].transpose(1, 2));
+    return linear_tasks(backbone_.forward_tasks(x, p.slice(0, h)), p[h], p[h + 1]);
   }
 
   // adapt() with SGD of tasks stacked along a first dimension (x [tasks,
@@ -251,27 +250,22 @@ class Reptile : public Algorithm {
   // the adapted weights, [tasks, ...] each.
   std::vector<at::Tensor> adapt_tasks(const at::Tensor& x, const at::Tensor& y, int64_t steps,
                                       Rng& rng) {
-    const int64_t tasks = x.size(0);
-    std::vector<at::Tensor> phi;
-    for (const at::Tensor& p : params_.tensors()) {
-      std::vector<int64_t> shape = {tasks};
-      shape.insert(shape.end(), p.sizes().begin(), p.sizes().end());
-      phi.push_back(p.detach().unsqueeze(0).expand(shape).clone().requires_grad_(true));
-    }
+    std::vector<at::Tensor> start = expand_over_tasks(params_.tensors(), x.size(0));
+    for (at::Tensor& w : start) w = w.detach().clone().requires_grad_(true);
     MiniBatches order(x.size(1), inner_batch_);
-    for (int64_t step = 0; step < steps; ++step) {
-      const at::Tensor idx = order.next(rng, x.device());
-      const at::Tensor outputs = forward_tasks(x.index_select(1, idx), phi);
-      // Task k's gradient is that of its own mean loss: the tasks share no
-      // weight.
-      const at::Tensor loss = per_task_loss(outputs, y.index_select(1, idx), kind_).sum();
-      zero_grads(phi);
-      loss.backward();
-      at::NoGradGuard no_grad;
-      for (auto& p : phi) p.sub_(p.grad(), settings_.inner_lr);
-    }
-    for (auto& p : phi) p = p.detach();
-    return phi;
+    // Each step's loss draws that step's mini-batch.  Task k's gradient is
+    // that of its own mean loss: the tasks share no weight.
+    std::vector<at::Tensor> fast = sgd_steps(
+        std::move(start),
+        [&](const std::vector<at::Tensor>& w) {
+          const at::Tensor idx = order.next(rng, x.device());
+          return per_task_loss(forward_tasks(x.index_select(1, idx), w), y.index_select(1, idx),
+                               kind_)
+              .sum();
+        },
+        steps, settings_.inner_lr, /*create_graph=*/false);
+    for (at::Tensor& w : fast) w = w.detach();
+    return fast;
   }
 
   // Runs `steps` inner steps from the meta-parameters on mini-batches of
