@@ -60,6 +60,25 @@ if(TORCH_CXX_FLAGS)
   separate_arguments(_metabench_torch_flags UNIX_COMMAND "${TORCH_CXX_FLAGS}")
   target_compile_options(metabench_torch_deps INTERFACE ${_metabench_torch_flags})
 endif()
+# at::parallel_for is inline in ATen's headers: with a LibTorch built on
+# OpenMP (ATen/Config.h: AT_PARALLEL_OPENMP) it is a `#pragma omp parallel`
+# in metabench's own code, which runs on one thread unless compiled with
+# OpenMP.  Until 2026-12-06 it was not: metabench's kernels (nn/) ran
+# serially beside LibTorch's two threads.  GCC's OpenMP is libgomp, the
+# runtime LibTorch itself uses; another compiler's (clang's libomp) would
+# put a second runtime in the process, so it is used with GCC only.
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  find_package(OpenMP)
+endif()
+set(METABENCH_USES_OPENMP FALSE)  # metabenchConfig.cmake.in
+if(OpenMP_CXX_FOUND)
+  target_link_libraries(metabench_torch_deps INTERFACE OpenMP::OpenMP_CXX)
+  set(METABENCH_USES_OPENMP TRUE)
+  set(METABENCH_OPENMP "OpenMP ${OpenMP_CXX_VERSION}")
+else()
+  set(METABENCH_OPENMP "none (metabench's own kernels run on one thread)")
+endif()
+message(STATUS "metabench: OpenMP for at::parallel_for in metabench's kernels: ${METABENCH_OPENMP}")
 
 # tcmalloc for the executables.  glibc malloc hands LibTorch's large,
 # short-lived activation buffers back to the kernel and faults them in again

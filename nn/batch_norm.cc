@@ -57,6 +57,12 @@ struct BatchNormFunction : public torch::autograd::Function<BatchNormFunction> {
 
 }  // namespace
 
+std::vector<at::Tensor> batch_norm_backward_rows(const at::Tensor& gy, const at::Tensor& x,
+                                                 const at::Tensor& weight, const at::Tensor& mean,
+                                                 const at::Tensor& invstd, double eps) {
+  return BatchNormBackwardFunction::apply(gy, x, weight, mean, invstd, eps);
+}
+
 at::Tensor batch_norm_train(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
                             double eps) {
   // A one-channel map is contiguous in both layouts, and LibTorch runs it

@@ -18,10 +18,14 @@
 // Values and first derivatives are bit-identical to at::batch_norm's on the
 // 4-D tensor (LibTorch's own kernels compute them), so first-order
 // algorithms record exactly what they did; second derivatives agree to
-// float rounding (tests/batch_norm_test.cc, in float64).
+// float rounding (tests/batch_norm_test.cc, in float64).  ResNet-12 uses
+// it; Conv4 fuses batch norm with its ReLU and max-pool (nn/bn_relu_pool.h),
+// whose differentiable backward calls batch_norm_backward_rows below.
 #pragma once
 
 #include <ATen/core/Tensor.h>
+
+#include <vector>
 
 namespace metabench {
 
@@ -30,5 +34,14 @@ namespace metabench {
 // not contiguous in channels-last layout goes to at::batch_norm as it is.
 at::Tensor batch_norm_train(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
                             double eps = 1e-5);
+
+// Batch norm's backward on the [M, C] matrix of a channels-last map, as a
+// differentiable function of gy, x and weight (its double backward is
+// nn/batch_norm_kernel.h's): LibTorch's kernel given the statistics the
+// forward saved (mean and invstd [C], as at::native_batch_norm returns
+// them).  Returns {gx [M, C], gweight [C], gbias [C]}.
+std::vector<at::Tensor> batch_norm_backward_rows(const at::Tensor& gy, const at::Tensor& x,
+                                                 const at::Tensor& weight, const at::Tensor& mean,
+                                                 const at::Tensor& invstd, double eps);
 
 }  // namespace metabench

@@ -36,7 +36,7 @@
 
 #include "metabench/backbone.h"
 #include "metabench/errors.h"
-#include "nn/batch_norm.h"
+#include "nn/bn_relu_pool.h"
 #include "nn/conv2d.h"
 
 namespace metabench {
@@ -153,11 +153,9 @@ class Conv4 : public Backbone {
       // LibTorch's transposed convolution.
       h = conv2d_second_order(h, p[4 * i], p[4 * i + 1], layout_.stride, layout_.padding[i],
                               groups);
-      // Batch statistics always, no running statistics; nn/batch_norm.h:
-      // its double backward without LibTorch's slow channels-last sums.
-      h = batch_norm_train(h, p[4 * i + 2], p[4 * i + 3]);
-      h = at::relu(h);
-      if (layout_.pool[i]) h = at::max_pool2d(h, {2, 2});
+      // Batch norm (batch statistics always, no running statistics), ReLU
+      // and the pool fused: nn/bn_relu_pool.h.
+      h = batch_norm_relu_pool(h, p[4 * i + 2], p[4 * i + 3], layout_.pool[i]);
     }
     return h;
   }

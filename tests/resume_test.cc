@@ -185,8 +185,10 @@ TEST_P(KillAndResume, SigkillAtSeveralPointsThenResumeRecordsWhatAnUninterrupted
 
 INSTANTIATE_TEST_SUITE_P(
     Algorithms, KillAndResume,
-    ::testing::Values(Case{"maml", {}}, Case{"reptile", {}}, Case{"protonet", {}},
-                      Case{"matchingnet", {}},
+    ::testing::Values(Case{"maml", {}}, Case{"reptile", {}},
+                      // 60 iterations of smoke ProtoNets train in 0.2 s
+                      // (2026-12-06), inside the kill's random delay.
+                      Case{"protonet", {"optim.iterations=400"}}, Case{"matchingnet", {}},
                       // DropBlock's masks resume with the stream.
                       Case{"protonet",
                            {"backbone=resnet12", "model.resnet_widths=[8,8,8,8]",

@@ -223,7 +223,7 @@ def main():
         slow = os.path.join(root, "slow.yaml")
         with open(slow, "w") as f:
             f.write("name: slow\nalgorithms:\n  - {name: protonet, config: %s, set: "
-                    "{optim.iterations: 400, eval.val_interval: 100}}\n"
+                    "{optim.iterations: 3000, eval.val_interval: 100}}\n"
                     "datasets: [synthetic-glyphs]\nseeds: [1, 2]\n" %
                     os.path.join(SOURCE, "configs", "smoke", "protonet.yaml"))
         sub = run([metabench, "slurm", slow, "--db-dir", db_dir, "--shards", "1",
@@ -234,16 +234,21 @@ def main():
         while time.time() < deadline:
             try:
                 c = sqlite3.connect(shard, timeout=10)
-                n = c.execute("SELECT count(*) FROM runs WHERE status = 'running'").fetchone()[0]
+                # Training under way (a validation point recorded), not
+                # the run's start: a SIGTERM before training has nothing
+                # to snapshot, and the requeued task would rerun the cell
+                # rather than resume it.  (A fixed sleep after the start
+                # stopped sufficing when ProtoNets got faster.)
+                n = c.execute("SELECT count(*) FROM runs JOIN learning_curve USING (run_id) "
+                              "WHERE status = 'running'").fetchone()[0]
                 c.close()
-                if n == 1:
+                if n >= 1:
                     break
             except sqlite3.Error:
                 pass
             time.sleep(0.2)
         else:
-            fail("the slow shard never started a run:\n" + cluster.logs())
-        time.sleep(1.5)
+            fail("the slow shard never started training a run:\n" + cluster.logs())
         t1 = time.time()
         run(["scontrol", "requeue", job], env)
         # A requeued job waits for a begin time Slurm sets in the future;

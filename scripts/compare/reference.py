@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 
 
-def load(dump):
+def load(dump, float64=False):
     with open(os.path.join(dump, "manifest.json")) as f:
         manifest = json.load(f)
     tensors = {}
@@ -26,6 +26,8 @@ def load(dump):
         with open(os.path.join(dump, t["name"] + ".bin"), "rb") as f:
             data = bytearray(f.read())
         tensor = torch.frombuffer(data, dtype=dtype).reshape(t["shape"]).clone()
+        if float64 and tensor.is_floating_point():
+            tensor = tensor.double()
         if tensor.dim() == 4:
             # Images in channels-last layout, as metabench's Conv4 runs them:
             # the same kernels, so both sides round alike (and the layout is
@@ -118,7 +120,7 @@ def make_step(setting, m, params, tasks):
             loss = F.cross_entropy(-torch.cdist(q, protos).pow(2), qy)
         else:
             att = F.softmax(F.normalize(q, dim=1) @ F.normalize(s, dim=1).t(), dim=1)
-            probs = att @ F.one_hot(sy, ways).float()
+            probs = att @ F.one_hot(sy, ways).to(att.dtype)
             loss = F.nll_loss(probs.clamp_min(1e-8).log(), qy)
         loss.backward()
         opt.step()
@@ -145,9 +147,13 @@ def main():
     ap.add_argument("--min-seconds", type=float, default=0.0, help="and for at least this long")
     ap.add_argument("--threads", type=int, required=True,
                     help="as many as metabench's driver ran with (its JSON's 'threads')")
+    ap.add_argument("--float64", action="store_true",
+                    help="compute in float64 (the loss check's ground truth; not for timing)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    m, params, tasks = load(args.dump)
+    if args.float64:
+        torch.set_default_dtype(torch.float64)
+    m, params, tasks = load(args.dump, args.float64)
     step = make_step(args.setting, m, params, tasks)
     first = step()
     t0 = time.perf_counter()

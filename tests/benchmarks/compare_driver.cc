@@ -12,6 +12,7 @@
 #include <ATen/ATen.h>
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
+#include <torch/csrc/autograd/profiler_legacy.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -19,6 +20,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "core/blas_core.h"
@@ -117,7 +119,7 @@ std::string json_escape(const std::string& text) {
 }
 
 int run(int argc, char** argv) {
-  std::string setting, dump_dir;
+  std::string setting, dump_dir, profile_path;
   int64_t iterations = 3;
   double min_seconds = 0.0;
   bool gemm = false;
@@ -131,11 +133,13 @@ int run(int argc, char** argv) {
       if (!parse_number("--min-seconds", argv[++i], min_seconds)) return 2;
     } else if (a == "--dump" && i + 1 < argc)
       dump_dir = argv[++i];
+    else if (a == "--profile" && i + 1 < argc)
+      profile_path = argv[++i];
     else if (a == "--peak" || a == "--gemm")
       gemm = true;
     else {
       std::cerr << "usage: metabench_compare_driver (--setting NAME [--iterations N] "
-                   "[--min-seconds S] [--dump DIR] | --peak)\n";
+                   "[--min-seconds S] [--dump DIR] [--profile TRACE.json] | --peak)\n";
       return 2;
     }
   }
@@ -175,12 +179,18 @@ int run(int argc, char** argv) {
   const double first_loss = model.algorithm->meta_train_step(batch).loss;
   // At least `iterations`, and for at least `min_seconds`: tiny settings
   // (sinusoid) need many iterations to be timed above the noise.
+  // --profile records the timed iterations' operators (LibTorch's legacy
+  // profiler, a Chrome trace; scripts/compare/profile_summary.py sums it).
+  // Its hooks slow the run: seconds_per_iteration is then not a timing.
+  std::optional<torch::autograd::profiler::RecordProfile> profile;
+  if (!profile_path.empty()) profile.emplace(profile_path);
   const double t0 = now_seconds();
   int64_t done = 0;
   while (done < iterations || now_seconds() - t0 < min_seconds) {
     model.algorithm->meta_train_step(batch);
     ++done;
   }
+  profile.reset();
   const double per_iteration = done > 0 ? (now_seconds() - t0) / static_cast<double>(done) : 0.0;
   std::printf(
       "{\"first_loss\": %.9g, \"seconds_per_iteration\": %.6f, \"iterations\": %lld, "
