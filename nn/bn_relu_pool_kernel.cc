@@ -34,7 +34,17 @@ MapShape shape_of(const at::Tensor& x, bool pool) {
 // the count passed by value.  Inside at::parallel_for's OpenMP region GCC
 // otherwise reloads the count after every uint8 store (a char may alias
 // anything) and vectorizes nothing; scalar code was most of the time.
+//
+// On x86-64 with GCC each row kernel is compiled three times, for AVX-512
+// (x86-64-v4), AVX2 with FMA (x86-64-v3) and the baseline, and the loader
+// picks the CPU's (an ifunc): the portable build is SSE2-only, two doubles
+// a vector, and the statistics and sums run in double.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define METABENCH_ROW \
+  __attribute__((noinline, target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
 #define METABENCH_ROW __attribute__((noinline))
+#endif
 
 template <typename T>
 METABENCH_ROW void stats_row(const T* __restrict x, double* __restrict s, double* __restrict q,
