@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The README's main command: builds metabench, runs the quickstart sweep on the
-# embedded synthetic dataset (no download) and prints its report: 10 min 43 s
-# and 11 min 00 s on 2 cores from a fresh clone (2026-12-06, build included;
-# the sweep 9 min 38 s and 9 min 55 s), up to about 15 minutes on a slower
+# embedded synthetic dataset (no download) and prints its report: 8 min 20 s
+# and 9 min 25 s on 2 cores from a fresh clone (2026-12-06, build included;
+# the sweep 7 min 10 s and 7 min 58 s), up to about 13 minutes on a slower
 # day of the same CPU (docs/performance.md).  It
 # builds only the metabench command.  Interrupt it at any time; run it again
 # to resume.  Cells run side by side, one per CPU up to 8 (--jobs): on 2
