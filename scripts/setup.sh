@@ -43,6 +43,7 @@ test_packages=(
   chromium                                  # the HTML report in a headless browser
   munge slurmctld slurmd slurm-client       # a one-node Slurm cluster
   clang libclang-rt-14-dev                  # the ASan+UBSan build and libFuzzer targets
+  qemu-user                                 # kernels' AVX2 and baseline builds on emulated CPUs
 )
 requirements=("${run_packages[@]}")
 if [ "$profile" = test ]; then
