@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "nn/row_kernel.h"
+
 namespace metabench {
 namespace {
 
@@ -43,6 +45,43 @@ BatchNormGradients composite(const at::Tensor& gy, const at::Tensor& x, const at
   }
   if (ggb.defined()) d_gy = d_gy + ggb.unsqueeze(0);
   return {d_gy, d_x, d_w};
+}
+
+// Per-channel coefficients of the outputs:
+// d_x = a x^ + b gy + cc ggx + d, d_gy = p x^ + q ggx + s, x^ = (x - mu) r.
+template <typename T>
+struct RowCoefficients {
+  const T *mu, *r, *a, *b, *cc, *d, *p, *q, *s;
+};
+
+// One row of d_x and d_gy (nn/row_kernel.h: a function a row, so that it
+// vectorizes inside at::parallel_for); ggx may be null (zero).
+template <typename T>
+METABENCH_ROW_KERNEL void output_row(const T* __restrict x, const T* __restrict gy,
+                                     const T* __restrict ggx, RowCoefficients<T> k,
+                                     T* __restrict dx, T* __restrict dg, int64_t cols) {
+  const T* __restrict mu = k.mu;
+  const T* __restrict r = k.r;
+  const T* __restrict a = k.a;
+  const T* __restrict b = k.b;
+  const T* __restrict cc = k.cc;
+  const T* __restrict d = k.d;
+  const T* __restrict p = k.p;
+  const T* __restrict q = k.q;
+  const T* __restrict s = k.s;
+  if (ggx != nullptr) {
+    for (int64_t c = 0; c < cols; ++c) {
+      const T xh = (x[c] - mu[c]) * r[c];
+      dx[c] = a[c] * xh + b[c] * gy[c] + cc[c] * ggx[c] + d[c];
+      dg[c] = p[c] * xh + q[c] * ggx[c] + s[c];
+    }
+    return;
+  }
+  for (int64_t c = 0; c < cols; ++c) {
+    const T xh = (x[c] - mu[c]) * r[c];
+    dx[c] = a[c] * xh + b[c] * gy[c] + d[c];
+    dg[c] = p[c] * xh + s[c];
+  }
 }
 
 // The fused form: per-channel sums in one pass (double accumulators, one
@@ -126,26 +165,12 @@ BatchNormGradients fused(const at::Tensor& gy_t, const at::Tensor& x_t, const at
   T* dx = d_x.data_ptr<T>();
   T* dg = d_gy.data_ptr<T>();
   const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(cols, 1));
+  const RowCoefficients<T> k{mu.data(), r.data(), a.data(), b.data(), cc.data(),
+                             d.data(),  p.data(), q.data(), s.data()};
   at::parallel_for(0, rows, grain, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
-      const T* xi = x + i * cols;
-      const T* gi = gy + i * cols;
-      T* dxi = dx + i * cols;
-      T* dgi = dg + i * cols;
-      if (ggx != nullptr) {
-        const T* hi = ggx + i * cols;
-        for (int64_t c = 0; c < cols; ++c) {
-          const T xh = (xi[c] - mu[c]) * r[c];
-          dxi[c] = a[c] * xh + b[c] * gi[c] + cc[c] * hi[c] + d[c];
-          dgi[c] = p[c] * xh + q[c] * hi[c] + s[c];
-        }
-      } else {
-        for (int64_t c = 0; c < cols; ++c) {
-          const T xh = (xi[c] - mu[c]) * r[c];
-          dxi[c] = a[c] * xh + b[c] * gi[c] + d[c];
-          dgi[c] = p[c] * xh + s[c];
-        }
-      }
+      output_row(x + i * cols, gy + i * cols, ggx != nullptr ? ggx + i * cols : nullptr, k,
+                 dx + i * cols, dg + i * cols, cols);
     }
   });
   return {d_gy, d_x, d_w};
@@ -160,7 +185,8 @@ BatchNormGradients batch_norm_double_backward(const at::Tensor& gy, const at::Te
                                               const at::Tensor& ggb) {
   const bool fusable = !at::GradMode::is_enabled() && x.device().is_cpu() &&
                        (x.scalar_type() == at::kFloat || x.scalar_type() == at::kDouble) &&
-                       gy.scalar_type() == x.scalar_type() && weight.scalar_type() == x.scalar_type() &&
+                       gy.scalar_type() == x.scalar_type() &&
+                       weight.scalar_type() == x.scalar_type() &&
                        (!ggx.defined() || ggx.scalar_type() == x.scalar_type());
   if (!fusable) return composite(gy, x, weight, eps, ggx, ggw, ggb);
   const at::Tensor g = gy.contiguous(), h = ggx.defined() ? ggx.contiguous() : ggx;

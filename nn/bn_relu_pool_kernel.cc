@@ -7,6 +7,8 @@
 #include <cmath>
 #include <vector>
 
+#include "nn/row_kernel.h"
+
 namespace metabench {
 namespace {
 
@@ -30,25 +32,10 @@ MapShape shape_of(const at::Tensor& x, bool pool) {
   return {x.size(0), x.size(2), x.size(3), x.size(1), pool};
 }
 
-// Row kernels: one row of C channels each, pointers marked restrict and
-// the count passed by value.  Inside at::parallel_for's OpenMP region GCC
-// otherwise reloads the count after every uint8 store (a char may alias
-// anything) and vectorizes nothing; scalar code was most of the time.
-//
-// On x86-64 with GCC each row kernel is compiled three times, for AVX-512
-// (x86-64-v4), AVX2 with FMA (x86-64-v3) and the baseline, and the loader
-// picks the CPU's (an ifunc): the portable build is SSE2-only, two doubles
-// a vector, and the statistics and sums run in double.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define METABENCH_ROW \
-  __attribute__((noinline, target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define METABENCH_ROW __attribute__((noinline))
-#endif
-
+// Row kernels (nn/row_kernel.h): one row of C channels each.
 template <typename T>
-METABENCH_ROW void stats_row(const T* __restrict x, double* __restrict s, double* __restrict q,
-                             int64_t c) {
+METABENCH_ROW_KERNEL void stats_row(const T* __restrict x, double* __restrict s,
+                                    double* __restrict q, int64_t c) {
   for (int64_t j = 0; j < c; ++j) {
     const double v = static_cast<double>(x[j]);
     s[j] += v;
@@ -57,8 +44,9 @@ METABENCH_ROW void stats_row(const T* __restrict x, double* __restrict s, double
 }
 
 template <typename T>
-METABENCH_ROW void relu_row(const T* __restrict x, const T* __restrict a, const T* __restrict b,
-                            T* __restrict o, uint8_t* __restrict code, int64_t c) {
+METABENCH_ROW_KERNEL void relu_row(const T* __restrict x, const T* __restrict a,
+                                   const T* __restrict b, T* __restrict o, uint8_t* __restrict code,
+                                   int64_t c) {
   for (int64_t j = 0; j < c; ++j) {
     const T y = x[j] * a[j] + b[j];
     o[j] = y < T(0) ? T(0) : y;
@@ -73,9 +61,10 @@ METABENCH_ROW void relu_row(const T* __restrict x, const T* __restrict a, const 
 
 // Pairwise selects; strict comparisons keep the first of equal values.
 template <typename T>
-METABENCH_ROW void pool_row(const T* __restrict x0, const T* __restrict x1, const T* __restrict x2,
-                            const T* __restrict x3, const T* __restrict a, const T* __restrict b,
-                            T* __restrict o, uint8_t* __restrict code, int64_t c) {
+METABENCH_ROW_KERNEL void pool_row(const T* __restrict x0, const T* __restrict x1,
+                                   const T* __restrict x2, const T* __restrict x3,
+                                   const T* __restrict a, const T* __restrict b, T* __restrict o,
+                                   uint8_t* __restrict code, int64_t c) {
   for (int64_t j = 0; j < c; ++j) {
     const T y0 = x0[j] * a[j] + b[j], y1 = x1[j] * a[j] + b[j];
     const T y2 = x2[j] * a[j] + b[j], y3 = x3[j] * a[j] + b[j];
@@ -100,12 +89,13 @@ METABENCH_ROW void pool_row(const T* __restrict x0, const T* __restrict x1, cons
 // is not vectorized), the comparisons as a binary search, and the sums in
 // double.  Half the codes are inactive at random, so branches would miss.
 template <typename T>
-METABENCH_ROW void winner_sums_row(const T* __restrict x0, const T* __restrict x1,
-                                   const T* __restrict x2, const T* __restrict x3,
-                                   const T* __restrict g, const uint8_t* __restrict code,
-                                   const double* __restrict mean, const double* __restrict invstd,
-                                   T* __restrict win_g, T* __restrict win_x, double* __restrict s1,
-                                   double* __restrict s2, int64_t c) {
+METABENCH_ROW_KERNEL void winner_sums_row(const T* __restrict x0, const T* __restrict x1,
+                                          const T* __restrict x2, const T* __restrict x3,
+                                          const T* __restrict g, const uint8_t* __restrict code,
+                                          const double* __restrict mean,
+                                          const double* __restrict invstd, T* __restrict win_g,
+                                          T* __restrict win_x, double* __restrict s1,
+                                          double* __restrict s2, int64_t c) {
   for (int64_t j = 0; j < c; ++j) {
     const T k = static_cast<T>(code[j]), v0 = x0[j], v1 = x1[j], v2 = x2[j], v3 = x3[j];
     const T low = k < T(0.5) ? v0 : v1, high = k < T(2.5) ? v2 : v3;
@@ -124,10 +114,10 @@ METABENCH_ROW void winner_sums_row(const T* __restrict x0, const T* __restrict x
 
 // gx = kk gy + u x + v, gy being g where this position won, else zero.
 template <typename T>
-METABENCH_ROW void gx_row(const T* __restrict x, const T* __restrict g,
-                          const uint8_t* __restrict code, uint8_t here, const T* __restrict kk,
-                          const T* __restrict u, const T* __restrict v, T* __restrict out,
-                          int64_t c) {
+METABENCH_ROW_KERNEL void gx_row(const T* __restrict x, const T* __restrict g,
+                                 const uint8_t* __restrict code, uint8_t here,
+                                 const T* __restrict kk, const T* __restrict u,
+                                 const T* __restrict v, T* __restrict out, int64_t c) {
   if (g == nullptr) {  // no window holds this position
     for (int64_t j = 0; j < c; ++j) out[j] = u[j] * x[j] + v[j];
     return;
@@ -207,8 +197,8 @@ void forward_pass(const T* x, const MapShape& s, const T* a, const T* b, T* out,
 }
 
 template <typename T>
-BnReluPoolForward forward_typed(const at::Tensor& x_t, const at::Tensor& w_t,
-                                const at::Tensor& b_t, bool pool, double eps, bool keep_codes) {
+BnReluPoolForward forward_typed(const at::Tensor& x_t, const at::Tensor& w_t, const at::Tensor& b_t,
+                                bool pool, double eps, bool keep_codes) {
   const MapShape s = shape_of(x_t, pool);
   const T* x = x_t.data_ptr<T>();
   std::vector<double> mean, var;

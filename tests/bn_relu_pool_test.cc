@@ -30,9 +30,8 @@ struct Case {
 };
 
 std::vector<Case> cases() {
-  return {{{5, 8, 7, 7}, true},  {{6, 12, 4, 6}, true},  {{4, 16, 3, 3}, true},
-          {{2, 6, 2, 2}, true},  {{3, 6, 5, 4}, true},  {{3, 8, 5, 5}, false},
-          {{25, 4, 1, 1}, false}};
+  return {{{5, 8, 7, 7}, true}, {{6, 12, 4, 6}, true}, {{4, 16, 3, 3}, true}, {{2, 6, 2, 2}, true},
+          {{3, 6, 5, 4}, true}, {{3, 8, 5, 5}, false}, {{25, 4, 1, 1}, false}};
 }
 
 at::Tensor unfused(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b, bool pool) {
