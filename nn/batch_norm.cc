@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/custom_function.h>
+#include <torch/csrc/autograd/functions/utils.h>
 
 #include "nn/batch_norm_kernel.h"
 
@@ -21,9 +22,9 @@ struct BatchNormBackwardFunction : public torch::autograd::Function<BatchNormBac
     ctx->save_for_backward({gy, x, weight, mean, invstd});
     ctx->saved_data["eps"] = eps;
     ctx->set_materialize_grads(false);
-    auto [gx, gw, gb] = at::native_batch_norm_backward(
-        gy, x, weight, /*running_mean=*/{}, /*running_var=*/{}, mean, invstd, /*train=*/true, eps,
-        {true, true, true});
+    auto [gx, gw, gb] =
+        at::native_batch_norm_backward(gy, x, weight, /*running_mean=*/{}, /*running_var=*/{}, mean,
+                                       invstd, /*train=*/true, eps, {true, true, true});
     return {gx, gw, gb};
   }
 
@@ -49,8 +50,8 @@ struct BatchNormFunction : public torch::autograd::Function<BatchNormFunction> {
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     const variable_list s = ctx->get_saved_variables();
-    const variable_list g = BatchNormBackwardFunction::apply(
-        grads[0], s[0], s[1], s[2], s[3], ctx->saved_data["eps"].toDouble());
+    const variable_list g = BatchNormBackwardFunction::apply(grads[0], s[0], s[1], s[2], s[3],
+                                                             ctx->saved_data["eps"].toDouble());
     return {g[0], g[1], g[2], {}};
   }
 };
@@ -74,9 +75,7 @@ at::Tensor batch_norm_train(const at::Tensor& x, const at::Tensor& weight, const
   const int64_t n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
   // [N, H, W, C] is the memory order: both reshapes are views.
   const at::Tensor rows = x.permute({0, 2, 3, 1}).reshape({n * h * w, c});
-  const bool recorded = at::GradMode::is_enabled() &&
-                        (x.requires_grad() || (weight.defined() && weight.requires_grad()) ||
-                         (bias.defined() && bias.requires_grad()));
+  const bool recorded = torch::autograd::compute_requires_grad(x, weight, bias);
   const at::Tensor y =
       recorded && weight.defined() && bias.defined()
           ? BatchNormFunction::apply(rows, weight, bias, eps)

@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 #include <ATen/record_function.h>
 #include <torch/csrc/autograd/custom_function.h>
+#include <torch/csrc/autograd/functions/utils.h>
 
 #include "nn/batch_norm.h"
 #include "nn/bn_relu_pool_kernel.h"
@@ -21,7 +22,7 @@ at::Tensor spread_to_winners(const at::Tensor& g, const at::Tensor& codes, int64
                              bool pool) {
   const int64_t n = g.size(0), c = g.size(1), ho = g.size(2), wo = g.size(3);
   const at::Tensor rows = g.permute({0, 2, 3, 1});  // [N, Ho, Wo, C]
-  const at::Tensor code = codes.view({n, ho, wo, 1, c}).to(at::kLong);
+  const at::Tensor code = codes.view({n, ho, wo, 1, c});
   if (!pool) return (rows * code.squeeze(3).eq(0).to(g.scalar_type())).reshape({n * h * w, c});
   const at::Tensor at_position = at::arange(4, code.options()).view({1, 1, 1, 4, 1});
   const at::Tensor mask = code.eq(at_position).to(g.scalar_type());  // [N, Ho, Wo, 4, C]
@@ -54,9 +55,8 @@ struct BnReluPoolFunction : public torch::autograd::Function<BnReluPoolFunction>
     const at::Tensor &x = s[0], &weight = s[1], &mean = s[2], &invstd = s[3], &codes = s[4];
     const bool pool = ctx->saved_data["pool"].toBool();
     const double eps = ctx->saved_data["eps"].toDouble();
-    const bool recorded = at::GradMode::is_enabled() &&
-                          (g.requires_grad() || x.requires_grad() || weight.requires_grad());
-    if (!recorded) {
+    // No graph to record (every backward but a MAML inner step's): fused.
+    if (!torch::autograd::compute_requires_grad(g, x, weight)) {
       RECORD_FUNCTION("metabench::batch_norm_relu_pool_backward", std::vector<c10::IValue>());
       auto [gx, gw, gb] = bn_relu_pool_backward(g, x, weight, mean, invstd, codes, pool);
       return {gx, gw, gb, {}, {}};
@@ -91,9 +91,8 @@ at::Tensor batch_norm_relu_pool(const at::Tensor& x, const at::Tensor& weight,
     const at::Tensor y = at::relu(batch_norm_train(x, weight, bias, eps));
     return pool ? at::max_pool2d(y, {2, 2}) : y;
   }
-  const bool recorded = at::GradMode::is_enabled() &&
-                        (x.requires_grad() || weight.requires_grad() || bias.requires_grad());
-  if (!recorded) return bn_relu_pool_forward(x, weight, bias, pool, eps, false).out;
+  if (!torch::autograd::compute_requires_grad(x, weight, bias))
+    return bn_relu_pool_forward(x, weight, bias, pool, eps, false).out;
   return BnReluPoolFunction::apply(x, weight, bias, pool, eps);
 }
 

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/tensor_test_util.h"
+
 namespace metabench {
 namespace {
 
@@ -57,19 +59,11 @@ at::Tensor run(const Case& c, bool ours, const std::vector<at::Tensor>& l) {
               : at::batch_norm(h, w, b, {}, {}, /*training=*/true, 0.0, 1e-5, true);
 }
 
-std::vector<at::Tensor> copies(const std::vector<at::Tensor>& l) {
-  std::vector<at::Tensor> v;
-  for (const at::Tensor& t : l) {
-    v.push_back(t.detach().clone(at::MemoryFormat::Preserve).requires_grad_(true));
-  }
-  return v;
-}
-
 TEST(BatchNorm, OutputsAndFirstDerivativesAreAtBatchNorms) {
   at::manual_seed(1);
   for (const Case& c : cases()) {
     const std::vector<at::Tensor> l = leaves(c, at::kFloat);
-    std::vector<at::Tensor> theirs = copies(l), ours = copies(l);
+    std::vector<at::Tensor> theirs = testing::fresh_leaves(l), ours = testing::fresh_leaves(l);
     const at::Tensor y = run(c, false, theirs), z = run(c, true, ours);
     EXPECT_TRUE(at::equal(y, z)) << c.name();
     // The output keeps the input's layout (the next convolution's input).
@@ -88,7 +82,7 @@ TEST(BatchNorm, OutputsAndFirstDerivativesAreAtBatchNorms) {
 // to the original ones; with `record`, that last gradient's graph too.
 std::vector<at::Tensor> meta_gradient(const Case& c, bool ours, const std::vector<at::Tensor>& l,
                                       const at::Tensor& probe, bool record) {
-  std::vector<at::Tensor> v = copies(l);
+  std::vector<at::Tensor> v = testing::fresh_leaves(l);
   const at::Tensor inner = (run(c, ours, v).tanh() * probe).pow(2).sum();
   const auto g = torch::autograd::grad({inner}, v, {}, /*retain_graph=*/true,
                                        /*create_graph=*/true);
@@ -104,7 +98,7 @@ void expect_close(const std::vector<at::Tensor>& expected, const std::vector<at:
   ASSERT_EQ(expected.size(), got.size()) << c.name();
   for (size_t k = 0; k < got.size(); ++k) {
     const double scale = expected[k].abs().max().item<double>();
-    EXPECT_LE((got[k] - expected[k]).abs().max().item<double>(), 1e-10 * (1 + scale))
+    EXPECT_LE(testing::max_difference(got[k], expected[k]), 1e-10 * (1 + scale))
         << c.name() << " leaf " << k;
   }
 }

@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/tensor_test_util.h"
+
 namespace metabench {
 namespace {
 
@@ -53,15 +55,9 @@ at::Tensor run(const Case& c, bool ours, const std::vector<at::Tensor>& l) {
   return ours ? batch_norm_relu_pool(x, l[1], l[2], c.pool) : unfused(x, l[1], l[2], c.pool);
 }
 
-std::vector<at::Tensor> copies(const std::vector<at::Tensor>& l) {
-  std::vector<at::Tensor> v;
-  for (const at::Tensor& t : l) v.push_back(t.detach().clone().requires_grad_(true));
-  return v;
-}
-
 void expect_close(const at::Tensor& a, const at::Tensor& b, double tol, const std::string& what) {
   ASSERT_EQ(a.sizes(), b.sizes()) << what;
-  const double err = (a - b).abs().max().item<double>();
+  const double err = testing::max_difference(a, b);
   const double scale = std::max(1.0, b.abs().max().item<double>());
   EXPECT_LE(err, tol * scale) << what;
 }
@@ -73,7 +69,7 @@ TEST(BnReluPool, OutputsAndFirstDerivativesAreLibTorchs) {
     for (const Case& c : cases()) {
       const std::string what = c.name() + (dtype == at::kDouble ? " float64" : " float32");
       const std::vector<at::Tensor> l = leaves(c, dtype);
-      std::vector<at::Tensor> theirs = copies(l), ours = copies(l);
+      std::vector<at::Tensor> theirs = testing::fresh_leaves(l), ours = testing::fresh_leaves(l);
       const at::Tensor y = run(c, false, theirs), z = run(c, true, ours);
       expect_close(z, y, tol, what + " output");
       EXPECT_TRUE(z.is_contiguous(at::MemoryFormat::ChannelsLast)) << what;
@@ -105,7 +101,7 @@ TEST(BnReluPool, SecondDerivativesAreLibTorchs) {
   at::manual_seed(4);
   for (const Case& c : cases()) {
     const std::vector<at::Tensor> l = leaves(c, at::kDouble);
-    std::vector<at::Tensor> theirs = copies(l), ours = copies(l);
+    std::vector<at::Tensor> theirs = testing::fresh_leaves(l), ours = testing::fresh_leaves(l);
     const at::Tensor shape = run(c, false, theirs);
     const at::Tensor probe = at::randn_like(shape), probe2 = at::randn_like(shape);
     const auto d = second_derivatives(c, false, theirs, probe, probe2);
@@ -124,7 +120,7 @@ TEST(BnReluPool, SameValuesAtAnyThreadCount) {
   std::vector<std::vector<at::Tensor>> results;
   for (int t : {1, 2, 3}) {
     at::set_num_threads(t);
-    std::vector<at::Tensor> mine = copies(l);
+    std::vector<at::Tensor> mine = testing::fresh_leaves(l);
     const at::Tensor y = run(c, true, mine);
     auto g = torch::autograd::grad({(y * y).sum()}, mine);
     g.push_back(y.detach());
@@ -148,7 +144,7 @@ TEST(BnReluPool, TiesGoToTheFirstPositionAndNaNsStay) {
   std::vector<at::Tensor> l = {x.requires_grad_(true),
                                at::ones({4}, at::kDouble).requires_grad_(true),
                                at::zeros({4}, at::kDouble).requires_grad_(true)};
-  std::vector<at::Tensor> theirs = copies(l), ours = copies(l);
+  std::vector<at::Tensor> theirs = testing::fresh_leaves(l), ours = testing::fresh_leaves(l);
   const at::Tensor xt = theirs[0].contiguous(at::MemoryFormat::ChannelsLast);
   const at::Tensor xo = ours[0].contiguous(at::MemoryFormat::ChannelsLast);
   const at::Tensor y = unfused(xt, theirs[1], theirs[2], true);

@@ -11,6 +11,8 @@
 
 #include <string>
 
+#include "tests/tensor_test_util.h"
+
 namespace metabench {
 namespace {
 
@@ -66,11 +68,7 @@ at::Tensor network(const Case& c, bool ours, const at::Tensor& x, const at::Tens
 }
 
 std::vector<at::Tensor> leaves(const Inputs& i) {
-  std::vector<at::Tensor> v;
-  for (const at::Tensor& t : {i.x, i.w1, i.b1, i.w2, i.b2}) {
-    if (t.defined()) v.push_back(t.detach().clone(at::MemoryFormat::Preserve).requires_grad_(true));
-  }
-  return v;
+  return testing::fresh_leaves({i.x, i.w1, i.b1, i.w2, i.b2});
 }
 
 at::Tensor run(const Case& c, bool ours, const std::vector<at::Tensor>& l) {
@@ -116,7 +114,7 @@ TEST(Conv2d, SecondDerivativesEqualAutogradsInFloat64) {
       const double scale = expected[k].abs().max().item<double>();
       EXPECT_GT(scale, 1e-3) << c.name() << " leaf " << k
                              << ": a vanishing gradient proves nothing";
-      EXPECT_LE((got[k] - expected[k]).abs().max().item<double>(), 1e-10 * (1 + scale))
+      EXPECT_LE(testing::max_difference(got[k], expected[k]), 1e-10 * (1 + scale))
           << c.name() << " leaf " << k;
     }
   }

@@ -8,12 +8,12 @@
 #include <gtest/gtest.h>
 #include <torch/csrc/autograd/autograd.h>
 
+#include "tests/tensor_test_util.h"
+
 namespace metabench {
 namespace {
 
-double max_difference(const at::Tensor& a, const at::Tensor& b) {
-  return (a - b).abs().max().item<double>();
-}
+using testing::max_difference;
 
 TEST(SmallBmm, EqualsBmmForEveryLayout) {
   at::manual_seed(1);

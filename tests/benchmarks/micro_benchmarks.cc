@@ -99,20 +99,19 @@ BENCHMARK_CAPTURE(BM_BatchNormMetaGradient, matrix, true)->Unit(benchmark::kMill
 // A Conv4 block's tail on FOMAML's largest map, one task's 75 queries of
 // 64x28x28 (channels-last): forward and backward of batch norm, ReLU and
 // 2x2 max-pool, LibTorch's operators against batch_norm_relu_pool
-// (nn/bn_relu_pool.h), side by side in one run.  Mode 0: both; 1: forward
-// only (no graph); 2: forward and backward.
-void BM_BlockTail(benchmark::State& state, bool fused, int mode) {
+// (nn/bn_relu_pool.h), side by side in one run; the forward alone (no
+// graph) or with the backward.
+void BM_BlockTail(benchmark::State& state, bool fused, bool backward) {
   at::manual_seed(0);
   const at::MemoryFormat cl = at::MemoryFormat::ChannelsLast;
-  const at::Tensor x = at::randn({75, 64, 28, 28}).contiguous(cl).requires_grad_(mode == 2);
-  const at::Tensor w = at::rand({64}).add_(0.5).requires_grad_(mode == 2);
-  const at::Tensor b = at::randn({64}).requires_grad_(mode == 2);
+  const at::Tensor x = at::randn({75, 64, 28, 28}).contiguous(cl).requires_grad_(backward);
+  const at::Tensor w = at::rand({64}).add_(0.5).requires_grad_(backward);
+  const at::Tensor b = at::randn({64}).requires_grad_(backward);
   const at::Tensor probe = at::randn({75, 64, 14, 14}).contiguous(cl);
   for (auto _ : state) {
-    const at::Tensor y =
-        fused ? batch_norm_relu_pool(x, w, b, true)
-              : at::max_pool2d(at::relu(batch_norm_train(x, w, b)), {2, 2});
-    if (mode == 2) {
+    const at::Tensor y = fused ? batch_norm_relu_pool(x, w, b, true)
+                               : at::max_pool2d(at::relu(batch_norm_train(x, w, b)), {2, 2});
+    if (backward) {
       benchmark::DoNotOptimize(torch::autograd::grad({y}, {x, w, b}, {probe}));
     } else {
       benchmark::DoNotOptimize(y);
@@ -120,11 +119,11 @@ void BM_BlockTail(benchmark::State& state, bool fused, int mode) {
   }
   state.SetLabel(fused ? "batch_norm_relu_pool" : "LibTorch's operators (reference)");
 }
-BENCHMARK_CAPTURE(BM_BlockTail, libtorch_forward, false, 1)->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_BlockTail, fused_forward, true, 1)->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_BlockTail, libtorch_forward_backward, false, 2)
+BENCHMARK_CAPTURE(BM_BlockTail, libtorch_forward, false, false)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_BlockTail, fused_forward, true, false)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_BlockTail, libtorch_forward_backward, false, true)
     ->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_BlockTail, fused_forward_backward, true, 2)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_BlockTail, fused_forward_backward, true, true)->Unit(benchmark::kMillisecond);
 
 // The sinusoid MLP's hidden layer for 25 tasks, [25, 10, 40] x [25, 40, 40]
 // (a transposed weight, as in the forward pass): LibTorch's at::bmm against
